@@ -1,0 +1,202 @@
+"""The instance format: frozen pydantic models, one per block of an instance file.
+
+Units everywhere: mass in tonnes (t), money in US dollars (USD), time in years (yr),
+storage space in cubic metres (m3). Every model forbids unknown fields, so a misspelt key is
+an error, not a silently ignored value. Field-level rules (signs, ranges) live here;
+rules that relate several blocks (references, sums, uniqueness) live in ``validate.py``.
+
+The symbols in the descriptions are those of docs/model.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NonNeg = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Ident = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Frozen):
+    """One period t of the disruption horizon."""
+
+    id: Ident
+    years: Annotated[float, Field(gt=0, description="length L_t of the period (yr)")]
+
+
+class Facility(_Frozen):
+    """A storage facility f of a holder."""
+
+    id: Ident
+    capacity: NonNeg = Field(description="C_f, storage space (m3)")
+    fixed_cost: NonNeg = Field(0.0, description="gamma_f, fixed cost of using it (USD)")
+
+
+class Holder(_Frozen):
+    """A stockpile programme h (e.g. US-DLA, JP-JOGMEC)."""
+
+    id: Ident
+    name: str = ""
+    budget: NonNeg = Field(description="B_h, acquisition budget (USD)")
+    facilities: list[Facility] = Field(
+        default_factory=list,
+        description="F_h; a holder with none listed has no storage limit",
+    )
+
+
+class Material(_Frozen):
+    """A material m (e.g. gallium), whatever its grade or form."""
+
+    id: Ident
+    name: str = ""
+    world_production: NonNeg = Field(description="W_m, world annual production (t/yr)")
+    market_cap_share: Share = Field(
+        description="beta_m: all holders together buy at most beta_m * W_m tonnes"
+    )
+
+
+class Product(_Frozen):
+    """A product k = (m, g): a material in one grade or form."""
+
+    id: Ident
+    material: Ident
+    grade: str = Field("", description="grade or form, e.g. 'oxide 99%' or 'metal 6N'")
+    price: NonNeg = Field(description="p_k, acquisition price (USD/t)")
+    lot: Annotated[float, Field(gt=0, description="lot_k, purchases come in whole lots (t)")]
+    holding_cost: NonNeg = Field(0.0, description="rho_k, holding cost (USD/t/yr)")
+    volume: NonNeg = Field(0.0, description="vol_k, storage space (m3/t)")
+
+
+class Tier(_Frozen):
+    """A shortfall tier q (e.g. essential, important, general)."""
+
+    id: Ident
+    name: str = ""
+
+
+class TierShare(_Frozen):
+    tier: Ident
+    share: Share = Field(description="phi_hkq, share of demand in this tier")
+    cost: NonNeg = Field(description="kappa_hkq, cost of one tonne unmet (USD/t)")
+
+
+class Demand(_Frozen):
+    """Normal annual demand d_hk of a holder's economy for a product."""
+
+    holder: Ident
+    product: Ident
+    annual: NonNeg = Field(description="d_hk (t/yr)")
+    shortfall: list[TierShare] = Field(description="tiers; shares sum to 1")
+
+
+class Inventory(_Frozen):
+    """Stock already held, I0_hk."""
+
+    holder: Ident
+    product: Ident
+    tonnes: NonNeg
+
+
+class Programme(_Frozen):
+    """Fixed cost sigma_hm of running a programme for a material at a holder."""
+
+    holder: Ident
+    material: Ident
+    fixed_cost: NonNeg
+
+
+class Agreement(_Frozen):
+    """A candidate sharing agreement on one material between two holders."""
+
+    holders: tuple[Ident, Ident]
+    material: Ident
+    fixed_cost: NonNeg = Field(0.0, description="psi, paid half by each side (USD)")
+    share_cap: Share = Field(
+        description="theta: largest fraction of its stock of the material a holder releases "
+        "to the partner in one scenario"
+    )
+    transport_cost: NonNeg = Field(0.0, description="c, shipping cost (USD/t)")
+
+
+class Route(_Frozen):
+    """A conversion route k -> k' inside one material."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: Ident
+    from_product: Ident = Field(alias="from")
+    to_product: Ident = Field(alias="to")
+    yield_: Annotated[float, Field(gt=0, alias="yield", description="eta_r, t out per t in")]
+    cost: NonNeg = Field(0.0, description="c_r, cost per input tonne (USD/t)")
+    capacity: dict[Ident, NonNeg] = Field(
+        default_factory=dict,
+        description="cap_hr, normal capacity per holder (t input/yr); 0 where not listed",
+    )
+
+
+class Effect(_Frozen):
+    """One entry of a scenario: a value per period for some holders and products.
+
+    ``holder`` absent means every holder. Give ``product`` or ``material`` (every product of
+    the material), or neither for every product. ``values`` has one value per period, or a
+    single number for every period. Entries are applied in order; a later entry overwrites an
+    earlier one where they overlap.
+    """
+
+    holder: Ident | None = None
+    product: Ident | None = None
+    material: Ident | None = None
+    values: float | list[float]
+
+
+class RouteEffect(_Frozen):
+    """A conversion-capacity multiplier g_hrts for some holders and routes."""
+
+    holder: Ident | None = None
+    route: Ident | None = None
+    values: float | list[float]
+
+
+class Scenario(_Frozen):
+    """A disruption scenario s. Where silent: supply share 1, demand multiplier 1, capacity 1."""
+
+    id: Ident
+    probability: Annotated[float, Field(gt=0, le=1, description="pi_s")]
+    description: str = ""
+    events: list[str] = Field(
+        default_factory=list, description="ids of the real events it is drawn from"
+    )
+    supply: list[Effect] = Field(
+        default_factory=list, description="a_hkts, share of normal supply that still arrives"
+    )
+    demand: list[Effect] = Field(default_factory=list, description="mu_hkts, demand multiplier")
+    conversion: list[RouteEffect] = Field(
+        default_factory=list, description="g_hrts, conversion capacity multiplier"
+    )
+
+
+class Instance(_Frozen):
+    """A whole stockpile instance."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    description: str = ""
+    currency: Literal["USD"] = "USD"
+    holding_years: NonNeg = Field(description="Y, years of holding cost charged")
+    periods: list[Period] = Field(min_length=1)
+    holders: list[Holder] = Field(min_length=1)
+    materials: list[Material] = Field(min_length=1)
+    products: list[Product] = Field(min_length=1)
+    tiers: list[Tier] = Field(min_length=1)
+    demand: list[Demand] = Field(default_factory=list)
+    inventory: list[Inventory] = Field(default_factory=list)
+    programmes: list[Programme] = Field(default_factory=list)
+    agreements: list[Agreement] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
+    scenarios: list[Scenario] = Field(min_length=1)
+    sources: list[str] = Field(default_factory=list, description="provenance of the figures")

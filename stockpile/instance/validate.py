@@ -1,0 +1,154 @@
+"""Cross-field rules of an instance, checked after the field-level schema.
+
+Each rule yields a :class:`Problem` naming where in the file, the value and the rule, so one
+run reports every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import Effect, Instance
+
+PROBABILITY_TOLERANCE = 1e-6
+"""Scenario probabilities must sum to 1 within this absolute tolerance."""
+
+TIER_TOLERANCE = 1e-6
+"""Tier shares of one demand row must sum to 1 within this absolute tolerance."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    value: Any
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: value {self.value!r}: {self.rule}"
+
+
+class InstanceError(ValueError):
+    """An instance that breaks one or more rules; carries every problem found."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s) in the instance:\n{lines}")
+
+
+def _duplicates(where: str, ids: Iterable[Any]) -> Iterator[Problem]:
+    for key, count in Counter(ids).items():
+        if count > 1:
+            yield Problem(where, key, f"must be unique, appears {count} times")
+
+
+def _check_effect_values(where: str, values: float | list[float], n_periods: int,
+                         upper: float | None) -> Iterator[Problem]:
+    vals = values if isinstance(values, list) else [values]
+    if isinstance(values, list) and len(values) != n_periods:
+        yield Problem(f"{where}.values", values,
+                      f"needs one value per period ({n_periods}) or a single number")
+    for v in vals:
+        if v < 0 or (upper is not None and v > upper):
+            rng = f"in [0, {upper:g}]" if upper is not None else ">= 0"
+            yield Problem(f"{where}.values", v, f"must be {rng}")
+
+
+def check(inst: Instance) -> list[Problem]:
+    """Every cross-field problem of ``inst`` (empty when the instance is sound)."""
+    out: list[Problem] = []
+    holders = {h.id for h in inst.holders}
+    materials = {m.id for m in inst.materials}
+    products = {k.id: k for k in inst.products}
+    tiers = {q.id for q in inst.tiers}
+    routes = {r.id for r in inst.routes}
+    n_t = len(inst.periods)
+
+    out += _duplicates("periods[].id", (p.id for p in inst.periods))
+    out += _duplicates("holders[].id", (h.id for h in inst.holders))
+    out += _duplicates("materials[].id", (m.id for m in inst.materials))
+    out += _duplicates("products[].id", (k.id for k in inst.products))
+    out += _duplicates("tiers[].id", (q.id for q in inst.tiers))
+    out += _duplicates("routes[].id", (r.id for r in inst.routes))
+    out += _duplicates("scenarios[].id", (s.id for s in inst.scenarios))
+    out += _duplicates("holders[].facilities[].id",
+                       (f.id for h in inst.holders for f in h.facilities))
+    out += _duplicates("demand[] (holder, product)", ((d.holder, d.product) for d in inst.demand))
+    out += _duplicates("inventory[] (holder, product)",
+                       ((d.holder, d.product) for d in inst.inventory))
+    out += _duplicates("programmes[] (holder, material)",
+                       ((p.holder, p.material) for p in inst.programmes))
+    out += _duplicates("agreements[] (pair, material)",
+                       ((frozenset(a.holders), a.material) for a in inst.agreements))
+
+    def ref(where: str, value: str | None, known: Iterable[str], what: str) -> None:
+        if value is not None and value not in known:
+            out.append(Problem(where, value, f"names no {what} of the instance"))
+
+    for i, k in enumerate(inst.products):
+        ref(f"products[{i}].material", k.material, materials, "material")
+    for i, d in enumerate(inst.demand):
+        ref(f"demand[{i}].holder", d.holder, holders, "holder")
+        ref(f"demand[{i}].product", d.product, products, "product")
+        if not d.shortfall:
+            out.append(Problem(f"demand[{i}].shortfall", [], "needs at least one tier"))
+        total = sum(t.share for t in d.shortfall)
+        if d.shortfall and abs(total - 1.0) > TIER_TOLERANCE:
+            out.append(Problem(f"demand[{i}].shortfall[].share", round(total, 9),
+                               f"tier shares must sum to 1 (tolerance {TIER_TOLERANCE:g})"))
+        out += _duplicates(f"demand[{i}].shortfall[].tier", (t.tier for t in d.shortfall))
+        for j, t in enumerate(d.shortfall):
+            ref(f"demand[{i}].shortfall[{j}].tier", t.tier, tiers, "tier")
+    for i, v in enumerate(inst.inventory):
+        ref(f"inventory[{i}].holder", v.holder, holders, "holder")
+        ref(f"inventory[{i}].product", v.product, products, "product")
+    for i, p in enumerate(inst.programmes):
+        ref(f"programmes[{i}].holder", p.holder, holders, "holder")
+        ref(f"programmes[{i}].material", p.material, materials, "material")
+    for i, a in enumerate(inst.agreements):
+        for j, h in enumerate(a.holders):
+            ref(f"agreements[{i}].holders[{j}]", h, holders, "holder")
+        if a.holders[0] == a.holders[1]:
+            out.append(Problem(f"agreements[{i}].holders", list(a.holders),
+                               "an agreement needs two different holders"))
+        ref(f"agreements[{i}].material", a.material, materials, "material")
+    for i, r in enumerate(inst.routes):
+        ref(f"routes[{i}].from", r.from_product, products, "product")
+        ref(f"routes[{i}].to", r.to_product, products, "product")
+        src, dst = products.get(r.from_product), products.get(r.to_product)
+        if src and dst:
+            if src.material != dst.material:
+                out.append(Problem(f"routes[{i}]", f"{r.from_product} -> {r.to_product}",
+                                   "a route converts within one material"))
+            if src.id == dst.id:
+                out.append(Problem(f"routes[{i}]", r.from_product,
+                                   "a route needs two different products"))
+        for h in r.capacity:
+            ref(f"routes[{i}].capacity", h, holders, "holder")
+
+    total_p = sum(s.probability for s in inst.scenarios)
+    if abs(total_p - 1.0) > PROBABILITY_TOLERANCE:
+        out.append(Problem("scenarios[].probability", round(total_p, 12),
+                           f"probabilities must sum to 1 (tolerance {PROBABILITY_TOLERANCE:g})"))
+    for i, s in enumerate(inst.scenarios):
+        for field, upper in (("supply", 1.0), ("demand", None)):
+            effects: list[Effect] = getattr(s, field)
+            for j, e in enumerate(effects):
+                where = f"scenarios[{i}].{field}[{j}]"
+                ref(f"{where}.holder", e.holder, holders, "holder")
+                ref(f"{where}.product", e.product, products, "product")
+                ref(f"{where}.material", e.material, materials, "material")
+                if e.product is not None and e.material is not None:
+                    out.append(Problem(where, {"product": e.product, "material": e.material},
+                                       "give product or material, not both"))
+                out += _check_effect_values(where, e.values, n_t, upper)
+        for j, c in enumerate(s.conversion):
+            where = f"scenarios[{i}].conversion[{j}]"
+            ref(f"{where}.holder", c.holder, holders, "holder")
+            ref(f"{where}.route", c.route, routes, "route")
+            out += _check_effect_values(where, c.values, n_t, None)
+    return out
