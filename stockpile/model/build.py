@@ -1,0 +1,64 @@
+"""``build_model``: the one place the canonical model is put together.
+
+Every path calls it: the extensive form (all scenarios, objective weighted by pi_s), one
+scenario for mpi-sppy's scenario creator (objective unweighted; mpi-sppy weights it), and the
+evaluation of a fixed plan. The builders it calls are one per concern, each with its piece
+of docs/model.md in its docstring.
+
+Objective (minimise):
+
+    sum_h [ sum_k p_k x_hk + sum_m sigma_hm y_hm + sum_f gamma_f z_f + sum psi b / 2
+            + Y sum_k rho_k X_hk ]
+  + sum_s pi_s [ sum kappa u + sum c e + sum c_r v ]
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .data import ModelData
+from .first_stage import (
+    add_agreements,
+    add_budget,
+    add_market_cap,
+    add_programmes,
+    add_purchases,
+    add_storage,
+    first_stage_cost,
+)
+from .second_stage import add_second_stage, scenario_costs
+
+
+def build_model(data: ModelData, expected: bool = True) -> pyo.ConcreteModel:
+    """The model over the scenarios of ``data``.
+
+    ``expected=True``: objective = first-stage cost + sum_s pi_s scenario cost (the extensive
+    form). ``expected=False`` (one scenario, for mpi-sppy): first-stage cost + scenario cost.
+    """
+    m = pyo.ConcreteModel(name=f"stockpile:{data.name}:{data.mode}")
+    # first stage
+    add_purchases(m, data)
+    add_programmes(m, data)
+    add_agreements(m, data)
+    add_storage(m, data)
+    add_market_cap(m, data)
+    add_budget(m, data)
+    # second stage, constraints 5 to 9
+    add_second_stage(m, data)
+    # objective
+    m.first_stage_cost = pyo.Expression(expr=first_stage_cost(m, data))
+    costs = scenario_costs(m, data)
+    m.scenario_cost = pyo.Expression(data.scenarios, rule=lambda _, s: costs[s])
+    if expected:
+        weights = dict(zip(data.scenarios, data.probability.tolist()))
+        second = pyo.quicksum(weights[s] * m.scenario_cost[s] for s in data.scenarios)
+    else:
+        (s,) = data.scenarios
+        second = m.scenario_cost[s]
+    m.total_cost = pyo.Objective(expr=m.first_stage_cost + second, sense=pyo.minimize)
+    return m
+
+
+def first_stage_variables(m: pyo.ConcreteModel) -> list[pyo.Var]:
+    """The first-stage variables, named alike in every scenario model (mpi-sppy's contract)."""
+    return [m.buy, m.programme, m.facility_used, m.store, m.agree]

@@ -1,0 +1,245 @@
+"""Hand a Pyomo model to HiGHS and read the answer back.
+
+Two hand-offs are offered (``interface``):
+
+- ``"standard_form"`` (default): Pyomo's ``LinearStandardFormCompiler`` turns the model into
+  sparse arrays in one pass, which go to ``highspy.Highs.passModel``. Measured the fastest
+  Pyomo path here (see benchmarks/handoff.py and docs/solver.md).
+- ``"appsi"``: Pyomo's persistent ``appsi_highs`` interface, kept to measure against.
+
+Either way the values are written back into the Pyomo variables, so extraction reads one
+model whatever the path.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from .result import SolveStats
+
+INTERFACES = ("standard_form", "appsi")
+
+
+@dataclass
+class SolveOptions:
+    time_limit: float | None = None  # seconds
+    mip_gap: float = 1e-4  # relative
+    threads: int | None = None
+    progress: bool = False  # print progress to stderr every few seconds
+    log: bool = False  # HiGHS's own log to stdout
+    interface: str = "standard_form"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_gap,
+                "threads": self.threads, "interface": self.interface}
+
+
+def _relative_gap(obj: float | None, bound: float | None) -> float | None:
+    if obj is None or bound is None or not (math.isfinite(obj) and math.isfinite(bound)):
+        return None
+    return abs(obj - bound) / max(abs(obj), 1e-10)
+
+
+class _Progress:
+    """Prints elapsed time, incumbent, bound and gap to stderr every few seconds."""
+
+    def __init__(self, enabled: bool, first_after: float = 3.0, every: float = 5.0):
+        self.enabled, self.first_after, self.every = enabled, first_after, every
+        self.primal: float | None = None
+        self.dual: float | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._t0 = 0.0
+
+    def on_mip_log(self, event: Any) -> None:
+        out = event.data_out
+        if math.isfinite(out.mip_primal_bound) and abs(out.mip_primal_bound) < 1e300:
+            self.primal = float(out.mip_primal_bound)
+        if math.isfinite(out.mip_dual_bound) and abs(out.mip_dual_bound) < 1e300:
+            self.dual = float(out.mip_dual_bound)
+
+    def _run(self) -> None:
+        if self._stop.wait(self.first_after):
+            return
+        while True:
+            elapsed = time.perf_counter() - self._t0
+            msg = f"[stockpile] solving with HiGHS: {elapsed:6.0f} s"
+            if self.primal is not None:
+                msg += f", best plan {self.primal:,.0f} USD"
+            if self.dual is not None:
+                msg += f", bound {self.dual:,.0f} USD"
+            gap = _relative_gap(self.primal, self.dual)
+            if gap is not None:
+                msg += f", gap {gap:.3%}"
+            print(msg, file=sys.stderr, flush=True)
+            if self._stop.wait(self.every):
+                return
+
+    def __enter__(self) -> _Progress:
+        self._t0 = time.perf_counter()
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
+          build_seconds: float = 0.0) -> SolveStats:
+    """Solve ``model`` with HiGHS; return what was proven and load the plan into the model."""
+    options = options or SolveOptions()
+    if options.interface == "standard_form":
+        stats = _solve_standard_form(model, options)
+    elif options.interface == "appsi":
+        stats = _solve_appsi(model, options)
+    else:
+        raise ValueError(f"interface {options.interface!r}: must be one of {INTERFACES}")
+    stats.build_seconds = build_seconds
+    stats.options = options.as_dict()
+    stats.interface = options.interface
+    return stats
+
+
+def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
+    t0 = time.perf_counter()
+    repn = LinearStandardFormCompiler().write(model, mixed_form=True)
+    cols = repn.columns
+    n, nrow = len(cols), repn.A.shape[0]
+    lower = np.array([-highspy.kHighsInf if v.lb is None else v.lb for v in cols], dtype=float)
+    upper = np.array([highspy.kHighsInf if v.ub is None else v.ub for v in cols], dtype=float)
+    integer = np.array([v.is_integer() or v.is_binary() for v in cols], dtype=bool)
+    sense = np.array([s for _, s in repn.rows], dtype=int)
+    rhs = np.asarray(repn.rhs, dtype=float)
+    row_lo = np.where(sense >= 0, -highspy.kHighsInf, rhs)  # <= or ==
+    row_hi = np.where(sense <= 0, highspy.kHighsInf, rhs)  # >= or ==
+    row_lo = np.where(sense == 0, rhs, row_lo)
+    row_hi = np.where(sense == 0, rhs, row_hi)
+    c = np.asarray(repn.c.toarray()).ravel() if repn.c.shape[0] else np.zeros(n)
+    A = repn.A.tocsc()
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, nrow
+    lp.col_cost_ = c
+    lp.col_lower_, lp.col_upper_ = lower, upper
+    lp.row_lower_, lp.row_upper_ = row_lo, row_hi
+    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    if integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integer]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(options.log))
+    _set_options(h, options)
+    h.passModel(lp)
+    handoff = time.perf_counter() - t0
+
+    progress = _Progress(options.progress)
+    if integer.any() and options.progress:
+        h.cbMipLogging.subscribe(progress.on_mip_log)
+    t1 = time.perf_counter()
+    with progress:
+        h.run()
+    solve_s = time.perf_counter() - t1
+    stats = _read_status(h, is_mip=bool(integer.any()))
+    stats.handoff_seconds, stats.solve_seconds = handoff, solve_s
+    stats.n_variables, stats.n_integer = n, int(integer.sum())
+    stats.n_constraints, stats.n_nonzeros = nrow, int(A.nnz)
+    if stats.has_plan:
+        x = np.asarray(h.getSolution().col_value)
+        x = np.where(integer, np.round(x), x)
+        for var, val in zip(cols, x.tolist()):
+            var.set_value(val, skip_validation=True)
+        for var, expr in repn.eliminated_vars:
+            var.set_value(pyo.value(expr), skip_validation=True)
+    return stats
+
+
+def _set_options(h: highspy.Highs, options: SolveOptions) -> None:
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(options.time_limit))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+
+
+def _read_status(h: highspy.Highs, is_mip: bool) -> SolveStats:
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    obj = float(info.objective_function_value) if has_plan else None
+    if is_mip:
+        bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
+    else:
+        bound = obj if ms == highspy.HighsModelStatus.kOptimal else None
+    gap = _relative_gap(obj, bound)
+    S = highspy.HighsModelStatus
+    version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    if ms == S.kOptimal:
+        status, msg = "optimal", "HiGHS proved the plan optimal within the gap tolerance"
+    elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
+        status = "interrupted" if ms == S.kInterrupt else "time_limit"
+        msg = f"HiGHS stopped ({h.modelStatusToString(ms)})" + (
+            " with a plan" if has_plan else " before finding any plan")
+    elif ms in (S.kInfeasible,):
+        status, msg = "infeasible", "HiGHS proved the model infeasible"
+    elif ms in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        status, msg = "unbounded", f"HiGHS: {h.modelStatusToString(ms)}"
+    else:
+        status, msg = "error", f"HiGHS: {h.modelStatusToString(ms)}"
+    return SolveStats(status=status, has_plan=has_plan and status in ("optimal", "time_limit",
+                                                                        "interrupted"),
+                      objective=obj, bound=bound, gap=gap, message=msg,
+                      solver_version=version)
+
+
+def _solve_appsi(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
+    from pyomo.contrib.appsi.base import TerminationCondition as TC
+    from pyomo.contrib.appsi.solvers.highs import Highs as AppsiHighs
+
+    opt = AppsiHighs()
+    opt.config.stream_solver = bool(options.log)
+    opt.config.load_solution = False
+    if options.time_limit is not None:
+        opt.config.time_limit = options.time_limit
+    opt.config.mip_gap = options.mip_gap
+    if options.threads is not None:
+        opt.highs_options = {"threads": int(options.threads)}
+    t0 = time.perf_counter()
+    opt.set_instance(model)
+    handoff = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    res = opt.solve(model)
+    solve_s = time.perf_counter() - t1
+    tc = res.termination_condition
+    obj = res.best_feasible_objective
+    has_plan = obj is not None and math.isfinite(obj)
+    bound = res.best_objective_bound
+    bound = float(bound) if bound is not None and math.isfinite(bound) else None
+    status = {TC.optimal: "optimal", TC.maxTimeLimit: "time_limit",
+              TC.infeasible: "infeasible", TC.unbounded: "unbounded",
+              TC.infeasibleOrUnbounded: "unbounded", TC.interrupted: "interrupted"}.get(tc, "error")
+    if has_plan:
+        res.solution_loader.load_vars()
+    version = ".".join(str(p) for p in opt.version())
+    return SolveStats(status=status, has_plan=has_plan,  # type: ignore[arg-type]
+                      objective=float(obj) if has_plan else None, bound=bound,
+                      gap=_relative_gap(float(obj) if has_plan else None, bound),
+                      message=f"appsi_highs: {tc}", solver_version=version,
+                      handoff_seconds=handoff, solve_seconds=solve_s)
