@@ -14,6 +14,7 @@ model whatever the path.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
 import time
@@ -42,6 +43,20 @@ class SolveOptions:
     def as_dict(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_gap,
                 "threads": self.threads, "interface": self.interface}
+
+
+def new_highs() -> highspy.Highs:
+    """A Highs object, without the banner its constructor prints to standard output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
 
 
 def _relative_gap(obj: float | None, bound: float | None) -> float | None:
@@ -144,7 +159,7 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in integer]
-    h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", bool(options.log))
     _set_options(h, options)
     h.passModel(lp)
