@@ -172,7 +172,14 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
     with progress:
         h.run()
     solve_s = time.perf_counter() - t1
-    stats = _read_status(h, is_mip=bool(integer.any()))
+    if n == 0:
+        # nothing left to decide (e.g. a scenario with every first-stage variable fixed and no
+        # deficit): HiGHS calls this model 'empty'; its optimum is the constant.
+        stats = SolveStats(status="optimal", has_plan=True, objective=lp.offset_,
+                           bound=lp.offset_, gap=0.0, message="nothing to decide",
+                           solver_version=_version(h))
+    else:
+        stats = _read_status(h, is_mip=bool(integer.any()))
     stats.handoff_seconds, stats.solve_seconds = handoff, solve_s
     stats.n_variables, stats.n_integer = n, int(integer.sum())
     stats.n_constraints, stats.n_nonzeros = nrow, int(A.nnz)
@@ -194,6 +201,10 @@ def _set_options(h: highspy.Highs, options: SolveOptions) -> None:
         h.setOptionValue("threads", int(options.threads))
 
 
+def _version(h: highspy.Highs) -> str:
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
 def _read_status(h: highspy.Highs, is_mip: bool) -> SolveStats:
     ms = h.getModelStatus()
     info = h.getInfo()
@@ -205,7 +216,7 @@ def _read_status(h: highspy.Highs, is_mip: bool) -> SolveStats:
         bound = obj if ms == highspy.HighsModelStatus.kOptimal else None
     gap = _relative_gap(obj, bound)
     S = highspy.HighsModelStatus
-    version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    version = _version(h)
     if ms == S.kOptimal:
         status, msg = "optimal", "HiGHS proved the plan optimal within the gap tolerance"
     elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):

@@ -1,0 +1,87 @@
+"""The model written once: per-scenario builds, both hand-offs, the infeasibility diagnosis."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+import pytest
+
+from conftest import solve_dict, tiny
+from stockpile.instance import parse
+from stockpile.model.build import build_model, first_stage_variables
+from stockpile.model.data import model_data
+from stockpile.solve.highs import SolveOptions, solve
+from test_model_hand import sharing
+
+
+def test_scenario_models_add_up_to_the_extensive_form() -> None:
+    """Fix the extensive form's first stage in each one-scenario model (mpi-sppy's contract):
+    first-stage cost + sum_s pi_s (scenario optimum) equals the extensive-form optimum."""
+    raw = sharing(20, 0.5)
+    data = model_data(parse(raw), "bilateral")
+    ef = build_model(data)
+    ef_stats = solve(ef, SolveOptions(mip_gap=0))
+    first = {v.name: v.value for comp in first_stage_variables(ef) for v in comp.values()}
+    total = pyo.value(ef.first_stage_cost)
+    for i, s in enumerate(data.scenarios):
+        sm = build_model(data.with_scenarios([i]), expected=False)
+        names = {v.name for comp in first_stage_variables(sm) for v in comp.values()}
+        assert names == set(first)  # same first-stage names in every scenario model
+        for comp in first_stage_variables(sm):
+            for v in comp.values():
+                v.fix(first[v.name])
+        st = solve(sm, SolveOptions(mip_gap=0))
+        assert st.status == "optimal"
+        total += data.probability[i] * pyo.value(sm.scenario_cost[s])
+    assert total == pytest.approx(ef_stats.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["national", "bilateral", "pooled"])
+def test_both_handoffs_agree(mode: str) -> None:
+    raw = sharing(20, 0.5)
+    a = solve_dict(raw, mode, interface="standard_form")
+    b = solve_dict(raw, mode, interface="appsi")
+    assert a.stats.status == b.stats.status == "optimal"
+    assert a.stats.objective == pytest.approx(b.stats.objective, rel=1e-9)
+    assert a.figures["objective_recomputed"] == pytest.approx(b.figures["objective_recomputed"])
+
+
+def test_inventory_above_storage_is_told() -> None:
+    raw = tiny(products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 1,
+                          "volume": 1.0}],
+               holders=[{"id": "A", "budget": 100,
+                         "facilities": [{"id": "depot", "capacity": 3}]}],
+               inventory=[{"holder": "A", "product": "ga4n", "tonnes": 5}])
+    out = solve_dict(raw)
+    assert out.stats.status == "infeasible" and not out.stats.has_plan
+    assert "needs 5.0 m3" in out.reasons[0] and "3.0 m3" in out.reasons[0]
+
+
+def test_facility_above_budget_is_told() -> None:
+    raw = tiny(products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 1,
+                          "volume": 1.0}],
+               holders=[{"id": "A", "budget": 100,
+                         "facilities": [{"id": "depot", "capacity": 30, "fixed_cost": 500}]}],
+               inventory=[{"holder": "A", "product": "ga4n", "tonnes": 5}])
+    out = solve_dict(raw)
+    assert out.stats.status == "infeasible"
+    assert "at least 500 USD" in out.reasons[0] and "budget of 100 USD" in out.reasons[0]
+
+
+def test_time_limit_is_never_called_optimal() -> None:
+    """A hard instance stopped after a fraction of a second: status time_limit, a plan with
+    its gap when HiGHS found one, and never 'optimal'."""
+    raw = tiny(
+        products=[{"id": f"p{i}", "material": "ga", "price": 10 + i, "lot": 1 + 0.37 * i,
+                   "holding_cost": 1} for i in range(12)],
+        demand=[{"holder": "A", "product": f"p{i}", "annual": 7 + i,
+                 "shortfall": [{"tier": "essential", "share": 1, "cost": 60 + i}]}
+                for i in range(12)],
+        holders=[{"id": "A", "budget": 913.7}],
+        scenarios=[{"id": f"s{j}", "probability": 0.125,
+                    "supply": [{"product": f"p{i}", "values": ((i * 7 + j * 3) % 10) / 10}
+                               for i in range(12)]} for j in range(8)])
+    out = solve_dict(raw, time_limit=1e-3)
+    assert out.stats.status in ("time_limit", "optimal")
+    if out.stats.status == "time_limit":
+        assert not out.stats.proven_optimal
+        assert "NOT proven optimal" in out.stats.describe() or not out.stats.has_plan
