@@ -203,3 +203,25 @@ def test_no_stock_baseline() -> None:
     assert out.figures["no_stock"]["expected_shortfall_avoided"] == pytest.approx(500.0)
     dist = out.figures["scenario_cost_distribution"]
     assert dist["mean"] == pytest.approx(110.0) and dist["cvar95"] == pytest.approx(110.0)
+
+
+def test_unequal_periods_and_three_scenarios() -> None:
+    # Periods of 0.5 and 2 years; three scenarios (so no axis of length 2 hides a mix-up):
+    #   calm p = 0.5: nothing; early p = 0.3: cut only in the first period (deficit 5 t);
+    #   late p = 0.2: cut only in the second period (deficit 20 t).
+    # Holding X t: the first 5 t serve both cut scenarios (saves (0.3 + 0.2) * 100 = 50/t),
+    # the next 15 t only 'late' (saves 0.2 * 100 = 20/t > 11). Hold 20 t: 220.
+    # Tonne 21 saves nothing. Shortfall with no stock: 0.3 * 500 + 0.2 * 2000 = 550.
+    raw = tiny(periods=[{"id": "p1", "years": 0.5}, {"id": "p2", "years": 2}],
+               scenarios=[{"id": "calm", "probability": 0.5},
+                          {"id": "early", "probability": 0.3,
+                           "supply": [{"material": "ga", "values": [0, 1]}]},
+                          {"id": "late", "probability": 0.2,
+                           "supply": [{"material": "ga", "values": [1, 0]}]}])
+    out = solve_dict(raw)
+    assert out.stats.objective == pytest.approx(220.0)
+    assert out.figures["no_stock"]["expected_shortfall_cost"] == pytest.approx(550.0)
+    # holding cost 15/t, so a tonne costs 25: the late-only tonnes (save 20) no longer pay,
+    # the first 5 t (save 50) still do: 5 * 25 + 0.2 * 15 * 100 = 425
+    raw["products"][0]["holding_cost"] = 15
+    assert objective(raw) == pytest.approx(425.0)

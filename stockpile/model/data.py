@@ -122,7 +122,7 @@ class ModelData:
         non-negative, so dropping the others changes no optimum.
         """
         gap = np.clip(self.demand_mult - self.supply, 0.0, None)
-        return gap * self.demand[None, None, :, :] * self.years[:, None, None, None]
+        return gap * self.demand[None, None, :, :] * self.years[None, :, None, None]
 
     def with_scenarios(self, idx: list[int]) -> ModelData:
         """The same data restricted to some scenarios (probabilities kept as they are)."""
