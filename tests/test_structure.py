@@ -67,10 +67,8 @@ def test_facility_above_budget_is_told() -> None:
     assert "at least 500 USD" in out.reasons[0] and "budget of 100 USD" in out.reasons[0]
 
 
-def test_time_limit_is_never_called_optimal() -> None:
-    """A hard instance stopped after a fraction of a second: status time_limit, a plan with
-    its gap when HiGHS found one, and never 'optimal'."""
-    raw = tiny(
+def _hard_instance() -> dict:
+    return tiny(
         products=[{"id": f"p{i}", "material": "ga", "price": 10 + i, "lot": 1 + 0.37 * i,
                    "holding_cost": 1} for i in range(12)],
         demand=[{"holder": "A", "product": f"p{i}", "annual": 7 + i,
@@ -80,8 +78,23 @@ def test_time_limit_is_never_called_optimal() -> None:
         scenarios=[{"id": f"s{j}", "probability": 0.125,
                     "supply": [{"product": f"p{i}", "values": ((i * 7 + j * 3) % 10) / 10}
                                for i in range(12)]} for j in range(8)])
-    out = solve_dict(raw, time_limit=1e-3)
-    assert out.stats.status in ("time_limit", "optimal")
-    if out.stats.status == "time_limit":
-        assert not out.stats.proven_optimal
-        assert "NOT proven optimal" in out.stats.describe() or not out.stats.has_plan
+
+
+def test_stopped_early_is_never_called_optimal() -> None:
+    """HiGHS told to stop at its first improving plan: the plan comes back with its bound and
+    gap, status 'limit', and every description says it is not proven optimal."""
+    full = solve_dict(_hard_instance())
+    assert full.stats.status == "optimal"
+    out = solve_dict(_hard_instance(), highs_options={"mip_max_improving_sols": 1})
+    st = out.stats
+    assert st.status == "limit" and st.has_plan and not st.proven_optimal
+    assert st.bound <= full.stats.objective + 1e-6 <= st.objective + 2e-6
+    assert st.gap == pytest.approx((st.objective - st.bound) / st.objective)
+    assert st.gap > 1e-3
+    assert st.describe().startswith("NOT proven optimal")
+    assert out.figures["objective_recomputed"] == pytest.approx(st.objective)
+
+
+def test_unknown_highs_option_is_refused() -> None:
+    with pytest.raises(ValueError, match="no_such_option"):
+        solve_dict(_hard_instance(), highs_options={"no_such_option": 1})

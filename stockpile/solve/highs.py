@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
@@ -39,10 +39,11 @@ class SolveOptions:
     progress: bool = False  # print progress to stderr every few seconds
     log: bool = False  # HiGHS's own log to stdout
     interface: str = "standard_form"
+    highs_options: dict[str, Any] = field(default_factory=dict)  # any other HiGHS option
 
     def as_dict(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_gap,
-                "threads": self.threads, "interface": self.interface}
+                "threads": self.threads, "interface": self.interface, **self.highs_options}
 
 
 def new_highs() -> highspy.Highs:
@@ -76,7 +77,7 @@ class _Progress:
         self._thread: threading.Thread | None = None
         self._t0 = 0.0
 
-    def on_mip_log(self, event: Any) -> None:
+    def on_mip_event(self, event: Any) -> None:
         out = event.data_out
         if math.isfinite(out.mip_primal_bound) and abs(out.mip_primal_bound) < 1e300:
             self.primal = float(out.mip_primal_bound)
@@ -167,7 +168,7 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
 
     progress = _Progress(options.progress)
     if integer.any() and options.progress:
-        h.cbMipLogging.subscribe(progress.on_mip_log)
+        h.cbMipInterrupt.subscribe(progress.on_mip_event)
     t1 = time.perf_counter()
     with progress:
         h.run()
@@ -199,6 +200,9 @@ def _set_options(h: highspy.Highs, options: SolveOptions) -> None:
         h.setOptionValue("time_limit", float(options.time_limit))
     if options.threads is not None:
         h.setOptionValue("threads", int(options.threads))
+    for key, value in options.highs_options.items():
+        if h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+            raise ValueError(f"HiGHS option {key}={value!r}: rejected by HiGHS")
 
 
 def _version(h: highspy.Highs) -> str:
@@ -220,7 +224,7 @@ def _read_status(h: highspy.Highs, is_mip: bool) -> SolveStats:
     if ms == S.kOptimal:
         status, msg = "optimal", "HiGHS proved the plan optimal within the gap tolerance"
     elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
-        status = "interrupted" if ms == S.kInterrupt else "time_limit"
+        status = {S.kInterrupt: "interrupted", S.kTimeLimit: "time_limit"}.get(ms, "limit")
         msg = f"HiGHS stopped ({h.modelStatusToString(ms)})" + (
             " with a plan" if has_plan else " before finding any plan")
     elif ms in (S.kInfeasible,):
@@ -229,8 +233,8 @@ def _read_status(h: highspy.Highs, is_mip: bool) -> SolveStats:
         status, msg = "unbounded", f"HiGHS: {h.modelStatusToString(ms)}"
     else:
         status, msg = "error", f"HiGHS: {h.modelStatusToString(ms)}"
-    return SolveStats(status=status, has_plan=has_plan and status in ("optimal", "time_limit",
-                                                                        "interrupted"),
+    return SolveStats(status=status, has_plan=has_plan and status in (
+                          "optimal", "time_limit", "limit", "interrupted"),
                       objective=obj, bound=bound, gap=gap, message=msg,
                       solver_version=version)
 

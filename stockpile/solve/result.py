@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Status = Literal["optimal", "time_limit", "infeasible", "unbounded", "interrupted", "error"]
+Status = Literal["optimal", "time_limit", "limit", "infeasible", "unbounded", "interrupted",
+                 "error"]
+"""optimal: proven within the gap tolerance; time_limit / limit (another work limit) /
+interrupted: stopped early, with or without a plan; infeasible, unbounded: no plan exists;
+error: the solver failed."""
 
 
 @dataclass
@@ -39,9 +43,11 @@ class SolveStats:
         if self.status == "optimal":
             gap = f" (proven gap {self.gap:.4%})" if self.gap is not None else ""
             return f"optimal within the requested tolerance{gap}"
-        if self.status == "time_limit" and self.has_plan:
+        if self.has_plan:
             gap = f"{self.gap:.4%}" if self.gap is not None else "unknown"
-            return f"NOT proven optimal: stopped at the time limit with a plan, proven gap {gap}"
+            why = {"time_limit": "at the time limit", "limit": "at a work limit",
+                   "interrupted": "on interruption"}.get(self.status, f"({self.status})")
+            return f"NOT proven optimal: stopped {why} with a plan, proven gap {gap}"
         return f"{self.status}: {self.message}".strip(": ")
 
     def as_dict(self) -> dict[str, Any]:
