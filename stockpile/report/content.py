@@ -1,0 +1,373 @@
+"""What the recommendation report says, independent of its format.
+
+:func:`document` turns a solve result (the dict written as result.json) into a title, an
+executive summary and a list of sections made of paragraphs, bullets and tables. Markdown,
+HTML and Excel render this same content, so the three always agree. Nothing here computes a
+model quantity: figures are taken from the result and formatted (sums and sorting for display
+only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import format as fmt
+
+TOP_PURCHASES = 5
+PAIR = " \u2013 "  # joins the two holders of an agreement
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: header, how to show a raw value, and whether it is a number."""
+
+    name: str
+    show: Callable[[Any], str] = fmt.text
+    numeric: bool = False
+
+
+@dataclass
+class Table:
+    """Raw rows (written as numbers to Excel) with the columns that format them."""
+
+    sheet: str
+    columns: list[Column]
+    rows: list[list[Any]]
+
+    def display(self) -> list[list[str]]:
+        """Rows as display text."""
+        return [[c.show(v) for c, v in zip(self.columns, row)] for row in self.rows]
+
+
+@dataclass
+class Section:
+    """One titled part of the report. ``key`` names its anchor and its charts in HTML."""
+
+    key: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """The whole report: title line, executive summary, then the sections."""
+
+    title: str
+    subtitle: str
+    summary: Section
+    sections: list[Section]
+
+    def tables(self) -> list[Table]:
+        """Every table in reading order (one Excel sheet each)."""
+        return [t for s in [self.summary, *self.sections] for t in s.tables]
+
+
+def _money_col(name: str) -> Column:
+    return Column(f"{name} (USD)", fmt.usd, True)
+
+
+def _t_col(name: str) -> Column:
+    return Column(f"{name} (t)", fmt.tonnes, True)
+
+
+def _ratio(part: Any, whole: Any) -> float | None:
+    """part / whole for display, or None when either is missing or whole is zero."""
+    if fmt.missing(part) or fmt.missing(whole) or not whole:
+        return None
+    return float(part) / float(whole)
+
+
+def is_proven_optimal(result: dict[str, Any]) -> bool:
+    """Only an explicit proof counts; a missing flag is never read as optimal."""
+    return bool((result.get("solver") or {}).get("proven_optimal", False))
+
+
+def status_sentence(result: dict[str, Any]) -> str:
+    """The solver status in words; a plan without proof says plainly NOT proven optimal."""
+    solver = result.get("solver") or {}
+    summary = str(solver.get("summary") or solver.get("status") or "unknown status")
+    if is_proven_optimal(result):
+        return f"Solver: {summary}."
+    if "NOT proven optimal" in summary:
+        return f"Solver: {summary}."
+    return f"Solver: NOT proven optimal ({summary}); proven gap {fmt.gap(solver.get('gap'))}."
+
+
+def _purchases_sentence(plan: list[dict[str, Any]]) -> str:
+    bought = sorted((p for p in plan if (p.get("bought_t") or 0) > 0),
+                    key=lambda p: -(p.get("purchase_cost") or 0.0))
+    if not bought:
+        return "What to buy: nothing; the plan keeps existing inventory only."
+    total_t = sum(p.get("bought_t") or 0.0 for p in bought)
+    total_usd = sum(p.get("purchase_cost") or 0.0 for p in bought)
+    top = "; ".join(
+        f"{fmt.mass(p.get('bought_t'))} of {p.get('product')} for {p.get('holder')} "
+        f"({fmt.money(p.get('purchase_cost'))})" for p in bought[:TOP_PURCHASES])
+    more = len(bought) - TOP_PURCHASES
+    tail = f"; and {more} smaller purchase{'s' if more > 1 else ''}" if more > 0 else ""
+    return (f"What to buy: {fmt.mass(total_t)} in {len(bought)} purchase"
+            f"{'s' if len(bought) > 1 else ''} for {fmt.money(total_usd)}. "
+            f"Largest first: {top}{tail}.")
+
+
+def _summary(result: dict[str, Any]) -> Section:
+    solver = result.get("solver") or {}
+    bullets = [status_sentence(result)]
+    if not solver.get("has_plan", bool(result.get("plan"))):
+        bullets.append("No plan was found, so there is nothing to recommend.")
+        bullets += [f"Reason: {r}" for r in result.get("infeasibility_reasons") or []]
+        return Section("summary", "Executive summary", bullets=bullets)
+    bullets.append(_purchases_sentence(result.get("plan") or []))
+    bullets.append(
+        f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}, of which "
+        f"{fmt.money(result.get('first_stage_cost'))} is committed before any disruption "
+        "(purchases, holding, programmes, facilities, agreements).")
+    no_stock = result.get("no_stock") or {}
+    terms = result.get("objective_terms") or {}
+    bullets.append(
+        "Expected shortfall cost avoided against holding nothing: "
+        f"{fmt.money(no_stock.get('expected_shortfall_avoided'))} (from "
+        f"{fmt.money(no_stock.get('expected_shortfall_cost'))} with no stock to "
+        f"{fmt.money(terms.get('expected_shortfall'))} with this plan).")
+    signed = [a for a in result.get("agreements") or [] if a.get("signed")]
+    if result.get("agreements"):
+        names = ", ".join(f"{PAIR.join(a.get('holders') or [])} ({a.get('material')})"
+                          for a in signed)
+        bullets.append(f"Sharing agreements to sign: {names}." if signed else
+                       "Sharing agreements to sign: none.")
+    bound = solver.get("bound")
+    bullets.append(
+        f"Proven gap: {fmt.gap(solver.get('gap'))} (objective "
+        f"{fmt.money(solver.get('objective'))}, best proven bound {fmt.money(bound)})."
+        if bound is not None else "Proven gap: none; the solver proved no bound.")
+    return Section("summary", "Executive summary", bullets=bullets)
+
+
+def _plan(result: dict[str, Any]) -> Section:
+    cols = [Column("Holder"), Column("Product"), Column("Material"), _t_col("Inventory"),
+            Column("Lots", fmt.integer, True), _t_col("Bought"), _t_col("Stock"),
+            _money_col("Purchase cost"), _money_col("Holding cost"), _t_col("Annual demand"),
+            Column("Days of cover", fmt.days, True)]
+    keys = ["holder", "product", "material", "inventory_t", "lots", "bought_t", "stock_t",
+            "purchase_cost", "holding_cost", "annual_demand_t", "days_of_cover"]
+    plan = result.get("plan") or []
+    sec = Section("plan", "Purchases and stock per holder and product", paragraphs=[
+        "Days of cover = 365 \u00d7 stock / annual demand; a dash means the holder has no "
+        "demand for the product."])
+    if plan:
+        sec.tables.append(Table("Plan", cols, [[p.get(k) for k in keys] for p in plan]))
+    else:
+        sec.paragraphs.insert(0, "The plan holds no stock and has no demand to cover.")
+    return sec
+
+
+def _programmes(result: dict[str, Any]) -> Section:
+    rows = [[p.get("holder"), p.get("material"), p.get("fixed_cost")]
+            for p in result.get("programmes") or []]
+    sec = Section("programmes", "Programmes", paragraphs=[
+        "A programme is a holder's stockpiling programme for one material; opening it has a "
+        "fixed cost."])
+    if rows:
+        sec.tables.append(Table("Programmes", [Column("Holder"), Column("Material"),
+                                               _money_col("Fixed cost")], rows))
+    else:
+        sec.paragraphs.append("No programme is opened.")
+    return sec
+
+
+NO_AGREEMENTS = {
+    "national": "National mode: holders do not share stock, so no agreement is signed.",
+    "pooled": "Pooled mode: all stock is one joint pool, shared without agreements.",
+    "": "The instance offers no bilateral sharing agreement.",
+}
+
+
+def _agreements(result: dict[str, Any]) -> Section:
+    agreements = result.get("agreements") or []
+    flows = result.get("flows") or []
+    sec = Section("agreements", "Sharing agreements and flows", paragraphs=[
+        "Which bilateral agreements to sign, and the stock that moves between holders in each "
+        "scenario (the sender releases stock, the receiver uses it)."])
+    if agreements:
+        sec.tables.append(Table(
+            "Agreements",
+            [Column("Holders"), Column("Material"), Column("Signed", fmt.yes_no),
+             Column("Share cap", fmt.percent, True), _money_col("Fixed cost"),
+             Column("Flows", fmt.integer, True), _t_col("Moved, all scenarios")],
+            [[PAIR.join(a.get("holders") or []), a.get("material"), a.get("signed"),
+              a.get("share_cap"), a.get("fixed_cost"), len(a.get("flows") or []),
+              sum(f.get("tonnes") or 0.0 for f in a.get("flows") or [])]
+             for a in agreements]))
+    else:
+        sec.paragraphs.append(NO_AGREEMENTS.get(str(result.get("mode")), NO_AGREEMENTS[""]))
+    if flows:
+        sec.tables.append(Table(
+            "Flows",
+            [Column("Scenario"), Column("Period"), Column("From"), Column("To"),
+             Column("Product"), Column("Material"), Column("Tonnes", fmt.tonnes, True)],
+            [[f.get("scenario"), f.get("period"), f.get("from"), f.get("to"), f.get("product"),
+              f.get("material"), f.get("tonnes")] for f in flows]))
+    else:
+        sec.paragraphs.append("No stock moves between holders in any scenario.")
+    return sec
+
+
+def _conversions(result: dict[str, Any]) -> Section:
+    rows = [[c.get("scenario"), c.get("period"), c.get("holder"), c.get("route"),
+             c.get("input_t"), c.get("output_t")] for c in result.get("conversions") or []]
+    sec = Section("conversions", "Conversions used", paragraphs=[
+        "Conversion turns one grade or form into another (for example oxide to metal) "
+        "during a disruption, at a yield."])
+    if rows:
+        sec.tables.append(Table("Conversions", [
+            Column("Scenario"), Column("Period"), Column("Holder"), Column("Route"),
+            _t_col("Input"), _t_col("Output")], rows))
+    else:
+        sec.paragraphs.append("No conversion is used in any scenario.")
+    return sec
+
+
+def _facilities(result: dict[str, Any]) -> Section:
+    facilities = result.get("facilities") or []
+    sec = Section("facilities", "Facility use", paragraphs=[
+        "Storage facilities: whether each is used, the volume the plan stores there and its "
+        "capacity."])
+    if facilities:
+        sec.tables.append(Table("Facilities", [
+            Column("Holder"), Column("Facility"), Column("Used", fmt.yes_no),
+            Column("Volume used (m3)", fmt.number, True),
+            Column("Capacity (m3)", fmt.number, True),
+            Column("Share of capacity", fmt.percent, True), _money_col("Fixed cost")],
+            [[f.get("holder"), f.get("facility"), f.get("used"), f.get("used_m3"),
+              f.get("capacity_m3"), _ratio(f.get("used_m3"), f.get("capacity_m3")),
+              f.get("fixed_cost")] for f in facilities]))
+    else:
+        sec.paragraphs[0] = "The instance has no storage facilities to choose."
+    return sec
+
+
+TERM_LABELS = {
+    "purchase": "Purchases", "holding": "Holding", "programmes": "Programme fixed costs",
+    "facilities": "Facility fixed costs", "agreements": "Agreement fixed costs",
+    "expected_shortfall": "Expected shortfall", "expected_transport": "Expected transport",
+    "expected_conversion": "Expected conversion",
+}
+
+
+def _costs(result: dict[str, Any]) -> Section:
+    terms = result.get("objective_terms") or {}
+    total = (result.get("solver") or {}).get("objective")
+    rows: list[list[Any]] = [[TERM_LABELS.get(k, k), v] for k, v in terms.items()]
+    rows.append(["Total (objective)", total])
+    sec = Section("costs", "Cost breakdown", paragraphs=[
+        "The expected total cost the plan minimises, split into its terms."])
+    sec.tables.append(Table("Cost breakdown", [Column("Term"), _money_col("Cost")], rows))
+    return sec
+
+
+DISTRIBUTION_LABELS = {"mean": "Mean", "min": "Minimum", "p05": "5th percentile",
+                       "p50": "Median", "p95": "95th percentile", "max": "Maximum",
+                       "cvar95": "CVaR 95% (mean of the worst 5%)"}
+
+
+def _distribution(result: dict[str, Any]) -> Section:
+    dist = result.get("scenario_cost_distribution") or {}
+    scenarios = result.get("scenarios") or []
+    sec = Section("distribution", "Distribution of scenario cost", paragraphs=[
+        "Total cost of the plan in each scenario, weighted by scenario probability."])
+    if dist:
+        sec.tables.append(Table("Cost distribution", [Column("Statistic"), _money_col("Cost")],
+                                [[DISTRIBUTION_LABELS.get(k, k), v] for k, v in dist.items()]))
+    if scenarios:
+        sec.tables.append(Table("Scenarios", [
+            Column("Scenario"), Column("Probability", fmt.probability, True),
+            _money_col("Total cost"), _money_col("Shortfall cost"), _t_col("Unmet demand"),
+            _money_col("Transport"), _money_col("Conversion"),
+            _money_col("Shortfall cost with no stock")],
+            [[s.get("scenario"), s.get("probability"), s.get("total_cost"),
+              s.get("shortfall_cost"), s.get("unmet_t"), s.get("transport_cost"),
+              s.get("conversion_cost"), s.get("no_stock_shortfall_cost")] for s in scenarios]))
+    return sec
+
+
+def _holders(result: dict[str, Any]) -> Section:
+    keys = ["holder", "budget", "budget_used", "purchase_cost", "holding_cost",
+            "programme_cost", "facility_cost", "agreement_cost", "expected_shortfall_cost",
+            "expected_transport_cost", "expected_conversion_cost",
+            "expected_transfer_settlement", "expected_cost_settled",
+            "no_stock_expected_shortfall"]
+    names = ["Budget", "Budget used", "Purchases", "Holding", "Programmes", "Facilities",
+             "Agreements", "Expected shortfall", "Expected transport", "Expected conversion",
+             "Transfer settlement", "Expected cost, settled", "Expected shortfall, no stock"]
+    holders = result.get("holders") or []
+    sec = Section("holders", "Per-holder cost with transfers settled at replacement price",
+                  paragraphs=[
+                      "Transfers are settled at replacement price: the receiver pays the "
+                      "sender the product's price for each tonne received, so a positive "
+                      "settlement is a net payment and a negative one a net receipt."])
+    if holders:
+        sec.tables.append(Table("Holders", [Column("Holder")] + [_money_col(n) for n in names],
+                                [[h.get(k) for k in keys] for h in holders]))
+    return sec
+
+
+def _shortfall(result: dict[str, Any]) -> Section:
+    by_material = result.get("shortfall_by_material") or {}
+    sec = Section("shortfall", "Shortfall cost by material", paragraphs=[
+        "Expected cost of demand left unmet, by material, with this plan."])
+    if by_material:
+        sec.tables.append(Table("Shortfall by material",
+                                [Column("Material"), _money_col("Expected shortfall cost")],
+                                [[m, v] for m, v in by_material.items()]))
+    return sec
+
+
+def _assumptions(result: dict[str, Any]) -> Section:
+    inst = result.get("instance") or {}
+    s = result.get("solver") or {}
+    size = (f"{fmt.integer(s.get('n_variables'))} variables ({fmt.integer(s.get('n_integer'))} "
+            f"integer), {fmt.integer(s.get('n_constraints'))} constraints, "
+            f"{fmt.integer(s.get('n_nonzeros'))} nonzeros")
+    rows = [
+        ["Instance", inst.get("name")], ["Description", inst.get("description")],
+        ["Instance content hash", inst.get("content_hash")], ["Mode", result.get("mode")],
+        ["Holders, materials, products", ", ".join(
+            fmt.integer(inst.get(k)) for k in ("holders", "materials", "products"))],
+        ["Periods, scenarios", ", ".join(fmt.integer(inst.get(k))
+                                         for k in ("periods", "scenarios"))],
+        ["Holding years", fmt.number(inst.get("holding_years"), 2)],
+        ["Solver", f"{fmt.text(s.get('solver'))} {fmt.text(s.get('solver_version'))}"],
+        ["Interface", s.get("interface")], ["Options", fmt.options(s.get("options"))],
+        ["Status", s.get("status")], ["Objective (USD)", fmt.usd(s.get("objective"))],
+        ["Best bound (USD)", fmt.usd(s.get("bound"))], ["Gap", fmt.gap(s.get("gap"))],
+        ["Model build", fmt.seconds(s.get("build_seconds"))],
+        ["Hand-off to the solver", fmt.seconds(s.get("handoff_seconds"))],
+        ["Solve", fmt.seconds(s.get("solve_seconds"))], ["Model size", size],
+        ["stockpile version", result.get("stockpile_version")],
+        ["Python", result.get("python")], ["Created (UTC)", result.get("created_utc")],
+    ]
+    sec = Section("assumptions", "Assumptions and provenance")
+    sec.tables.append(Table("Assumptions", [Column("Item"), Column("Value")], rows))
+    sources = [str(x) for x in inst.get("sources") or []]
+    sec.paragraphs.append("Instance sources:" if sources else
+                          "Instance sources: none listed in the instance.")
+    sec.bullets = sources
+    return sec
+
+
+SECTIONS: list[Callable[[dict[str, Any]], Section]] = [
+    _plan, _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
+    _holders, _shortfall, _assumptions]
+
+
+def document(result: dict[str, Any]) -> Document:
+    """The report's content for one solve result."""
+    inst = result.get("instance") or {}
+    name = fmt.text(inst.get("name"))
+    mode = fmt.text(result.get("mode"))
+    subtitle = f"Instance '{name}', {mode} mode, created {fmt.text(result.get('created_utc'))}"
+    return Document(f"Stockpile recommendation: {name} ({mode} mode)", subtitle,
+                    _summary(result), [f(result) for f in SECTIONS])

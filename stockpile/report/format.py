@@ -1,0 +1,116 @@
+"""Number and text formatting shared by every report format.
+
+Every helper takes a value straight from the solve result (possibly ``None`` or NaN) and
+returns display text; missing values are shown as an em dash. Money is USD, mass tonnes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+DASH = "\u2014"
+
+
+def missing(x: Any) -> bool:
+    """True for values a report shows as a dash: None and non-finite floats."""
+    return x is None or (isinstance(x, float) and not math.isfinite(x))
+
+
+def _strip(text: str) -> str:
+    """Drop trailing zeros of a decimal number ("12.50" -> "12.5", "3.00" -> "3")."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def number(x: Any, decimals: int = 0) -> str:
+    """A plain number with thousands separators."""
+    if missing(x):
+        return DASH
+    return f"{float(x) + 0.0:,.{decimals}f}"
+
+
+def integer(x: Any) -> str:
+    """A count with thousands separators."""
+    return DASH if missing(x) else f"{int(round(float(x))):,d}"
+
+
+def usd(x: Any) -> str:
+    """Exact dollars for tables: ``12,345,678`` (the column header says USD)."""
+    return number(x, 0)
+
+
+def money(x: Any) -> str:
+    """Dollars for prose, abbreviated above a million: ``USD 12.3 M``, ``USD 1.25 bn``."""
+    if missing(x):
+        return DASH
+    v = float(x) + 0.0
+    a = abs(v)
+    if a >= 1e9:
+        return f"USD {v / 1e9:,.2f} bn"
+    if a >= 1e6:
+        return f"USD {v / 1e6:,.1f} M"
+    return f"USD {v:,.0f}"
+
+
+def tonnes(x: Any) -> str:
+    """Tonnes with sensible decimals: none above 1,000 t, up to 3 below 1 t."""
+    if missing(x):
+        return DASH
+    v = float(x) + 0.0
+    a = abs(v)
+    decimals = 0 if a >= 1000 else 1 if a >= 100 else 2 if a >= 1 else 3
+    return _strip(f"{v:,.{decimals}f}")
+
+
+def mass(x: Any) -> str:
+    """Tonnes for prose: ``12.5 t``."""
+    text = tonnes(x)
+    return text if text == DASH else f"{text} t"
+
+
+def days(x: Any) -> str:
+    """Days of cover, whole days."""
+    return number(x, 0)
+
+
+def percent(x: Any, decimals: int = 1) -> str:
+    """A fraction shown as a percentage: 0.123 -> ``12.3%``."""
+    return DASH if missing(x) else f"{float(x) * 100 + 0.0:,.{decimals}f}%"
+
+
+def gap(x: Any) -> str:
+    """A relative optimality gap with four decimals, as the solver summary prints it."""
+    return percent(x, 4)
+
+
+def probability(x: Any) -> str:
+    """A scenario probability: up to four significant decimals."""
+    return DASH if missing(x) else _strip(f"{float(x):.4f}")
+
+
+def seconds(x: Any) -> str:
+    """Wall time: milliseconds resolution below 10 s."""
+    if missing(x):
+        return DASH
+    v = float(x)
+    return f"{v:.3f} s" if v < 10 else f"{v:,.1f} s"
+
+
+def yes_no(x: Any) -> str:
+    """Booleans as words."""
+    return DASH if x is None else ("yes" if x else "no")
+
+
+def text(x: Any) -> str:
+    """Any value as text; missing values as a dash."""
+    return DASH if missing(x) or x == "" else str(x)
+
+
+def options(opts: Any) -> str:
+    """Solver options as ``key=value`` pairs; unset options are left out."""
+    if not isinstance(opts, dict):
+        return text(opts)
+    shown = [f"{k}={v}" for k, v in opts.items() if v is not None]
+    return ", ".join(shown) if shown else "defaults"

@@ -1,0 +1,356 @@
+"""Recommendation reports: content, self-containment, file round trips and atomic writing.
+
+The result dicts are built by hand in the shape of ``Outcome.as_dict()``; no solve is run.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import stockpile.report as report
+import stockpile.report.files as files
+from stockpile.report import render_html, render_markdown, write_solve_report
+from stockpile.report import format as fmt
+
+REPORT_FILES = {"report.md", "report.html", "report.xlsx", "plan.csv", "result.json"}
+
+
+def _plan(holder: str, product: str, material: str, lots: int, lot: float, price: float,
+          demand: float, inventory: float = 0.0) -> dict[str, Any]:
+    bought = lots * lot
+    stock = inventory + bought
+    return {"holder": holder, "product": product, "material": material,
+            "inventory_t": inventory, "lots": lots, "bought_t": bought, "stock_t": stock,
+            "purchase_cost": bought * price, "holding_cost": stock * price * 0.02,
+            "annual_demand_t": demand,
+            "days_of_cover": 365.0 * stock / demand if demand > 0 else None}
+
+
+def make_result() -> dict[str, Any]:
+    """A proven-optimal bilateral solve with flows, conversions and facilities."""
+    flow = {"scenario": "china-ga-ban", "period": "y1", "from": "JP", "to": "US",
+            "product": "ga4n", "material": "ga", "tonnes": 12.5}
+    plan = [_plan("US", "ga4n", "ga", 30, 5.0, 600_000.0, 40.0),
+            _plan("US", "ndpr-oxide", "ree", 40, 25.0, 1_300_000.0, 900.0, inventory=100.0),
+            _plan("JP", "ga4n", "ga", 10, 5.0, 600_000.0, 30.0),
+            _plan("JP", "ge-metal", "ge", 0, 1.0, 1_500_000.0, 0.0, inventory=3.0)]
+    return {
+        "stockpile_version": "0.1.0", "created_utc": "2026-11-24T08:36:40+00:00",
+        "python": "3.11.7",
+        "instance": {"name": "us-japan", "description": "US and Japan, real USGS shares",
+                     "content_hash": "ab12cd34" * 8, "holders": 2, "materials": 3,
+                     "products": 3, "periods": 1, "scenarios": 2, "holding_years": 5.0,
+                     "sources": ["USGS Mineral Commodity Summaries 2025",
+                                 "JOGMEC annual report <2024> & notes"]},
+        "mode": "bilateral",
+        "solver": {"status": "optimal", "has_plan": True, "objective": 1_534_250_000.0,
+                   "bound": 1_534_100_000.0, "gap": 9.777e-05,
+                   "message": "HiGHS proved the plan optimal within the gap tolerance",
+                   "solver": "HiGHS", "solver_version": "1.16.0", "interface": "standard_form",
+                   "options": {"time_limit": None, "mip_rel_gap": 0.0001, "threads": 4,
+                               "interface": "standard_form"},
+                   "build_seconds": 0.25, "handoff_seconds": 1.5, "solve_seconds": 42.125,
+                   "n_variables": 1234, "n_integer": 56, "n_constraints": 789,
+                   "n_nonzeros": 4567, "proven_optimal": True,
+                   "summary": "optimal within the requested tolerance (proven gap 0.0098%)"},
+        "infeasibility_reasons": [],
+        "objective_terms": {"purchase": 1_420_000_000.0, "holding": 40_000_000.0,
+                            "programmes": 2_000_000.0, "facilities": 1_500_000.0,
+                            "agreements": 250_000.0, "expected_shortfall": 70_000_000.0,
+                            "expected_transport": 300_000.0, "expected_conversion": 200_000.0},
+        "objective_recomputed": 1_534_250_000.0, "first_stage_cost": 1_463_750_000.0,
+        "plan": plan,
+        "programmes": [{"holder": "US", "material": "ga", "fixed_cost": 1_000_000.0},
+                       {"holder": "JP", "material": "ga", "fixed_cost": 1_000_000.0}],
+        "facilities": [{"holder": "US", "facility": "depot-east", "used": True,
+                        "capacity_m3": 5000.0, "used_m3": 3210.4, "fixed_cost": 1_500_000.0},
+                       {"holder": "JP", "facility": "kobe", "used": False,
+                        "capacity_m3": 800.0, "used_m3": 0.0, "fixed_cost": 900_000.0}],
+        "agreements": [{"holders": ["US", "JP"], "material": "ga", "fixed_cost": 500_000.0,
+                        "share_cap": 0.5, "signed": True, "flows": [flow]},
+                       {"holders": ["US", "JP"], "material": "ree", "fixed_cost": 800_000.0,
+                        "share_cap": 0.3, "signed": False, "flows": []}],
+        "flows": [flow],
+        "conversions": [{"scenario": "china-ga-ban", "period": "y1", "holder": "US",
+                         "route": "oxide-to-metal", "input_t": 20.0, "output_t": 17.0}],
+        "holders": [
+            {"holder": h, "budget": 1e9, "budget_used": 7.5e8, "purchase_cost": 7.1e8,
+             "holding_cost": 2e7, "programme_cost": 1e6, "facility_cost": f,
+             "agreement_cost": 125_000.0, "expected_shortfall_cost": 3.5e7,
+             "expected_conversion_cost": c, "expected_transport_cost": t,
+             "expected_transfer_settlement": s, "expected_cost_settled": settled,
+             "no_stock_expected_shortfall": 6e8}
+            for h, f, c, t, s, settled in [
+                ("US", 1_500_000.0, 200_000.0, 300_000.0, 3_750_000.0, 771_875_000.0),
+                ("JP", 0.0, 0.0, 0.0, -3_750_000.0, 762_375_000.0)]],
+        "scenarios": [
+            {"scenario": "calm", "probability": 0.7, "total_cost": 1_463_750_000.0,
+             "shortfall_cost": 0.0, "unmet_t": 0.0, "transport_cost": 0.0,
+             "conversion_cost": 0.0, "no_stock_shortfall_cost": 0.0},
+            {"scenario": "china-ga-ban", "probability": 0.3, "total_cost": 1_698_750_000.0,
+             "shortfall_cost": 233_333_333.0, "unmet_t": 14.25, "transport_cost": 1_000_000.0,
+             "conversion_cost": 666_667.0, "no_stock_shortfall_cost": 4e9}],
+        "scenario_cost_distribution": {"mean": 1_534_250_000.0, "min": 1_463_750_000.0,
+                                       "p05": 1_463_750_000.0, "p50": 1_463_750_000.0,
+                                       "p95": 1_698_750_000.0, "max": 1_698_750_000.0,
+                                       "cvar95": 1_698_750_000.0},
+        "shortfall_by_material": {"ga": 50_000_000.0, "ree": 20_000_000.0, "ge": 0.0},
+        "no_stock": {"expected_shortfall_cost": 1_200_000_000.0,
+                     "expected_shortfall_avoided": 1_130_000_000.0},
+    }
+
+
+def time_limited(result: dict[str, Any]) -> dict[str, Any]:
+    """The same result, stopped at the time limit with a 3.5% gap."""
+    r = copy.deepcopy(result)
+    r["solver"].update(status="time_limit", proven_optimal=False, gap=0.035,
+                       message="HiGHS stopped (Time limit reached) with a plan",
+                       summary="NOT proven optimal: stopped at the time limit with a plan, "
+                               "proven gap 3.5000%")
+    return r
+
+
+def bare(result: dict[str, Any]) -> dict[str, Any]:
+    """No plan entries, agreements, flows, conversions or facilities."""
+    r = copy.deepcopy(result)
+    for key in ("plan", "programmes", "facilities", "agreements", "flows", "conversions"):
+        r[key] = []
+    r["instance"]["sources"] = []
+    return r
+
+
+def visible_text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", html, flags=re.S))
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+def test_format_helpers() -> None:
+    assert fmt.money(1_534_250_000.0) == "USD 1.53 bn"
+    assert fmt.money(70_000_000.0) == "USD 70.0 M"
+    assert fmt.money(999_999.0) == "USD 999,999"
+    assert fmt.money(-3_750_000.0) == "USD -3.8 M"
+    assert fmt.usd(1_463_750_000.4) == "1,463,750,000"
+    assert fmt.tonnes(12.5) == "12.5" and fmt.tonnes(1000.0) == "1,000"
+    assert fmt.tonnes(0.1234) == "0.123" and fmt.tonnes(150.04) == "150"
+    assert fmt.mass(10.0) == "10 t"
+    assert fmt.gap(9.777e-05) == "0.0098%" and fmt.percent(0.5) == "50.0%"
+    for f in (fmt.money, fmt.usd, fmt.tonnes, fmt.days, fmt.gap, fmt.seconds, fmt.integer):
+        assert f(None) == "\u2014" and f(math.nan) == "\u2014"
+
+
+# --- Markdown and HTML ----------------------------------------------------------------------
+
+def test_markdown_has_key_figures() -> None:
+    md = render_markdown(make_result())
+    assert md.startswith("# Stockpile recommendation: us-japan (bilateral mode)")
+    summary = md.split("## Purchases")[0]
+    assert "optimal within the requested tolerance (proven gap 0.0098%)" in summary
+    assert "USD 1.53 bn" in summary  # objective
+    assert "USD 1.13 bn" in summary  # shortfall avoided against no stock
+    assert "1,000 t of ndpr-oxide for US (USD 1.30 bn)" in summary  # largest purchase first
+    assert summary.index("ndpr-oxide") < summary.index("150 t of ga4n for US")
+    assert "US \u2013 JP (ga)" in summary  # the signed agreement
+    assert "0.0098%" in summary
+    # plan table: tonnes, lots, cost and days of cover; no demand shows a dash
+    assert "| US | ndpr-oxide | ree | 100 | 40 | 1,000 | 1,100 | 1,300,000,000 |" in md
+    assert "| JP | ge-metal | ge | 3 | 0 | 0 | 3 | 0 |" in md and md.count("| \u2014 |") >= 1
+    assert "| china-ga-ban | y1 | JP | US | ga4n | ga | 12.5 |" in md  # flow
+    assert "| china-ga-ban | y1 | US | oxide-to-metal | 20 | 17 |" in md  # conversion
+    assert "| US | depot-east | yes | 3,210 | 5,000 | 64.2% | 1,500,000 |" in md  # facility
+    assert "| CVaR 95% (mean of the worst 5%) | 1,698,750,000 |" in md
+    assert "| Expected shortfall | 70,000,000 |" in md
+    assert "receiver pays the sender the product's price for each tonne received" in md
+    assert "| JP | 1,000,000,000 |" in md and "-3,750,000 | 762,375,000 |" in md
+    assert "| ga | 50,000,000 |" in md  # shortfall by material
+    for fact in ("ab12cd34" * 8, "HiGHS 1.16.0", "standard_form", "mip_rel_gap=0.0001",
+                 "threads=4", "42.1 s", "1.500 s", "1,234 variables (56 integer)",
+                 "0.1.0", "2026-11-24T08:36:40+00:00", "USGS Mineral Commodity Summaries 2025"):
+        assert fact in md, fact
+
+
+def test_html_is_self_contained_with_charts() -> None:
+    html = render_html(make_result())
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", html, re.I)
+    assert not re.search(r"<(script|link|img|iframe)\b", html, re.I)
+    assert "@import" not in html and "url(" not in html
+    svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    assert len(svgs) >= 5  # purchases, days of cover, cost distribution, holders, shortfall
+    for s in svgs:
+        ET.fromstring(s)  # well-formed
+    for caption in ("Purchase cost by holder and product", "Days of cover",
+                    "Cumulative distribution of scenario cost", "Expected cost per holder"):
+        assert caption in html
+    # text is escaped, and the content matches the Markdown's
+    assert "JOGMEC annual report &lt;2024&gt; &amp; notes" in html
+    assert "<2024>" not in html
+    text = visible_text(html)
+    for figure in ("USD 1.53 bn", "USD 1.13 bn", "1,300,000,000", "12.5", "1,698,750,000"):
+        assert figure in text
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_html])
+def test_not_proven_optimal_is_never_called_optimal(render: Any) -> None:
+    for r in (time_limited(make_result()), time_limited(bare(make_result()))):
+        out = render(r)
+        assert "NOT proven optimal" in out and "3.5000%" in out
+        rest = out.replace("NOT proven optimal", "")
+        assert "optimal" not in rest.lower()
+    # a stop that the solver summary does not flag is still flagged, with its gap
+    r = time_limited(make_result())
+    r["solver"].update(status="interrupted", summary="interrupted: HiGHS stopped with a plan")
+    out = render(r)
+    assert "NOT proven optimal" in out and "3.5000%" in out
+    assert "optimal" not in out.replace("NOT proven optimal", "").lower()
+
+
+def test_missing_proof_flag_is_not_read_as_optimal() -> None:
+    r = time_limited(make_result())
+    del r["solver"]["proven_optimal"]
+    assert "NOT proven optimal" in render_markdown(r).split("## Purchases")[0]
+
+
+def test_edge_cases_render() -> None:
+    r = bare(make_result())
+    md, html = render_markdown(r), render_html(r)
+    assert "What to buy: nothing" in md
+    assert "no bilateral sharing agreement" in md
+    assert "No stock moves between holders" in md
+    assert "No conversion is used" in md
+    assert "no storage facilities" in md
+    assert "none listed" in md
+    assert "<svg" in html  # distribution and holders still drawn
+    r["solver"]["bound"] = None
+    r["solver"]["gap"] = None
+    assert "the solver proved no bound" in render_markdown(r)
+    r2 = make_result()
+    for p in r2["plan"]:
+        p["days_of_cover"] = None
+    assert "Days of cover by holder" not in render_html(r2)
+    no_plan = {"instance": {"name": "x"}, "mode": "national",
+               "solver": {"status": "infeasible", "has_plan": False, "proven_optimal": False,
+                          "summary": "infeasible: budget too small"},
+               "infeasibility_reasons": ["holder A: budget too small"]}
+    out = render_markdown(no_plan)
+    assert "No plan was found" in out and "holder A: budget too small" in out
+    assert "<svg" not in render_html(no_plan)
+
+
+# --- files ----------------------------------------------------------------------------------
+
+def test_write_report_files_round_trip(tmp_path: Path) -> None:
+    result = make_result()
+    result["plan"][0]["holding_cost"] = math.nan  # result.json must stay NaN-free
+    out = tmp_path / "reports" / "us-japan"
+    written = write_solve_report(result, out)
+    assert {p.name for p in written} == REPORT_FILES
+    assert all(p.parent == out.absolute() and p.is_file() for p in written)
+    assert sorted(p.name for p in tmp_path.joinpath("reports").iterdir()) == ["us-japan"]
+
+    text = (out / "result.json").read_text()
+    assert "NaN" not in text
+    back = json.loads(text)
+    assert back["plan"][0]["holding_cost"] is None
+    expected = copy.deepcopy(result)
+    expected["plan"][0]["holding_cost"] = None
+    assert back == expected and list(back) == list(result)
+
+    with (out / "plan.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["holder", "product", "material", "inventory_t", "lots",
+                             "bought_t", "stock_t", "purchase_cost_usd", "holding_cost_usd",
+                             "annual_demand_t", "days_of_cover"]
+    assert len(rows) == len(result["plan"])
+    for row, p in zip(rows, make_result()["plan"]):
+        assert (row["holder"], row["product"], row["material"]) == (
+            p["holder"], p["product"], p["material"])
+        assert int(row["lots"]) == p["lots"]
+        for col, key in (("bought_t", "bought_t"), ("stock_t", "stock_t"),
+                         ("purchase_cost_usd", "purchase_cost"),
+                         ("annual_demand_t", "annual_demand_t")):
+            assert float(row[col]) == p[key]
+        assert (row["days_of_cover"] == "" if p["days_of_cover"] is None
+                else float(row["days_of_cover"]) == p["days_of_cover"])
+    assert rows[0]["holding_cost_usd"] == ""
+
+    assert (out / "report.md").read_text() == render_markdown(result)
+    html = (out / "report.html").read_text()
+    assert "<svg" in html
+
+    from openpyxl import load_workbook  # the one test that needs openpyxl to read
+
+    wb = load_workbook(out / "report.xlsx")
+    assert wb.sheetnames[0] == "Summary" and "Plan" in wb.sheetnames
+    assert {"Flows", "Facilities", "Scenarios", "Holders", "Assumptions"} <= set(wb.sheetnames)
+    plan = wb["Plan"]
+    assert plan["A1"].value == "Holder"
+    assert plan["H3"].value == 1_300_000_000.0  # raw number, not text
+    assert plan.max_row == 1 + len(result["plan"])
+
+
+def test_write_report_with_empty_sections(tmp_path: Path) -> None:
+    written = write_solve_report(bare(make_result()), tmp_path / "r")
+    assert {p.name for p in written} == REPORT_FILES
+    with (tmp_path / "r" / "plan.csv").open() as f:
+        assert len(list(csv.reader(f))) == 1  # header only
+
+
+def test_rewrite_replaces_previous_report(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    write_solve_report(make_result(), out)
+    (out / "stale.txt").write_text("from an older run")
+    r = make_result()
+    r["instance"]["description"] = "second run"
+    write_solve_report(r, out)
+    assert {p.name for p in out.iterdir()} == REPORT_FILES
+    assert json.loads((out / "result.json").read_text())["instance"]["description"] == "second run"
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+@pytest.mark.parametrize("module, broken", [(files, "write_xlsx"), (report, "render_html"),
+                                            (files, "_replace")])
+def test_failed_write_keeps_previous_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            module: Any, broken: str) -> None:
+    out = tmp_path / "r"
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    # no previous report: nothing at all is left
+    monkeypatch.setattr(module, broken, boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_solve_report(make_result(), out)
+    assert list(tmp_path.iterdir()) == []
+
+    # a previous report stays exactly as it was
+    monkeypatch.undo()
+    write_solve_report(make_result(), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(module, broken, boom)
+    r = make_result()
+    r["instance"]["description"] = "must not appear"
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_solve_report(r, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_interrupt_while_writing_leaves_nothing(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files, "write_plan_csv", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_solve_report(make_result(), tmp_path / "r")
+    assert list(tmp_path.iterdir()) == []
