@@ -53,8 +53,13 @@ class Outcome:
 
 
 def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",
-              options: SolveOptions | None = None) -> Outcome:
-    """Solve one instance in one mode; never raises for an infeasible or stopped solve."""
+              options: SolveOptions | None = None,
+              agreements: dict[str, bool] | None = None) -> Outcome:
+    """Solve one instance in one mode; never raises for an infeasible or stopped solve.
+
+    ``agreements`` forces candidate agreements signed (True) or not (False) in bilateral
+    mode, keyed "H1|H2|material" as in the report.
+    """
     inst = instance if isinstance(instance, Instance) else load(instance)
     digest = content_hash(inst)
     data = model_data(inst, mode)
@@ -65,6 +70,11 @@ def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",
         return Outcome(inst, digest, data, stats, None, reasons)
     t0 = time.perf_counter()
     model = build_model(data)
+    for key, signed in (agreements or {}).items():
+        if key not in model.agree:
+            raise KeyError(f"agreement {key!r}: not a candidate agreement of this instance in "
+                           f"{mode} mode (candidates: {', '.join(model.agree) or 'none'})")
+        model.agree[key].fix(1 if signed else 0)
     build_s = time.perf_counter() - t0
     stats = solve(model, options or SolveOptions(), build_seconds=build_s)
     figures = extract(model, data) if stats.has_plan else None

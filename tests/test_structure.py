@@ -98,3 +98,19 @@ def test_stopped_early_is_never_called_optimal() -> None:
 def test_unknown_highs_option_is_refused() -> None:
     with pytest.raises(ValueError, match="no_such_option"):
         solve_dict(_hard_instance(), highs_options={"no_such_option": 1})
+
+
+def test_forced_and_forbidden_agreements() -> None:
+    # sharing(20, 1.0): the agreement pays (135 signed vs 220 national); forbidding it gives
+    # the national optimum, forcing it when psi = 200 gives 135 - 20 + 200 = 315
+    from stockpile.pipeline import run_solve
+
+    key = "A|B|ga"
+    out = run_solve(parse(sharing(20, 1.0)), "bilateral", SolveOptions(mip_gap=0),
+                    agreements={key: False})
+    assert out.stats.objective == pytest.approx(220.0)
+    out = run_solve(parse(sharing(200, 1.0)), "bilateral", SolveOptions(mip_gap=0),
+                    agreements={key: True})
+    assert out.stats.objective == pytest.approx(315.0)
+    with pytest.raises(KeyError, match="not a candidate"):
+        run_solve(parse(sharing(20, 1.0)), "bilateral", agreements={"A|B|zz": True})

@@ -62,3 +62,18 @@ def build_model(data: ModelData, expected: bool = True) -> pyo.ConcreteModel:
 def first_stage_variables(m: pyo.ConcreteModel) -> list[pyo.Var]:
     """The first-stage variables, named alike in every scenario model (mpi-sppy's contract)."""
     return [m.buy, m.programme, m.facility_used, m.store, m.agree]
+
+
+def first_stage_values(m: pyo.ConcreteModel) -> dict[str, float]:
+    """The solved first stage as {variable name: value}, e.g. {"buy[US-DLA,NdPr-oxide]": 3}."""
+    return {v.name: float(pyo.value(v)) + 0.0 for comp in first_stage_variables(m)
+            for v in comp.values() if v.value is not None}
+
+
+def fix_first_stage(m: pyo.ConcreteModel, values: dict[str, float]) -> None:
+    """Fix every first-stage variable of ``m`` to ``values`` (names as first_stage_values gives;
+    a variable not named is fixed to 0). Integer variables are rounded."""
+    for comp in first_stage_variables(m):
+        for v in comp.values():
+            x = values.get(v.name, 0.0)
+            v.fix(round(x) if (v.is_integer() or v.is_binary()) else x)

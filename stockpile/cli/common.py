@@ -1,0 +1,44 @@
+"""What every command shares: exit codes, argument types, messages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # the report could not be written (e.g. no space, no permission)
+EXIT_INPUT = 2  # invalid instance or command line
+EXIT_INFEASIBLE = 3  # no feasible plan exists
+EXIT_NO_PLAN = 4  # the solver stopped or failed without a plan
+EXIT_INTERRUPTED = 130
+
+
+def err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"value {text!r}: must be a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"value {text!r}: must be > 0")
+    return value
+
+
+def gap_arg(text: str) -> float:
+    value = positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"value {text!r}: a relative gap must be in (0, 1)")
+    return value
+
+
+def threads_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"value {text!r}: must be a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"value {text!r}: must be >= 1")
+    return value
