@@ -268,7 +268,11 @@ def _solve_appsi(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
     if has_plan:
         res.solution_loader.load_vars()
     version = ".".join(str(p) for p in opt.version())
-    return SolveStats(status=status, has_plan=has_plan,  # type: ignore[arg-type]
+    variables = list(model.component_data_objects(pyo.Var, active=True, descend_into=True))
+    n_rows = sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True))
+    return SolveStats(n_variables=len(variables), n_constraints=n_rows,
+                      n_integer=sum(1 for v in variables if v.is_integer() or v.is_binary()),
+                      status=status, has_plan=has_plan,  # type: ignore[arg-type]
                       objective=float(obj) if has_plan else None, bound=bound,
                       gap=_relative_gap(float(obj) if has_plan else None, bound),
                       message=f"appsi_highs: {tc}", solver_version=version,
