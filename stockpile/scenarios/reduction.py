@@ -60,5 +60,5 @@ def fast_forward(x: np.ndarray, p: np.ndarray, n: int) -> tuple[np.ndarray, np.n
     nearest = np.argmin(d_full, axis=1)
     nearest[sel] = np.arange(n)
     q = np.bincount(nearest, weights=p, minlength=n)
-    dist = float(np.dot(p, d_full[np.arange(S), nearest]))
+    dist = float(np.dot(p, np.sqrt(((x - x[sel[nearest]]) ** 2).sum(axis=1))))
     return sel, q / q.sum(), dist
