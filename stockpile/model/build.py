@@ -29,8 +29,12 @@ from .first_stage import (
 from .second_stage import add_second_stage, scenario_costs
 
 
-def build_model(data: ModelData, expected: bool = True) -> pyo.ConcreteModel:
+def build_model(data: ModelData, expected: bool = True, risk: object = None
+                ) -> pyo.ConcreteModel:
     """The model over the scenarios of ``data``.
+
+    ``risk`` (a :class:`~stockpile.model.risk.RiskOptions`, off by default) adds lambda
+    times the CVaR of the total cost to the objective (model/risk.py).
 
     ``expected=True``: objective = first-stage cost + sum_s pi_s scenario cost (the extensive
     form). ``expected=False`` (one scenario, for mpi-sppy): first-stage cost + scenario cost.
@@ -56,6 +60,9 @@ def build_model(data: ModelData, expected: bool = True) -> pyo.ConcreteModel:
         (s,) = data.scenarios
         second = m.scenario_cost[s]
     m.total_cost = pyo.Objective(expr=m.first_stage_cost + second, sense=pyo.minimize)
+    if risk is not None:
+        from .risk import add_cvar
+        add_cvar(m, data, risk)  # type: ignore[arg-type]
     return m
 
 
