@@ -9,26 +9,31 @@ Groups. For material m, the sharing group G of a holder is its connected compone
 graph of sharing links on m: every pair in pooled mode, the signed agreements on m in
 bilateral mode. A holder with no link on m is a group of its own (no rule applies).
 
-The collective release. In period t of scenario s, holder h's draw on its stock of m is
+The collective release. In period t of scenario s, holder h contributes to the group's
+collective release of m
 
-    D_hmts = sum_{k of m} ( r_hkts + sum_h' e_hh'kts + sum_{r out of k} v_hrts )
+    c_hmts = sum_{k of m} sum_h' e_hh'kts + q_hmts,
+    0 <= q_hmts <= sum_{k of m} ( r_hkts + sum_{r out of k} v_hrts )
 
-(its own release, its shipments to partners and its conversion input: the left side of
-constraint 5, per period). The participants P_mts of a group are its members that hold stock
-of m (X_hm > 0) and have a use for it in that period (a deficit of their own, or a partner
-in deficit they can ship to). The rule: every participant bears a fixed share of the
-collective release,
+its shipments to partners plus the part q of its own release (and conversion input) that it
+counts towards the collective action. Self-help is never restricted: a holder may always draw
+its own stock for its own demand; only what it gets from partners is tied to the rule. The
+participants P_mts of a group are its members that hold stock of m (X_hm > 0) and have a use
+for it in that period (a deficit of their own, or a partner in deficit they can ship to).
+The rule: each participant bears a fixed share of the collective release,
 
-    D_hmts = w_hm * sum_{h' in P_mts} D_h'mts     for h in P_mts (when |P_mts| >= 2),
+    c_hmts = w_hm * sum_{h' in P_mts} c_h'mts     for h in P_mts (when |P_mts| >= 2),
 
     w_hm = omega_hm / sum_{h' in P_mts} omega_h'm (equal shares when that sum is 0), with
     omega_hm = X_hm = sum_{k of m} X_hk          rule "commitment" (the reserve it holds)
     omega_hm = d_hm = sum_{k of m} d_hk          rule "consumption" (normal annual demand).
 
-The collective volume and its destinations are still chosen at least cost (as an IEA
-collective action decides its volume), and every other constraint (share caps, tiers,
-conversion capacity) holds. Since the rule only adds constraints, its expected cost is never
-below the optimised sharing of the same first stage.
+So partners ship to a holder in need in proportion to their weights, and only as far as the
+holder in need bears its own share from its own stock. The collective volume and its
+destinations are still chosen at least cost (as an IEA collective action decides its
+volume), and every other constraint (share caps, tiers, conversion capacity) holds. Since the
+rule only adds constraints, its expected cost is never below the optimised sharing of the
+same first stage.
 """
 
 from __future__ import annotations
@@ -104,22 +109,24 @@ def rule_weights(data: ModelData, stock: np.ndarray, rule: Rule) -> np.ndarray:
     return out
 
 
-def _draws(m: pyo.ConcreteModel, data: ModelData) -> dict[tuple, list]:
-    """(h, material, t, s) -> the variables of D_hmts."""
+def _draws(m: pyo.ConcreteModel, data: ModelData) -> tuple[dict[tuple, list], dict[tuple, list]]:
+    """(h, material, t, s) -> shipments to partners, and own releases and conversion input."""
     mat_of = {k: data.materials[i] for k, i in zip(data.products, data.material_of)}
     route_mat = {r: mat_of[data.products[i]] for r, i in zip(data.routes, data.route_from)}
-    out: dict[tuple, list] = defaultdict(list)
+    ship: dict[tuple, list] = defaultdict(list)
+    own: dict[tuple, list] = defaultdict(list)
     for (h, k, t, s), v in m.release.items():
-        out[h, mat_of[k], t, s].append(v)
+        own[h, mat_of[k], t, s].append(v)
     for (h, _, k, t, s), v in m.ship.items():
-        out[h, mat_of[k], t, s].append(v)
+        ship[h, mat_of[k], t, s].append(v)
     for (h, r, t, s), v in m.convert.items():
-        out[h, route_mat[r], t, s].append(v)
-    return out
+        own[h, route_mat[r], t, s].append(v)
+    return ship, own
 
 
 def add_rule(m: pyo.ConcreteModel, data: ModelData, figures: dict[str, Any], rule: Rule) -> int:
-    """Add the rule's rows D_h = w_h sum_P D to ``m`` (``m.iea_rule``); returns their count."""
+    """Add q (``m.iea_counted``), its bound and the rule's rows c_h = w_h sum_P c
+    (``m.iea_rule``) to ``m``; returns the number of rule rows."""
     hi = {h: i for i, h in enumerate(data.holders)}
     ki = {k: i for i, k in enumerate(data.products)}
     stock = np.zeros((len(data.holders), len(data.products)))
@@ -129,25 +136,35 @@ def add_rule(m: pyo.ConcreteModel, data: ModelData, figures: dict[str, Any], rul
     held = rule_weights(data, stock, "commitment") > 0
     signed = {"|".join([*a["holders"], a["material"]]) for a in figures["agreements"]
               if a["signed"]}
-    draws = _draws(m, data)
-    times = {(t, s) for (_, _, t, s) in draws}
-    rows: dict[tuple, Any] = {}
+    ship, own = _draws(m, data)
+    times = sorted({(t, s) for (_, _, t, s) in [*ship, *own]})
+    groups_rows: list[tuple[list[tuple], dict[tuple, float]]] = []
     for j, mat in enumerate(data.materials):
         for group in groups(data, signed, j):
             if len(group) < 2:
                 continue
-            for t, s in sorted(times):
-                part = [h for h in group if held[h, j] and draws.get((data.holders[h], mat, t, s))]
+            for t, s in times:
+                keys = [(data.holders[h], mat, t, s) for h in group if held[h, j]]
+                part = [k for k in keys if ship.get(k) or own.get(k)]
                 if len(part) < 2:
                     continue
-                total_w = sum(omega[h, j] for h in part)
-                w = {h: (omega[h, j] / total_w if total_w > 0 else 1.0 / len(part))
-                     for h in part}
-                collective = pyo.quicksum(v for h in part
-                                          for v in draws[data.holders[h], mat, t, s])
-                for h in part:
-                    own = pyo.quicksum(draws[data.holders[h], mat, t, s])
-                    rows[data.holders[h], mat, t, s] = own - w[h] * collective == 0
+                om = {k: omega[hi[k[0]], j] for k in part}
+                total = sum(om.values())
+                groups_rows.append((part, {k: (om[k] / total if total > 0 else 1 / len(part))
+                                           for k in part}))
+    counted = sorted({k for part, _ in groups_rows for k in part if own.get(k)})
+    m.iea_counted = pyo.Var(counted, domain=pyo.NonNegativeReals)
+    m.iea_counted_bound = pyo.Constraint(
+        counted, rule=lambda _, *k: m.iea_counted[k] <= pyo.quicksum(own[k]))
+
+    def contribution(k: tuple) -> Any:
+        return pyo.quicksum(ship.get(k, [])) + (m.iea_counted[k] if own.get(k) else 0)
+
+    rows: dict[tuple, Any] = {}
+    for part, w in groups_rows:
+        collective = pyo.quicksum(contribution(k) for k in part)
+        for k in part:
+            rows[k] = contribution(k) - w[k] * collective == 0
     m.iea_rule = pyo.Constraint(list(rows), rule=lambda _, *key: rows[key])
     return len(rows)
 

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .content import document
 from .xlsx import write_xlsx
@@ -101,21 +101,29 @@ def _replace(new: Path, out_dir: Path) -> None:
         old.unlink()
 
 
-def write_solve_report(result: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Write report.md, report.html, report.xlsx, plan.csv and result.json into ``out_dir``.
+def write_folder(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path]:
+    """Write a report folder all or nothing: ``write(tmp)`` fills a temporary folder beside
+    ``out_dir`` (returning the file names), which then takes ``out_dir``'s place.
 
-    All or nothing: files go to a temporary folder beside ``out_dir`` which then takes its
-    place; on any error the temporary folder is removed, the previous report is kept, and
-    the error is raised again.
+    On any error the temporary folder is removed, the previous folder is kept, and the error
+    is raised again.
     """
     out_dir = Path(out_dir).absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
     try:
         os.chmod(tmp, 0o777 & ~_umask())
-        names = _write_all(result, tmp)
+        names = write(tmp)
         _replace(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [out_dir / n for n in names]
+
+
+def write_solve_report(result: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Write report.md, report.html, report.xlsx, plan.csv and result.json into ``out_dir``.
+
+    All or nothing (:func:`write_folder`): on any error the previous report is kept.
+    """
+    return write_folder(out_dir, lambda tmp: _write_all(result, tmp))
