@@ -294,3 +294,53 @@ def paired_difference(a: Evaluation, b: Evaluation) -> dict[str, float]:
     sd = math.sqrt(max(float(p @ (diff - mean) ** 2), 0.0) * n_eff / max(n_eff - 1, 1))
     se = sd / math.sqrt(n_eff)
     return {"mean": mean, "std_error": se, "ci95": [mean - Z95 * se, mean + Z95 * se]}
+
+
+def optimise(data: ModelData, options: SolveOptions | None = None, risk: object = None,
+             name: str = "optimised") -> tuple[Plan, object]:
+    """Solve the extensive form of ``data`` and return its plan with the solve statistics."""
+    m = build_model(data, risk=risk)
+    stats = solve(m, options or SolveOptions())
+    if not stats.has_plan:
+        raise RuntimeError(f"no plan for {name}: {stats.describe()}")
+    return plan_from_model(m, data, name), stats
+
+
+def mean_value_data(data: ModelData) -> ModelData:
+    """One scenario with the probability-weighted mean of a, mu and g (the EV problem)."""
+    from dataclasses import replace
+    p = data.probability / data.probability.sum()
+    mean = lambda arr: np.tensordot(p, arr, axes=1)[None]  # noqa: E731
+    return replace(data, scenarios=["mean"], probability=np.ones(1), supply=mean(data.supply),
+                   demand_mult=mean(data.demand_mult), capacity_mult=mean(data.capacity_mult))
+
+
+def value_of_stochastic_solution(data_in: ModelData, data_out: ModelData, sp: Evaluation,
+                                 options: SolveOptions | None = None) -> dict[str, object]:
+    """VSS = E[cost of the mean-value plan] - E[cost of the stochastic plan], out of sample,
+    paired on the same scenarios (its standard error is that of the paired differences)."""
+    ev_plan, _ = optimise(mean_value_data(data_in), options, name="mean-value plan")
+    ev = evaluate(data_out, ev_plan)
+    return {"vss": paired_difference(ev, sp), "mean_value_plan": ev.summary(),
+            "mean_value_lots": ev_plan.lots.tolist()}
+
+
+def value_of_perfect_information(data_out: ModelData, sp: Evaluation, n: int,
+                                 options: SolveOptions | None = None) -> dict[str, object]:
+    """EVPI = E[cost of the stochastic plan] - E[wait-and-see cost], on the first ``n``
+    out-of-sample scenarios: each is solved alone (its plan knows the future); the mean of
+    the paired differences estimates EVPI with its standard error."""
+    from dataclasses import replace
+    n = min(n, len(data_out.scenarios))
+    diff = np.zeros(n)
+    for i in range(n):
+        one = replace(data_out.with_scenarios([i]), probability=np.ones(1))
+        m = build_model(one)
+        stats = solve(m, options or SolveOptions())
+        if not stats.has_plan:
+            raise RuntimeError(f"wait-and-see scenario {i}: {stats.describe()}")
+        diff[i] = sp.total[i] - float(stats.objective)
+    se = float(diff.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    mean = float(diff.mean())
+    return {"evpi": {"mean": mean, "std_error": se, "ci95": [mean - Z95 * se, mean + Z95 * se],
+                     "scenarios": n}}

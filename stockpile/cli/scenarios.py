@@ -1,0 +1,112 @@
+"""``stockpile scenarios``: sample disruption scenarios from the event library into an
+instance file (optionally reduced by fast forward selection)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from .common import EXIT_INPUT, EXIT_OK, err, positive_float
+
+
+def whole(minimum: int):  # noqa: ANN201
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"value {text!r}: must be a whole number") \
+                from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"value {text!r}: must be >= {minimum}")
+        return value
+    return parse
+
+
+def add_sampling_options(p: argparse.ArgumentParser, n: int, seed: int) -> None:
+    p.add_argument("--n", type=whole(1), default=n, help=f"scenarios to sample (default {n})")
+    p.add_argument("--seed", type=whole(0), default=seed, help=f"random seed (default {seed})")
+    p.add_argument("--rate-scale", type=positive_float, default=1.0,
+                   help="multiply every event rate (stress test; default 1)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("scenarios", help="generate disruption scenarios into an instance file")
+    s.set_defaults(run=cmd_scenarios)
+    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml or .json)")
+    s.add_argument("--out", type=Path, required=True,
+                   help="instance file to write (.yaml or .yml) with the generated scenarios")
+    add_sampling_options(s, 1000, 1)
+    s.add_argument("--reduce", type=whole(1), default=None, metavar="N",
+                   help="keep N scenarios by fast forward selection, with probabilities")
+    add_structure_options(s)
+
+
+def add_structure_options(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--structure", choices=("instance", "nds"), default="instance",
+                   help="instance: events start in any period of the instance; nds: a "
+                        "conflict phase in which events start, then recovery years (the "
+                        "National Defense Stockpile's structure)")
+    s.add_argument("--conflict-years", type=positive_float, default=1.0)
+    s.add_argument("--recovery-years", type=whole(0), default=3)
+    s.add_argument("--conflict-factor", type=positive_float, default=1.0,
+                   help="event rates in the conflict phase times this (nds only)")
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from ..instance import dump_yaml, load
+    from ..model.data import model_data
+    from ..scenarios import DEFAULT_LIBRARY, fast_forward, features, sample, with_scenarios
+    from ..scenarios.generator import EVENT_TYPES
+
+    if args.out.suffix.lower() not in (".yaml", ".yml"):
+        err(f"stockpile scenarios: --out {args.out}: the file must end in .yaml or .yml; "
+            "nothing written.")
+        return EXIT_INPUT
+    if args.reduce is not None and args.reduce > args.n:
+        err(f"stockpile scenarios: --reduce {args.reduce}: must be at most --n ({args.n}); "
+            "nothing written.")
+        return EXIT_INPUT
+    inst = load(args.instance)
+    library = DEFAULT_LIBRARY.scaled(args.rate_scale)
+    sset = sample(inst, args.n, args.seed, library, args.structure, args.conflict_years,
+                  args.recovery_years, args.conflict_factor)
+    ev = sset.events
+    hit = ev["materials"].any(axis=1) if ev else np.zeros(0, bool)
+    print(f"sampled {args.n} scenarios (seed {args.seed}, structure {args.structure}):")
+    for i, kind in enumerate(EVENT_TYPES):
+        mask = (ev["type"] == i) & hit if ev else np.zeros(0, bool)
+        if mask.any():
+            print(f"  {kind:13s} {int(mask.sum()):7d} events hitting instance materials, "
+                  f"mean depth {ev['depth'][mask].mean():.2f}")
+    disrupted = (sset.supply < 1).any(axis=(1, 2, 3)) | (sset.demand_mult > 1).any(
+        axis=(1, 2, 3)) | (sset.capacity_mult < 1).any(axis=(1, 2, 3))
+    print(f"  scenarios with some disruption: {disrupted.mean():.1%}")
+    note = (f"scenarios: stockpile scenarios --n {args.n} --seed {args.seed} --structure "
+            f"{args.structure} --rate-scale {args.rate_scale:g}")
+    if args.reduce is not None:
+        base = replace(model_data(inst, "national"), periods=[p.id for p in sset.periods],
+                       years=np.array([p.years for p in sset.periods]))
+        data = sset.apply(base)
+        sel, q, dist = fast_forward(features(data), data.probability, args.reduce)
+        sset = sset.subset(sel, q)
+        note += f" --reduce {args.reduce} (fast forward selection, distance {dist:.6g})"
+        print(f"reduced to {args.reduce} scenarios by fast forward selection "
+              f"(Kantorovich distance {dist:,.4g})")
+    new = with_scenarios(inst, sset, note)
+    out = args.out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
+    os.close(fd)
+    try:
+        dump_yaml(new, tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    print(f"wrote {args.out} ({len(new.scenarios)} scenarios)")
+    return EXIT_OK
