@@ -261,5 +261,5 @@ def check_core(players: Sequence[str], cost: Mapping[Coalition, float],
     n_all = 2 ** len(players) - 1
     return CoreCheck(least_core_eps=eps, least_core_split=best, tolerance=tol,
                      core_empty=eps > tol, shapley_max_excess=excess, shapley_worst=worst,
-                     shapley_in_core=excess <= tol and math.isfinite(tol), coalitions_checked=len(cost),
-                     complete=len(cost) == n_all)
+                     shapley_in_core=excess <= tol and math.isfinite(tol),
+                     coalitions_checked=len(cost), complete=len(cost) == n_all)
