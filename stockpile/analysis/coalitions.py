@@ -203,9 +203,12 @@ class CoreCheck:
                     f"Shapley split charges coalition {worst} {self.shapley_max_excess:,.0f} "
                     "USD more than its stand-alone cost.")
         if self.shapley_in_core:
+            margin = (f"{-self.shapley_max_excess:,.0f} USD below it"
+                      if -self.shapley_max_excess >= 0.5 else
+                      "at it, within the solver gaps")
             return (f"The core is not empty{part} and the Shapley split is in it: every "
                     f"coalition pays at most its stand-alone cost (tightest: {worst}, "
-                    f"{-self.shapley_max_excess:,.0f} USD below it).")
+                    f"{margin}).")
         return (f"The core is not empty{part} (least-core margin {-self.least_core_eps:,.0f} "
                 f"USD), but the Shapley split is outside it: coalition {worst} would pay "
                 f"{self.shapley_max_excess:,.0f} USD more than alone.")
