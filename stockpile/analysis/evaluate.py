@@ -18,9 +18,11 @@ is optimal. Summing segments over t, A_q = sum_t A_tq, the optimum is
 which :func:`greedy_costs` evaluates for all scenarios, holders and products at once.
 
 Where sharing (a signed agreement, or pooled mode) or conversion could change that answer —
-a material with links or routes, in a scenario where the greedy leaves some of it unmet —
-the exact LP is solved instead: the canonical model of ``build_model`` on those scenarios
-with the purchases fixed and the first-stage rows (budget, storage, market cap) dropped.
+a holder left short of a material that a stocked partner or a stocked route could serve —
+that material's exact LP (constraints 5 to 9 of docs/model.md) is solved for that scenario
+instead, by :class:`_MaterialLP`: the matrix is the same in every scenario, so HiGHS re-solves
+it from the previous basis with new bounds. Elsewhere the greedy is exact: no inflow exists.
+Tests hold both against the full model's second-stage cost.
 """
 
 from __future__ import annotations
@@ -35,10 +37,8 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..extract import CVAR_LEVEL, cvar, weighted_quantile
-from ..model.build import build_model
 from ..model.data import ModelData
 from ..model.first_stage import agreement_key
-from ..solve.highs import SolveOptions, solve
 
 Z95 = 1.959963984540054
 CHUNK = 20000
@@ -166,20 +166,6 @@ def greedy_costs(data: ModelData, stock: np.ndarray) -> np.ndarray:
     return out
 
 
-def coupled_materials(data: ModelData, plan: Plan) -> np.ndarray:
-    """Materials whose second stage does not separate by holder and product, (M,) bool."""
-    X = plan.stock(data)
-    out = np.zeros(len(data.materials), bool)
-    for li in range(len(data.link_from)):
-        a = int(data.link_agreement[li])
-        if a < 0 or agreement_key(data, a) in plan.agreements:
-            out[int(data.link_material[li])] = True
-    for h, r in zip(*np.nonzero(data.route_capacity > 0)):
-        if X[h, data.route_from[r]] > 0:
-            out[int(data.material_of[data.route_from[r]])] = True
-    return out
-
-
 @dataclass
 class Evaluation:
     plan: str
@@ -224,43 +210,141 @@ class Evaluation:
                 if exp[i, j] > 0]
 
 
-def _lp_costs(data: ModelData, plan: Plan, idx: np.ndarray, batch: int = 200
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact second-stage cost (n,) and shortfall cost (n, H, M) of scenarios ``idx``."""
-    hi = {h: i for i, h in enumerate(data.holders)}
-    ki = {k: i for i, k in enumerate(data.products)}
-    qi = {q: i for i, q in enumerate(data.tiers)}
-    second = np.zeros(len(idx))
-    short = np.zeros((len(idx), len(data.holders), len(data.materials)))
-    for lo in range(0, len(idx), batch):
-        part = [int(i) for i in idx[lo:lo + batch]]
-        sub = data.with_scenarios(part)
-        m = build_model(sub)
-        for name in ("budget", "market_cap", "storage_balance", "storage_capacity",
-                     "programme_link"):
-            getattr(m, name).deactivate()
-        for (h, k), v in m.buy.items():
-            v.fix(int(plan.lots[hi[h], ki[k]]))
-        over = [(data.holders[h], data.products[k]) for h, k in zip(*np.nonzero(plan.lots))
-                if (data.holders[h], data.products[k]) not in m.buy
-                or plan.lots[h, k] > m.buy[data.holders[h], data.products[k]].ub]
-        if over:
-            raise ValueError(f"plan {plan.name}: purchases {over} exceed what the budget, the "
-                             "market cap or the storage allow")
-        for key, v in m.agree.items():
-            v.fix(1 if key in plan.agreements else 0)
-        stats = solve(m, SolveOptions(mip_gap=1e-9))
-        if not stats.has_plan:
-            raise RuntimeError(f"evaluation LP of plan {plan.name}: {stats.describe()}")
-        pos = {s: j for j, s in enumerate(sub.scenarios)}
-        for j, s in enumerate(sub.scenarios):
-            second[lo + j] = float(pyo.value(m.scenario_cost[s]))
-        for (h, k, q, _, s), v in m.unmet.items():
-            u = v.value or 0.0
-            if u:
-                short[lo + pos[s], hi[h], data.material_of[ki[k]]] += \
-                    u * data.tier_cost[hi[h], ki[k], qi[q]]
-    return second, short
+class _MaterialLP:
+    """The second stage of one material in one scenario as a HiGHS LP whose matrix is the
+    same in every scenario: only the deficits D_hkts (row bounds of constraint 6) and the
+    bounds of u (constraint 7) and v (constraint 9) change, so one model is passed once and
+    re-solved per scenario from the previous basis.
+
+    Columns r_hkt, e_lkt (active links of the material), v_hrt (its routes), u_hkqt; rows:
+    stock (5) per (h, k), demand (6) per (h, k, t), share cap (8) per link when theta < 1.
+    """
+
+    def __init__(self, data: ModelData, plan: Plan, mat: int):
+        import highspy
+        from scipy.sparse import csc_matrix
+
+        from ..solve.highs import new_highs
+        X = plan.stock(data)
+        H, T, Q = len(data.holders), len(data.periods), len(data.tiers)
+        ks = [int(k) for k in np.nonzero(data.material_of == mat)[0]]
+        links = [li for li in range(len(data.link_from)) if data.link_material[li] == mat and (
+            data.link_agreement[li] < 0 or agreement_key(
+                data, int(data.link_agreement[li])) in plan.agreements)]
+        routes = [(h, r) for h, r in zip(*np.nonzero(data.route_capacity > 0))
+                  if int(data.route_from[r]) in ks]
+        cols: list[tuple] = []  # (kind, ...)
+        cost: list[float] = []
+        rows_of: dict[tuple, int] = {}
+        entries: list[tuple[int, int, float]] = []
+
+        def row(key: tuple) -> int:
+            return rows_of.setdefault(key, len(rows_of))
+
+        def col(key: tuple, c: float, coefs: list[tuple[tuple, float]]) -> None:
+            j = len(cols)
+            cols.append(key)
+            cost.append(c)
+            entries.extend((row(rk), j, a) for rk, a in coefs)
+
+        for h in range(H):
+            for k in ks:
+                for t in range(T):
+                    col(("r", h, k, t), 0.0, [(("stock", h, k), 1.0), (("dem", h, k, t), 1.0)])
+        for li in links:
+            h, h2 = int(data.link_from[li]), int(data.link_to[li])
+            for k in ks:
+                for t in range(T):
+                    coefs = [(("stock", h, k), 1.0), (("dem", h2, k, t), 1.0)]
+                    if data.link_cap[li] < 1.0:
+                        coefs.append((("share", li), 1.0))
+                    col(("e", li, k, t), float(data.link_transport[li]), coefs)
+        for h, r in routes:
+            for t in range(T):
+                col(("v", h, r, t), float(data.route_cost[r]),
+                    [(("stock", h, int(data.route_from[r])), 1.0),
+                     (("dem", h, int(data.route_to[r]), t), float(data.route_yield[r]))])
+        for h in range(H):
+            for k in ks:
+                for q in range(Q):
+                    for t in range(T):
+                        col(("u", h, k, q, t), float(data.tier_cost[h, k, q]),
+                            [(("dem", h, k, t), 1.0)])
+        n_rows = len(rows_of)
+        lo, up = np.zeros(n_rows), np.zeros(n_rows)
+        for key, i in rows_of.items():
+            if key[0] == "stock":
+                lo[i], up[i] = -highspy.kHighsInf, float(X[key[1], key[2]])
+            elif key[0] == "dem":
+                lo[i], up[i] = 0.0, highspy.kHighsInf
+            else:
+                li = key[1]
+                h = int(data.link_from[li])
+                lo[i], up[i] = -highspy.kHighsInf, float(data.link_cap[li] * X[h, ks].sum())
+        r_i, c_i, v = (np.array(x) for x in zip(*entries))
+        A = csc_matrix((v, (r_i, c_i)), shape=(n_rows, len(cols)))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(cols), n_rows
+        lp.col_cost_ = np.array(cost)
+        lp.col_lower_ = np.zeros(len(cols))
+        lp.col_upper_ = np.full(len(cols), highspy.kHighsInf)
+        lp.row_lower_, lp.row_upper_ = lo, up
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_ = A.indptr, A.indices
+        lp.a_matrix_.value_ = A.data
+        self.h = new_highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.passModel(lp)
+        self.data, self.ks, self.cols = data, ks, cols
+        dem = [(i, key) for key, i in rows_of.items() if key[0] == "dem"]
+        self.dem_rows = np.array([i for i, _ in dem], dtype=np.int32)
+        self.dem_key = np.array([key[1:] for _, key in dem], dtype=int)  # (h, k, t)
+        self.u_cols = np.array([j for j, c in enumerate(cols) if c[0] == "u"], dtype=np.int32)
+        self.u_key = np.array([cols[j][1:] for j in self.u_cols], dtype=int)  # h, k, q, t
+        self.v_cols = np.array([j for j, c in enumerate(cols) if c[0] == "v"], dtype=np.int32)
+        self.v_key = np.array([cols[j][1:] for j in self.v_cols], dtype=int).reshape(-1, 3)
+        self.u_cost = np.array([cost[j] for j in self.u_cols])
+
+    def solve(self, s: int) -> tuple[float, np.ndarray]:
+        """Second-stage cost of this material in scenario s and its shortfall cost by holder."""
+        d = self.data
+        hk, kk, tt = self.dem_key.T
+        D = np.clip(d.demand_mult[s, tt, hk, kk] - d.supply[s, tt, hk, kk], 0, None) * \
+            d.demand[hk, kk] * d.years[tt]
+        self.h.changeRowsBounds(len(self.dem_rows), self.dem_rows, D,
+                                np.full(len(D), np.inf))
+        h, k, q, t = self.u_key.T
+        ub_u = d.tier_share[h, k, q] * d.demand_mult[s, t, h, k] * d.demand[h, k] * d.years[t]
+        self.h.changeColsBounds(len(self.u_cols), self.u_cols, np.zeros(len(ub_u)), ub_u)
+        if len(self.v_cols):
+            vh, vr, vt = self.v_key.T
+            ub_v = d.route_capacity[vh, vr] * d.years[vt] * d.capacity_mult[s, vt, vh, vr]
+            self.h.changeColsBounds(len(self.v_cols), self.v_cols, np.zeros(len(ub_v)), ub_v)
+        self.h.run()
+        if self.h.getModelStatus() != self.h.getModelStatus().kOptimal:
+            raise RuntimeError(f"evaluation LP, scenario {d.scenarios[s]}: "
+                               f"{self.h.modelStatusToString(self.h.getModelStatus())}")
+        x = np.asarray(self.h.getSolution().col_value)[self.u_cols]
+        by_h = np.bincount(h, weights=x * self.u_cost, minlength=len(d.holders))
+        return float(self.h.getInfo().objective_function_value), by_h
+
+
+def _screen(data: ModelData, plan: Plan, short: np.ndarray, per_hk: np.ndarray) -> np.ndarray:
+    """(S, M) True where sharing or conversion could lower the greedy cost: some holder has
+    unmet demand that a stocked partner (active link) or a stocked route could serve."""
+    X = plan.stock(data)
+    need = np.zeros(short.shape[::2], bool)
+    for li in range(len(data.link_from)):
+        a, mat = int(data.link_agreement[li]), int(data.link_material[li])
+        if a >= 0 and agreement_key(data, a) not in plan.agreements:
+            continue
+        if X[int(data.link_from[li]), data.material_of == mat].sum() > 0:
+            need[:, mat] |= short[:, int(data.link_to[li]), mat] > 1e-9
+    for h, r in zip(*np.nonzero(data.route_capacity > 0)):
+        if X[h, data.route_from[r]] > 0:
+            mat = int(data.material_of[data.route_from[r]])
+            need[:, mat] |= per_hk[:, h, data.route_to[r]] > 1e-9
+    return need
 
 
 def evaluate(data: ModelData, plan: Plan) -> Evaluation:
@@ -273,14 +357,14 @@ def evaluate(data: ModelData, plan: Plan) -> Evaluation:
     onehot = np.zeros((len(data.products), M))
     onehot[np.arange(len(data.products)), data.material_of] = 1.0
     short = per_hk @ onehot  # (S, H, M)
-    second = short.sum(axis=(1, 2))
-    coupled = coupled_materials(data, plan)
-    n_lp = 0
-    if coupled.any():
-        need = np.nonzero(short[:, :, coupled].sum(axis=(1, 2)) > 1e-9)[0]
-        if len(need):
-            second[need], short[need] = _lp_costs(data, plan, need)
-            n_lp = len(need)
+    by_mat = short.sum(axis=1)  # (S, M) second-stage cost per material
+    need = _screen(data, plan, short, per_hk)
+    for mat in np.nonzero(need.any(axis=0))[0]:
+        lp = _MaterialLP(data, plan, int(mat))
+        for s in np.nonzero(need[:, mat])[0]:
+            by_mat[s, mat], short[s, :, mat] = lp.solve(int(s))
+    second = by_mat.sum(axis=1)
+    n_lp = int(need.any(axis=1).sum())
     return Evaluation(plan.name, first_stage_cost(data, plan), second, short,
                       data.probability.copy(), n_lp, time.perf_counter() - t0)
 
@@ -294,53 +378,3 @@ def paired_difference(a: Evaluation, b: Evaluation) -> dict[str, float]:
     sd = math.sqrt(max(float(p @ (diff - mean) ** 2), 0.0) * n_eff / max(n_eff - 1, 1))
     se = sd / math.sqrt(n_eff)
     return {"mean": mean, "std_error": se, "ci95": [mean - Z95 * se, mean + Z95 * se]}
-
-
-def optimise(data: ModelData, options: SolveOptions | None = None, risk: object = None,
-             name: str = "optimised") -> tuple[Plan, object]:
-    """Solve the extensive form of ``data`` and return its plan with the solve statistics."""
-    m = build_model(data, risk=risk)
-    stats = solve(m, options or SolveOptions())
-    if not stats.has_plan:
-        raise RuntimeError(f"no plan for {name}: {stats.describe()}")
-    return plan_from_model(m, data, name), stats
-
-
-def mean_value_data(data: ModelData) -> ModelData:
-    """One scenario with the probability-weighted mean of a, mu and g (the EV problem)."""
-    from dataclasses import replace
-    p = data.probability / data.probability.sum()
-    mean = lambda arr: np.tensordot(p, arr, axes=1)[None]  # noqa: E731
-    return replace(data, scenarios=["mean"], probability=np.ones(1), supply=mean(data.supply),
-                   demand_mult=mean(data.demand_mult), capacity_mult=mean(data.capacity_mult))
-
-
-def value_of_stochastic_solution(data_in: ModelData, data_out: ModelData, sp: Evaluation,
-                                 options: SolveOptions | None = None) -> dict[str, object]:
-    """VSS = E[cost of the mean-value plan] - E[cost of the stochastic plan], out of sample,
-    paired on the same scenarios (its standard error is that of the paired differences)."""
-    ev_plan, _ = optimise(mean_value_data(data_in), options, name="mean-value plan")
-    ev = evaluate(data_out, ev_plan)
-    return {"vss": paired_difference(ev, sp), "mean_value_plan": ev.summary(),
-            "mean_value_lots": ev_plan.lots.tolist()}
-
-
-def value_of_perfect_information(data_out: ModelData, sp: Evaluation, n: int,
-                                 options: SolveOptions | None = None) -> dict[str, object]:
-    """EVPI = E[cost of the stochastic plan] - E[wait-and-see cost], on the first ``n``
-    out-of-sample scenarios: each is solved alone (its plan knows the future); the mean of
-    the paired differences estimates EVPI with its standard error."""
-    from dataclasses import replace
-    n = min(n, len(data_out.scenarios))
-    diff = np.zeros(n)
-    for i in range(n):
-        one = replace(data_out.with_scenarios([i]), probability=np.ones(1))
-        m = build_model(one)
-        stats = solve(m, options or SolveOptions())
-        if not stats.has_plan:
-            raise RuntimeError(f"wait-and-see scenario {i}: {stats.describe()}")
-        diff[i] = sp.total[i] - float(stats.objective)
-    se = float(diff.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    mean = float(diff.mean())
-    return {"evpi": {"mean": mean, "std_error": se, "ci95": [mean - Z95 * se, mean + Z95 * se],
-                     "scenarios": n}}

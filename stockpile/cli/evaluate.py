@@ -53,11 +53,9 @@ def out_of_sample(inst: Any, args: argparse.Namespace) -> Any:
 
 def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
     from ..analysis import baselines
-    from ..analysis.evaluate import (
-        Plan,
-        evaluate,
+    from ..analysis.evaluate import Plan, evaluate, plan_from_file
+    from ..analysis.frontier import (
         optimise,
-        plan_from_file,
         value_of_perfect_information,
         value_of_stochastic_solution,
     )

@@ -1,0 +1,107 @@
+"""Values of a stochastic plan: VSS, EVPI, and the budget-versus-risk frontier.
+
+- VSS (value of the stochastic solution) = E[C(x_EV)] - E[C(x_SP)], x_EV the plan of the
+  mean-value problem (one scenario with the mean a, mu, g), x_SP the stochastic plan, both
+  evaluated on the same out-of-sample scenarios; its standard error is that of the paired
+  differences (common random numbers).
+- EVPI (expected value of perfect information) = E[C(x_SP)] - E[WS], WS_s the optimum of
+  scenario s solved alone; estimated on the first n out-of-sample scenarios with the
+  standard error of the paired differences. WS_s is the incumbent of a MIP solved to the
+  requested gap, an upper bound, so the estimate is conservative (low) by at most the gap.
+- Frontier: for each budget scale b (all B_h times b) and risk weight lambda, the plan of
+  min E[C] + lambda CVaR_alpha[C] (model/risk.py; lambda = 0 is the canonical model) is
+  evaluated out of sample. The marginal value of budget between consecutive budgets is
+  -(change of expected total cost) / (change of total budget), and the shortfall avoided per
+  dollar -(change of expected shortfall) / (change of total budget).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..model.build import build_model
+from ..model.data import ModelData
+from ..model.risk import RiskOptions
+from ..solve.highs import SolveOptions, solve
+from .evaluate import Z95, Evaluation, Plan, evaluate, paired_difference, plan_from_model
+
+
+def optimise(data: ModelData, options: SolveOptions | None = None, risk: object = None,
+             name: str = "optimised") -> tuple[Plan, object]:
+    """Solve the extensive form of ``data`` and return its plan with the solve statistics."""
+    m = build_model(data, risk=risk)
+    stats = solve(m, options or SolveOptions())
+    if not stats.has_plan:
+        raise RuntimeError(f"no plan for {name}: {stats.describe()}")
+    return plan_from_model(m, data, name), stats
+
+
+def mean_value_data(data: ModelData) -> ModelData:
+    """One scenario with the probability-weighted mean of a, mu and g (the EV problem)."""
+    p = data.probability / data.probability.sum()
+    mean = lambda arr: np.tensordot(p, arr, axes=1)[None]  # noqa: E731
+    return replace(data, scenarios=["mean"], probability=np.ones(1), supply=mean(data.supply),
+                   demand_mult=mean(data.demand_mult), capacity_mult=mean(data.capacity_mult))
+
+
+def value_of_stochastic_solution(data_in: ModelData, data_out: ModelData, sp: Evaluation,
+                                 options: SolveOptions | None = None) -> dict[str, object]:
+    """VSS = E[cost of the mean-value plan] - E[cost of the stochastic plan], out of sample,
+    paired on the same scenarios (its standard error is that of the paired differences)."""
+    ev_plan, _ = optimise(mean_value_data(data_in), options, name="mean-value plan")
+    ev = evaluate(data_out, ev_plan)
+    return {"vss": paired_difference(ev, sp), "mean_value_plan": ev.summary(),
+            "mean_value_lots": ev_plan.lots.tolist()}
+
+
+def value_of_perfect_information(data_out: ModelData, sp: Evaluation, n: int,
+                                 options: SolveOptions | None = None) -> dict[str, object]:
+    """EVPI = E[cost of the stochastic plan] - E[wait-and-see cost], on the first ``n``
+    out-of-sample scenarios: each is solved alone (its plan knows the future); the mean of
+    the paired differences estimates EVPI with its standard error."""
+    n = min(n, len(data_out.scenarios))
+    diff = np.zeros(n)
+    for i in range(n):
+        one = replace(data_out.with_scenarios([i]), probability=np.ones(1))
+        m = build_model(one)
+        stats = solve(m, options or SolveOptions())
+        if not stats.has_plan:
+            raise RuntimeError(f"wait-and-see scenario {i}: {stats.describe()}")
+        diff[i] = sp.total[i] - float(stats.objective)
+    se = float(diff.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    mean = float(diff.mean())
+    return {"evpi": {"mean": mean, "std_error": se, "ci95": [mean - Z95 * se, mean + Z95 * se],
+                     "scenarios": n}}
+
+
+def frontier(data_in: ModelData, data_out: ModelData, scales: list[float],
+             lambdas: list[float], level: float = 0.95,
+             options: SolveOptions | None = None) -> list[dict[str, Any]]:
+    """One row per (lambda, budget scale): the plan's in-sample objective and its
+    out-of-sample figures, with the marginal value of budget (module docstring)."""
+    rows: list[dict[str, Any]] = []
+    for lam in lambdas:
+        prev: dict[str, Any] | None = None
+        for sc in sorted(scales):
+            d_in = replace(data_in, budget=data_in.budget * sc)
+            d_out = replace(data_out, budget=data_out.budget * sc)
+            risk = RiskOptions(lam, level) if lam > 0 else None
+            plan, stats = optimise(d_in, options, risk, name=f"budget x{sc:g}, lambda {lam:g}")
+            s = evaluate(d_out, plan).summary()
+            row = {"lambda": lam, "budget_scale": sc, "budget": float(d_in.budget.sum()),
+                   "status": stats.status, "gap": stats.gap,
+                   "in_sample_objective": stats.objective,
+                   "stock_t": float(plan.stock(d_in).sum()), **s,
+                   "marginal_value": None, "shortfall_avoided_per_usd": None}
+            if prev is not None and row["budget"] > prev["budget"]:
+                db = row["budget"] - prev["budget"]
+                row["marginal_value"] = (prev["mean"] - row["mean"]) / db
+                row["shortfall_avoided_per_usd"] = (prev["expected_shortfall"]
+                                                    - row["expected_shortfall"]) / db
+            rows.append(row)
+            prev = row
+    return rows
