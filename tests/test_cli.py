@@ -116,3 +116,14 @@ def test_module_entry_point_exit_code(tmp_path: Path) -> None:
                            str(write(tmp_path, raw))], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "holders[0].budjet" in proc.stderr and "Extra inputs are not permitted" in proc.stderr
+
+
+def test_solve_keeps_other_reports_in_subfolders(tmp_path: Path) -> None:
+    inst = write(tmp_path, tiny())
+    out = tmp_path / "rep"
+    assert cli.main(["solve", str(inst), "--out", str(out), "--quiet"]) == 0
+    (out / "compare").mkdir()
+    (out / "compare" / "compare.md").write_text("kept")
+    assert cli.main(["solve", str(inst), "--out", str(out), "--quiet"]) == 0
+    assert (out / "compare" / "compare.md").read_text() == "kept"
+    assert (out / "report.md").exists()

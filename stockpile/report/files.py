@@ -101,9 +101,14 @@ def _replace(new: Path, out_dir: Path) -> None:
         old.unlink()
 
 
-def write_folder(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path]:
+def write_folder(out_dir: Path, write: Callable[[Path], list[str]],
+                 keep_subfolders: bool = False) -> list[Path]:
     """Write a report folder all or nothing: ``write(tmp)`` fills a temporary folder beside
     ``out_dir`` (returning the file names), which then takes ``out_dir``'s place.
+
+    ``keep_subfolders``: sub-folders of the previous ``out_dir`` that the new one does not
+    write (e.g. ``compare/`` under a solve report) are copied into the new folder first, so
+    replacing one report does not delete another.
 
     On any error the temporary folder is removed, the previous folder is kept, and the error
     is raised again.
@@ -114,6 +119,10 @@ def write_folder(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         names = write(tmp)
+        if keep_subfolders and out_dir.is_dir():
+            for child in out_dir.iterdir():
+                if child.is_dir() and not (tmp / child.name).exists():
+                    shutil.copytree(child, tmp / child.name, symlinks=True)
         _replace(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -124,6 +133,7 @@ def write_folder(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path
 def write_solve_report(result: dict[str, Any], out_dir: Path) -> list[Path]:
     """Write report.md, report.html, report.xlsx, plan.csv and result.json into ``out_dir``.
 
-    All or nothing (:func:`write_folder`): on any error the previous report is kept.
+    All or nothing (:func:`write_folder`): on any error the previous report is kept. Other
+    reports kept in sub-folders (``compare/``, ``evaluate/``) survive.
     """
-    return write_folder(out_dir, lambda tmp: _write_all(result, tmp))
+    return write_folder(out_dir, lambda tmp: _write_all(result, tmp), keep_subfolders=True)
