@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL")
     s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS")
     s.add_argument("--out", type=Path, default=None,
-                   help="report folder (default: reports/<instance name>-evaluation/)")
+                   help="report folder (default: reports/<instance name>/evaluate/)")
 
 
 def out_of_sample(inst: Any, args: argparse.Namespace) -> Any:
@@ -99,7 +99,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..report import evaluate_report as rep
 
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / f"{inst.name}-evaluation"
+    out_dir = args.out or Path("reports") / inst.name / "evaluate"
     try:
         res = evaluation_result(inst, args)
     except ValueError as e:

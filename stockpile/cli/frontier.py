@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL")
     s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS")
     s.add_argument("--out", type=Path, default=None,
-                   help="report folder (default: reports/<instance name>-frontier/)")
+                   help="report folder (default: reports/<instance name>/frontier/)")
 
 
 def frontier_markdown(name: str, rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
@@ -79,7 +79,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         err(f"stockpile frontier: --alpha {args.alpha!r}: must be in [0, 1); nothing written.")
         return EXIT_INPUT
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / f"{inst.name}-frontier"
+    out_dir = args.out or Path("reports") / inst.name / "frontier"
     try:
         data_in = model_data(inst, args.mode)
         data_out = out_of_sample(inst, args).apply(data_in)
