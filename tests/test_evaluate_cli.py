@@ -40,6 +40,8 @@ def test_scenarios_then_evaluate(inst_path, tmp_path, capsys) -> None:
     (["scenarios", "{inst}", "--out", "{tmp}/x.txt"], "--out"),
     (["scenarios", "{inst}", "--out", "{tmp}/x.yaml", "--n", "10", "--reduce", "20"],
      "--reduce 20"),
+    (["scenarios", "{inst}", "--out", "{tmp}/x.yaml", "--n", "6000", "--reduce", "20"],
+     "at most 5000"),
     (["evaluate", "{inst}", "--plan", "{tmp}/missing.csv", "--out", "{tmp}/x"], "--plan"),
     (["evaluate", "{inst}", "--structure", "nds", "--out", "{tmp}/x"], "--structure nds"),
 ])

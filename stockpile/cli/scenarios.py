@@ -13,6 +13,8 @@ import numpy as np
 
 from .common import EXIT_INPUT, EXIT_OK, err, positive_float
 
+MAX_REDUCE = 5000
+
 
 def whole(minimum: int):  # noqa: ANN201
     def parse(text: str) -> int:
@@ -70,6 +72,10 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     if args.reduce is not None and args.reduce > args.n:
         err(f"stockpile scenarios: --reduce {args.reduce}: must be at most --n ({args.n}); "
             "nothing written.")
+        return EXIT_INPUT
+    if args.reduce is not None and args.n > MAX_REDUCE:
+        err(f"stockpile scenarios: --n {args.n} with --reduce: fast forward selection keeps an "
+            f"n x n distance matrix; at most {MAX_REDUCE} scenarios; nothing written.")
         return EXIT_INPUT
     inst = load(args.instance)
     library = DEFAULT_LIBRARY.scaled(args.rate_scale)
