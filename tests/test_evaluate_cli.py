@@ -60,3 +60,19 @@ def test_bad_plan_row(inst_path, tmp_path, capsys) -> None:
                  "--out", str(tmp_path / "x")]) == 2
     assert "lots 2.5 must be a whole number" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_evaluate_a_solved_plan_file(inst_path, tmp_path) -> None:
+    rep = tmp_path / "solved"
+    assert main(["solve", str(inst_path), "--out", str(rep), "--quiet"]) == 0
+    for name in ("result.json", "plan.csv"):
+        out = tmp_path / f"ev-{name}"
+        assert main(["evaluate", str(inst_path), "--plan", str(rep / name), "--n", "500",
+                     "--out", str(out)]) == 0
+        res = json.loads((out / "evaluation.json").read_text())
+        solved = json.loads((rep / "result.json").read_text())
+        lots = {f"{p['holder']}|{p['product']}": p["lots"] for p in solved["plan"]
+                if p["lots"]}
+        assert res["plans"][0]["lots"] == lots
+        assert res["plans"][0]["first_stage_cost"] == pytest.approx(
+            solved["first_stage_cost"])

@@ -81,6 +81,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     library = DEFAULT_LIBRARY.scaled(args.rate_scale)
     sset = sample(inst, args.n, args.seed, library, args.structure, args.conflict_years,
                   args.recovery_years, args.conflict_factor)
+    from ..scenarios.calibration import match_material
+    unmatched = [m.id for m in inst.materials if match_material(m.id, m.name) is None]
+    if unmatched:
+        err(f"note: no supply data for materials {', '.join(unmatched)}: only demand surges "
+            "and midstream outages reach them (name them as in the USGS data, e.g. gallium)")
     ev = sset.events
     hit = ev["materials"].any(axis=1) if ev else np.zeros(0, bool)
     print(f"sampled {args.n} scenarios (seed {args.seed}, structure {args.structure}):")
