@@ -41,7 +41,7 @@ from ..model.data import ModelData
 from ..model.first_stage import agreement_key
 
 Z95 = 1.959963984540054
-CHUNK = 20000
+CHUNK = 5000
 
 
 @dataclass
