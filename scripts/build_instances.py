@@ -1,0 +1,282 @@
+"""Rebuild the shipped instances from the data files in data/.
+
+    python scripts/build_instances.py [--out DIR]
+
+Reads only data/ (USGS-derived tables copied from the USGS Mineral Commodity Summaries data
+releases, the catalogue of real disruption events, and the curated tables in data/curated/
+whose every row names its basis and source and says whether it is our estimate), and writes:
+
+- instances/us_japan_2026.yaml: the default instance (US-DLA and JP-JOGMEC, 15 materials,
+  21 products, 3 periods, 16 scenarios drawn from real events);
+- instances/us_japan_2026_s100.yaml: the same data with 100 scenarios sampled from the same
+  events (seed 2026), to measure how solve time scales.
+
+The output is deterministic: running the script twice gives byte-identical files.
+Policy parameters that no source gives (budgets of JOGMEC, tier costs, fixed costs, storage)
+are set below, each with its reason; docs/data.md lists them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+CURATED = DATA / "curated"
+
+HOLDERS = [
+    # US-DLA: FY2025 appropriations allocated USD 2 bn to NDS acquisitions (DLA news, Aug 2025).
+    {"id": "US-DLA", "name": "US Defense Logistics Agency, National Defense Stockpile",
+     "budget": 2.0e9,
+     # ESTIMATE: depot space in m3 and the fixed cost of opening it for new material
+     "facilities": [{"id": "US-DLA-depot-east", "capacity": 20000.0, "fixed_cost": 2.0e6},
+                    {"id": "US-DLA-depot-west", "capacity": 40000.0, "fixed_cost": 5.0e6}]},
+    # JP-JOGMEC: no public acquisition budget; ESTIMATE of the order of the national
+    # stockpile's annual purchases (a quarter of the NDS figure).
+    {"id": "JP-JOGMEC", "name": "Japan Organization for Metals and Energy Security",
+     "budget": 5.0e8,
+     "facilities": [{"id": "JP-JOGMEC-takahagi", "capacity": 15000.0, "fixed_cost": 3.0e6},
+                    {"id": "JP-JOGMEC-second", "capacity": 30000.0, "fixed_cost": 6.0e6}]},
+]
+PERIODS = [  # NDS time structure: a conflict year, then recovery
+    {"id": "y1-conflict", "years": 1.0},
+    {"id": "y2-recovery", "years": 1.0},
+    {"id": "y3-4-recovery", "years": 2.0},
+]
+HOLDING_YEARS = 5.0  # Y: years of holding cost charged (the planning horizon of a stockpile plan)
+HOLDING_RATE = 0.02  # rho_k = 2% of the price a year (capital and insurance) ...
+STORAGE_COST = 20.0  # ... + 20 USD/t/yr of warehousing (assumption)
+PACKING = 1.5  # storage space per tonne = PACKING / density (drums, pallets, aisles)
+TIERS = [  # share of demand and cost of a tonne unmet, as a multiple of the price
+    # Calibration: the USGS (OFR 2024-1057) puts the US GDP loss of a complete Chinese gallium
+    # export restriction at USD 3.1 bn for about 19 t/yr of US consumption: about 280 times the
+    # price per tonne lost on average. Our tiers average 135 times the price over a complete
+    # loss (0.2 x 500 + 0.3 x 100 + 0.5 x 10), about half that figure (assumption).
+    ("essential", "defence and critical infrastructure", 0.2, 500.0),
+    ("important", "industry with few substitutes", 0.3, 100.0),
+    ("general", "the rest of the economy", 0.5, 10.0),
+]
+PROGRAMME_COST = {"US-DLA": 1.0e6, "JP-JOGMEC": 5.0e5}  # sigma_hm per material (assumption)
+AGREEMENT_MATERIALS = ["ndpr", "dysprosium", "terbium", "gallium", "germanium", "graphite",
+                       "antimony", "tungsten", "cobalt"]
+AGREEMENT = {"fixed_cost": 2.0e6, "share_cap": 0.3, "transport_cost": 300.0}  # assumption
+SAMPLED_SEED = 2026
+SAMPLED_SCENARIOS = 100
+
+
+def read(name: str) -> list[dict[str, str]]:
+    with (CURATED / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def usgs_world() -> dict[str, float]:
+    """World production 2025e in tonnes per USGS material (summary table of MCS 2026)."""
+    scale = {"metric tons": 1.0, "kilograms": 1e-3, "thousand metric tons": 1e3}
+    out = {}
+    with (DATA / "usgs" / "critical_materials_summary_mcs2026.csv").open(
+            encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            out[r["material"]] = float(r["world_2025"]) * scale[r["prod_unit"]]
+    return out
+
+
+def materials() -> list[dict[str, Any]]:
+    world = usgs_world()
+    out = []
+    for r in read("materials.csv"):
+        w = float(r["world_production_t"])
+        if r["usgs_material"]:  # check the curated figure against the USGS table
+            usgs = world[r["usgs_material"]]
+            if abs(usgs - w) > 1e-6 * max(w, 1):
+                raise SystemExit(f"materials.csv {r['material']}: {w} t differs from the USGS "
+                                 f"table's {usgs} t")
+        out.append({"id": r["material"], "name": r["name"], "world_production": w,
+                    "market_cap_share": float(r["market_cap_share"])})
+    return out
+
+
+def products() -> list[dict[str, Any]]:
+    out = []
+    for r in read("products.csv"):
+        price = float(r["price_usd_t"])
+        out.append({"id": r["product"], "material": r["material"], "grade": r["grade"],
+                    "price": price, "lot": float(r["lot_t"]),
+                    "holding_cost": round(HOLDING_RATE * price + STORAGE_COST, 2),
+                    "volume": round(PACKING / float(r["density_t_m3"]), 4)})
+    return out
+
+
+def demand(prices: dict[str, float]) -> list[dict[str, Any]]:
+    return [{"holder": r["holder"], "product": r["product"], "annual": float(r["annual_t"]),
+             "shortfall": [{"tier": q, "share": share, "cost": round(mult * prices[r["product"]])}
+                           for q, _, share, mult in TIERS]}
+            for r in read("demand.csv")]
+
+
+def routes() -> list[dict[str, Any]]:
+    out = []
+    for r in read("routes.csv"):
+        cap = {h["id"]: float(r[f"capacity_{h['id']}"]) for h in HOLDERS
+               if float(r[f"capacity_{h['id']}"]) > 0}
+        out.append({"id": r["route"], "from": r["from"], "to": r["to"],
+                    "yield": float(r["yield"]), "cost": float(r["cost_usd_per_input_t"]),
+                    "capacity": cap})
+    return out
+
+
+def effects_by_scenario() -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    for r in read("scenario_effects.csv"):
+        out.setdefault(r["scenario"], []).append(r)
+    return out
+
+
+def _effect(r: dict[str, str], values: list[float]) -> dict[str, Any]:
+    e: dict[str, Any] = {}
+    if r["holder"]:
+        e["holder"] = r["holder"]
+    for key in ("material", "product", "route"):
+        if r[key]:
+            e[key] = r[key]
+    e["values"] = [round(v, 4) for v in values]
+    return e
+
+
+def scenario_entry(sid: str, prob: float, events: str, description: str,
+                   effects: list[tuple[dict[str, str], list[float]]]) -> dict[str, Any]:
+    sc: dict[str, Any] = {"id": sid, "probability": prob, "description": description}
+    if events:
+        sc["events"] = events.split(";")
+    for kind in ("supply", "demand", "conversion"):
+        rows = [_effect(r, v) for r, v in effects if r["kind"] == kind]
+        if rows:
+            sc[kind] = rows
+    return sc
+
+
+def scenarios() -> list[dict[str, Any]]:
+    eff = effects_by_scenario()
+    out = []
+    for r in read("scenarios.csv"):
+        rows = [(e, [float(e["y1"]), float(e["y2"]), float(e["y3"])])
+                for e in eff.get(r["scenario"], [])]
+        out.append(scenario_entry(r["scenario"], float(r["probability"]), r["events"],
+                                  r["description"], rows))
+    total = sum(s["probability"] for s in out)
+    if abs(total - 1.0) > 1e-9:
+        raise SystemExit(f"scenarios.csv: probabilities sum to {total}, not 1")
+    return out
+
+
+def sampled_scenarios(n: int, seed: int) -> list[dict[str, Any]]:
+    """n scenarios: each real event occurs independently with its scenario's probability,
+    its depth scaled by a factor drawn uniformly in [0.5, 1.5] (capped to the valid range);
+    where two events touch the same holder and product, the later one overwrites, as in the
+    instance format. Equal probabilities 1/n."""
+    rng = np.random.default_rng(seed)
+    eff = effects_by_scenario()
+    base = [r for r in read("scenarios.csv") if r["scenario"] in eff]
+    out = []
+    for i in range(n):
+        rows, names = [], []
+        for r in base:
+            if rng.random() >= float(r["probability"]) * 2.5:  # about 1.5 events per scenario
+                continue
+            factor = float(rng.uniform(0.5, 1.5))
+            names.append(r["scenario"])
+            for e in eff[r["scenario"]]:
+                vals = [float(e[k]) for k in ("y1", "y2", "y3")]
+                if e["kind"] == "supply":
+                    vals = [min(1.0, max(0.0, 1 - (1 - v) * factor)) for v in vals]
+                elif e["kind"] == "demand":
+                    vals = [max(0.0, 1 + (v - 1) * factor) for v in vals]
+                else:
+                    vals = [min(1.0, max(0.0, 1 - (1 - v) * factor)) for v in vals]
+                rows.append((e, vals))
+        desc = "sampled: " + (", ".join(names) if names else "no disruption")
+        out.append(scenario_entry(f"s{i:03d}", 1.0 / n, "", desc, rows))
+    out[-1]["probability"] = 1.0 - (n - 1) * (1.0 / n)
+    return out
+
+
+def agreements() -> list[dict[str, Any]]:
+    return [{"holders": ["US-DLA", "JP-JOGMEC"], "material": m, **AGREEMENT}
+            for m in AGREEMENT_MATERIALS]
+
+
+def inventory() -> list[dict[str, Any]]:
+    return [{"holder": r["holder"], "product": r["product"], "tonnes": float(r["tonnes"])}
+            for r in read("inventory.csv")]
+
+
+SOURCES = [
+    "USGS Mineral Commodity Summaries 2026 data release (ScienceBase 696a75d5d4be0228872d3bf8): "
+    "world production 2025e, US apparent consumption, prices (data/usgs/)",
+    "USGS Mineral Commodity Summaries 2025 data release (ScienceBase 677eaf95d34e760b392c4970): "
+    "gallium low- and high-purity prices 2024",
+    "Catalogue of real disruption events with dates, depth and sources (data/events/"
+    "disruption_events.csv)",
+    "Curated tables with the basis and source of every figure, estimates marked "
+    "(data/curated/*.csv; docs/data.md)",
+    "DLA news, Aug 2025: FY2025 appropriations allocated USD 2 bn to NDS acquisitions",
+    "USGS OFR 2024-1057 (Nassar et al. 2024): GDP loss of a Chinese Ga/Ge export restriction "
+    "(tier cost calibration)",
+]
+
+
+def instance(name: str, description: str, scen: list[dict[str, Any]]) -> dict[str, Any]:
+    prods = products()
+    prices = {p["id"]: p["price"] for p in prods}
+    return {
+        "name": name, "description": description, "currency": "USD",
+        "holding_years": HOLDING_YEARS, "periods": PERIODS,
+        "holders": HOLDERS,
+        "materials": materials(), "products": prods,
+        "tiers": [{"id": q, "name": nm} for q, nm, _, _ in TIERS],
+        "demand": demand(prices), "inventory": inventory(),
+        "programmes": [{"holder": h["id"], "material": m["material"],
+                        "fixed_cost": PROGRAMME_COST[h["id"]]}
+                       for h in HOLDERS for m in read("materials.csv")],
+        "agreements": agreements(), "routes": routes(), "scenarios": scen,
+        "sources": SOURCES,
+    }
+
+
+def write(data: dict[str, Any], path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from stockpile.instance import parse
+
+    parse(data, source=str(path))  # never write an instance that does not validate
+    header = ("# Generated by scripts/build_instances.py from data/ -- do not edit by hand.\n"
+              "# Units: t, USD, yr, m3. Sources: see `sources` below and docs/data.md.\n")
+    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
+                                            width=100), encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Rebuild instances/ from data/.")
+    ap.add_argument("--out", type=Path, default=ROOT / "instances")
+    out = ap.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
+    write(instance("us_japan_2026",
+                   "US National Defense Stockpile and Japan's JOGMEC: 15 critical materials "
+                   "in 21 grades or forms, 16 disruption scenarios drawn from real events "
+                   "(2010-2025), a conflict year then recovery.", scenarios()),
+          out / "us_japan_2026.yaml")
+    write(instance("us_japan_2026_s100",
+                   f"The default instance's data with {SAMPLED_SCENARIOS} scenarios sampled "
+                   f"from the same events (seed {SAMPLED_SEED}), to measure scaling.",
+                   sampled_scenarios(SAMPLED_SCENARIOS, SAMPLED_SEED)),
+          out / "us_japan_2026_s100.yaml")
+    print(f"wrote {out / 'us_japan_2026.yaml'} and {out / 'us_japan_2026_s100.yaml'}")
+
+
+if __name__ == "__main__":
+    main()
