@@ -9,7 +9,8 @@ whose every row names its basis and source and says whether it is our estimate),
 - instances/us_japan_2026.yaml: the default instance (US-DLA and JP-JOGMEC, 15 materials,
   21 products, 3 periods, 16 scenarios drawn from real events);
 - instances/us_japan_2026_s100.yaml: the same data with 100 scenarios sampled from the same
-  events (seed 2026), to measure how solve time scales.
+  events (seed 2026), to measure how solve time scales;
+- instances/tiny_sharing.yaml: a two-holder example whose optima are derived by hand.
 
 The output is deterministic: running the script twice gives byte-identical files.
 Policy parameters that no source gives (budgets of JOGMEC, tier costs, fixed costs, storage)
@@ -249,6 +250,35 @@ def instance(name: str, description: str, scen: list[dict[str, Any]]) -> dict[st
     }
 
 
+def tiny_sharing() -> dict[str, Any]:
+    """A hand-checkable example (tests/test_model_hand.py::test_share_cap_binding): two
+    holders, one product at 10 USD/t held at 1 USD/t/yr for a year, each cut alone with
+    probability 1/4, shortfall 100 USD/t, an agreement with share cap 0.5 and fixed cost 20.
+    Optima: national 220, bilateral 177, pooled 115."""
+    tier = [{"tier": "essential", "share": 1.0, "cost": 100.0}]
+    return {
+        "name": "tiny_sharing",
+        "description": "Two holders, one product, each cut alone with probability 1/4: "
+                       "national 220, bilateral 177, pooled 115 USD (derived by hand).",
+        "holding_years": 1.0, "periods": [{"id": "y1", "years": 1.0}],
+        "holders": [{"id": "A", "budget": 1.0e6}, {"id": "B", "budget": 1.0e6}],
+        "materials": [{"id": "ga", "world_production": 1000.0, "market_cap_share": 1.0}],
+        "products": [{"id": "ga4n", "material": "ga", "price": 10.0, "lot": 1.0,
+                      "holding_cost": 1.0}],
+        "tiers": [{"id": "essential"}],
+        "demand": [{"holder": h, "product": "ga4n", "annual": 10.0, "shortfall": tier}
+                   for h in "AB"],
+        "agreements": [{"holders": ["A", "B"], "material": "ga", "fixed_cost": 20.0,
+                        "share_cap": 0.5, "transport_cost": 2.0}],
+        "scenarios": [
+            {"id": "calm", "probability": 0.5},
+            {"id": "cutA", "probability": 0.25,
+             "supply": [{"holder": "A", "material": "ga", "values": 0.0}]},
+            {"id": "cutB", "probability": 0.25,
+             "supply": [{"holder": "B", "material": "ga", "values": 0.0}]}],
+    }
+
+
 def write(data: dict[str, Any], path: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from stockpile.instance import parse
@@ -275,7 +305,8 @@ def main() -> None:
                    f"from the same events (seed {SAMPLED_SEED}), to measure scaling.",
                    sampled_scenarios(SAMPLED_SCENARIOS, SAMPLED_SEED)),
           out / "us_japan_2026_s100.yaml")
-    print(f"wrote {out / 'us_japan_2026.yaml'} and {out / 'us_japan_2026_s100.yaml'}")
+    write(tiny_sharing(), out / "tiny_sharing.yaml")
+    print(f"wrote us_japan_2026.yaml, us_japan_2026_s100.yaml and tiny_sharing.yaml in {out}")
 
 
 if __name__ == "__main__":
