@@ -44,6 +44,7 @@ def test_scenarios_then_evaluate(inst_path, tmp_path, capsys) -> None:
      "at most 5000"),
     (["evaluate", "{inst}", "--plan", "{tmp}/missing.csv", "--out", "{tmp}/x"], "--plan"),
     (["evaluate", "{inst}", "--structure", "nds", "--out", "{tmp}/x"], "--structure nds"),
+    (["evaluate", "{inst}", "--plan", "{inst}", "--out", "{tmp}/x"], ".csv or .json"),
 ])
 def test_bad_input_exit_2_nothing_written(inst_path, tmp_path, capsys, argv, message) -> None:
     args = [a.format(inst=inst_path, tmp=tmp_path) for a in argv]

@@ -137,3 +137,10 @@ def test_reduction_probabilities_and_optimum() -> None:
     reduced = replace(reduced, probability=q)
     # measured: full 266.0, reduced to 50 scenarios 261.9 (to 20: 246.1, to 80: 264.0)
     assert optimum(reduced) == pytest.approx(full, rel=0.03)
+
+
+def test_nds_keeping_the_instance_periods() -> None:
+    inst = _inst(3)
+    sset = sample(inst, 3000, 4, structure="nds", keep_periods=True)
+    assert [p.id for p in sset.periods] == ["y1", "y2", "y3"]
+    assert set(sset.events["period"].tolist()) == {0}

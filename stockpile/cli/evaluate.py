@@ -42,7 +42,7 @@ def out_of_sample(inst: Any, args: argparse.Namespace) -> Any:
 
     sset = sample(inst, args.n, args.seed, DEFAULT_LIBRARY.scaled(args.rate_scale),
                   args.structure, args.conflict_years, args.recovery_years,
-                  args.conflict_factor, prefix="oos")
+                  args.conflict_factor, prefix="oos", keep_periods=args.keep_periods)
     have = [(p.id, p.years) for p in inst.periods]
     want = [(p.id, p.years) for p in sset.periods]
     if have != want:

@@ -53,6 +53,8 @@ def add_structure_options(s: argparse.ArgumentParser) -> None:
                    help="instance: events start in any period of the instance; nds: a "
                         "conflict phase in which events start, then recovery years (the "
                         "National Defense Stockpile's structure)")
+    s.add_argument("--keep-periods", action="store_true",
+                   help="nds: keep the instance's periods, the first being the conflict phase")
     s.add_argument("--conflict-years", type=positive_float, default=1.0)
     s.add_argument("--recovery-years", type=whole(0), default=3)
     s.add_argument("--conflict-factor", type=positive_float, default=1.0,
@@ -80,7 +82,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     inst = load(args.instance)
     library = DEFAULT_LIBRARY.scaled(args.rate_scale)
     sset = sample(inst, args.n, args.seed, library, args.structure, args.conflict_years,
-                  args.recovery_years, args.conflict_factor)
+                  args.recovery_years, args.conflict_factor, keep_periods=args.keep_periods)
     from ..scenarios.calibration import match_material
     unmatched = [m.id for m in inst.materials if match_material(m.id, m.name) is None]
     if unmatched:

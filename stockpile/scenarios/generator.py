@@ -16,7 +16,8 @@ that writing them into an instance and reading them back is exact.
 Time structures: ``instance`` keeps the instance's periods and lets events start in any of
 them; ``nds`` replaces them by the National Defense Stockpile's: a conflict phase of
 ``conflict_years`` in which events start (rates times ``conflict_factor``), then
-``recovery_years`` one-year periods of recovery in which no new event starts.
+``recovery_years`` one-year periods of recovery in which no new event starts (or, with
+``keep_periods``, the instance's own periods, the first being the conflict phase).
 """
 
 from __future__ import annotations
@@ -79,13 +80,17 @@ def nds_periods(conflict_years: float = 1.0, recovery_years: int = 3) -> list[Pe
 def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY,
            structure: TimeStructure = "instance", conflict_years: float = 1.0,
            recovery_years: int = 3, conflict_factor: float = 1.0,
-           prefix: str = "g") -> ScenarioSet:
-    """``n`` equally likely scenarios for ``inst``, reproducible from ``seed``."""
+           prefix: str = "g", keep_periods: bool = False) -> ScenarioSet:
+    """``n`` equally likely scenarios for ``inst``, reproducible from ``seed``.
+
+    ``keep_periods`` with the ``nds`` structure keeps the instance's periods, its first
+    period being the conflict phase (events start only there).
+    """
     if n < 1:
         raise ValueError(f"n {n}: the number of scenarios must be >= 1")
     rng = np.random.default_rng(seed)
-    periods = (nds_periods(conflict_years, recovery_years) if structure == "nds"
-               else list(inst.periods))
+    periods = (nds_periods(conflict_years, recovery_years)
+               if structure == "nds" and not keep_periods else list(inst.periods))
     L = np.array([p.years for p in periods])
     ends = np.cumsum(L)
     starts = ends - L
