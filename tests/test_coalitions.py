@@ -109,25 +109,39 @@ def test_sampling_above_the_exact_limit() -> None:
     assert all(math.isfinite(s["standard_error"]) for s in g["shapley"])
 
 
-def test_empty_core_when_the_market_cap_is_shared() -> None:
-    """Both holders lose supply together (probability 1/2); the market cap is 12 t in all.
-    Alone each may buy up to 12 t: c({A}) = c({B}) = 10 * 11 = 110. Together they share the
-    12 t: 12 * 11 + 0.5 * 8 * 100 = 532 > 220, so no split keeps both within their
-    stand-alone cost: sum x = 532 and x_i <= 110 + e gives eps* = (532 - 220) / 2 = 156.
-    Shapley: 110/2 + (532 - 110)/2 = 266 each, excess 156 for each singleton."""
+def test_market_cap_split_by_entitlement() -> None:
+    """Both holders lose supply together (probability 1/2); the market cap is 12 t in all and
+    both demand 10 t/yr, so each is entitled to 6 t. Alone: 6 * 11 + 0.5 * 4 * 100 = 266.
+    Together they share the 12 t: 12 * 11 + 0.5 * 8 * 100 = 532 = 266 + 266: no gain, the
+    core is the single split (266, 266), eps* = 0, and Shapley gives exactly that."""
     raw = tiny(holders=[{"id": "A", "budget": 1e6}, {"id": "B", "budget": 1e6}],
                demand=[{"holder": h, "product": "ga4n", "annual": 10,
                         "shortfall": [{"tier": "essential", "share": 1, "cost": 100}]}
                        for h in "AB"],
                materials=[{"id": "ga", "world_production": 1000, "market_cap_share": 0.012}])
     g = compare(raw)["game"]
+    assert {s["holder"]: s["standalone"] for s in g["shapley"]} == pytest.approx(
+        {"A": 266.0, "B": 266.0})
     assert {s["holder"]: s["shapley"] for s in g["shapley"]} == pytest.approx(
         {"A": 266.0, "B": 266.0})
     core = g["core"]
-    assert core["core_empty"]
-    assert core["least_core_eps"] == pytest.approx(156.0)
-    assert core["shapley_max_excess"] == pytest.approx(156.0)
-    assert "EMPTY" in core["sentence"] and "156" in core["sentence"]
+    assert not core["core_empty"]
+    assert core["least_core_eps"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_empty_core_detected() -> None:
+    """Three holders, c(i) = 1, c(ij) = 1, c(N) = 2. Pairs: x_i + x_j <= 1 + eps for all three
+    pairs; adding them, 2 x(N) = 4 <= 3 + 3 eps, so eps* = 1/3 (at x = 2/3 each): the core is
+    empty. Shapley: by symmetry 2/3 each, excess 2/3 + 2/3 - 1 = 1/3 on every pair."""
+    players = ["A", "B", "C"]
+    cost = {frozenset(s): v for s, v in [("A", 1), ("B", 1), ("C", 1), ("AB", 1), ("AC", 1),
+                                          ("BC", 1), ("ABC", 2)]}
+    phi = game.shapley_exact(players, cost)
+    assert phi == pytest.approx({"A": 2 / 3, "B": 2 / 3, "C": 2 / 3})
+    core = game.check_core(players, cost, phi, {s: 0.0 for s in cost})
+    assert core.core_empty
+    assert core.least_core_eps == pytest.approx(1 / 3)
+    assert core.shapley_max_excess == pytest.approx(1 / 3)
 
 
 def test_parallel_processes_give_the_same_game() -> None:

@@ -1,9 +1,10 @@
 """The cooperative cost game of the holders: coalition costs, Shapley value, core.
 
 The game. For a coalition S of holders, c(S) is the optimum of the instance restricted to S
-(``whatif.restrict_holders``) in bilateral mode: only S's demand, stock and budgets, and
-candidate agreements only between members of S. c({h}) is h's stand-alone cost (no partner
-to sign with); c(N) is the bilateral optimum of the whole instance.
+(``whatif.restrict_holders``) in bilateral mode: only S's demand, stock and budgets,
+candidate agreements only between members of S, and S's entitlement to the market-impact
+cap (its members' share of the demand for each material). c({h}) is h's stand-alone cost
+(no partner to sign with); c(N) is the bilateral optimum of the whole instance.
 
 Shapley value (cost split), exact for n <= ``EXACT_MAX_HOLDERS``:
 

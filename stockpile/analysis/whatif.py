@@ -175,12 +175,20 @@ def restrict_holders(inst: Instance, members: Iterable[str]) -> Instance:
     """The instance as the coalition ``members`` sees it alone.
 
     Other holders, their demand, inventory, programmes, route capacities and scenario
-    effects are dropped; candidate agreements are kept only inside the coalition. The
-    market-impact cap beta_m W_m applies to the coalition's purchases alone (the other
-    holders are not in this game).
+    effects are dropped; candidate agreements are kept only inside the coalition.
+
+    The market-impact cap beta_m W_m is a resource of the whole market, so a coalition may
+    claim only its members' entitlement to it: each holder is entitled to the share of the
+    cap that its demand for the material is of all holders' demand (equal shares where no
+    holder has any), and a coalition to the sum of its members' entitlements. The grand
+    coalition gets the whole cap. (Giving every coalition the whole cap would let singletons
+    claim it twice over and empty the core for that reason alone.)
     """
     keep = set(members)
     raw = _dump(inst)
+    entitled = _cap_entitlement(inst, keep)
+    for m in raw["materials"]:
+        m["market_cap_share"] = m["market_cap_share"] * entitled[m["id"]]
     raw["holders"] = [h for h in raw["holders"] if h["id"] in keep]
     for block in ("demand", "inventory", "programmes"):
         raw[block] = [r for r in raw[block] if r["holder"] in keep]
@@ -191,3 +199,18 @@ def restrict_holders(inst: Instance, members: Iterable[str]) -> Instance:
         for block in ("supply", "demand", "conversion"):
             s[block] = [e for e in s[block] if e.get("holder") is None or e["holder"] in keep]
     return parse(raw, source=f"{inst.name} restricted to {', '.join(sorted(keep))}")
+
+
+def _cap_entitlement(inst: Instance, keep: set[str]) -> dict[str, float]:
+    """Fraction of each material's market cap the coalition ``keep`` may claim."""
+    material_of = {k.id: k.material for k in inst.products}
+    total: dict[str, float] = {m.id: 0.0 for m in inst.materials}
+    ours: dict[str, float] = {m.id: 0.0 for m in inst.materials}
+    for d in inst.demand:
+        m = material_of[d.product]
+        total[m] += d.annual
+        if d.holder in keep:
+            ours[m] += d.annual
+    n_in = sum(1 for h in inst.holders if h.id in keep)
+    return {m: (ours[m] / total[m] if total[m] > 0 else n_in / len(inst.holders))
+            for m in total}
