@@ -74,6 +74,8 @@ def main() -> None:
     ap.add_argument("--evpi", type=int, default=50)
     ap.add_argument("--mode", default="bilateral")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--nds", action="store_true",
+                    help="events start only in the instance's first period (conflict phase)")
     args = ap.parse_args()
     inst = load(args.instance) if args.instance.exists() else stand_in()
     print(f"instance {inst.name} ({len(inst.holders)} holders, {len(inst.materials)} "
@@ -86,7 +88,8 @@ def main() -> None:
     t_sample, t_eval, ev = [], [], None
     for r in range(args.repeats):
         t = time.perf_counter()
-        sset = sample(inst, args.n, 1000 + r, prefix="oos")
+        sset = sample(inst, args.n, 1000 + r, prefix="oos",
+                      structure="nds" if args.nds else "instance", keep_periods=True)
         t_sample.append(time.perf_counter() - t)
         data_out = sset.apply(data_in)
         t = time.perf_counter()

@@ -322,6 +322,9 @@ class _MaterialLP:
             self.h.changeColsBounds(len(self.v_cols), self.v_cols, np.zeros(len(ub_v)), ub_v)
         self.h.run()
         if self.h.getModelStatus() != self.h.getModelStatus().kOptimal:
+            self.h.clearSolver()  # a rare failure from the previous basis: solve from scratch
+            self.h.run()
+        if self.h.getModelStatus() != self.h.getModelStatus().kOptimal:
             raise RuntimeError(f"evaluation LP, scenario {d.scenarios[s]}: "
                                f"{self.h.modelStatusToString(self.h.getModelStatus())}")
         x = np.asarray(self.h.getSolution().col_value)[self.u_cols]

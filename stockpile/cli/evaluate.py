@@ -53,7 +53,7 @@ def out_of_sample(inst: Any, args: argparse.Namespace) -> Any:
 
 def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
     from ..analysis import baselines
-    from ..analysis.evaluate import Plan, evaluate, plan_from_file
+    from ..analysis.evaluate import Plan, evaluate, paired_difference, plan_from_file
     from ..analysis.frontier import (
         optimise,
         value_of_perfect_information,
@@ -78,6 +78,7 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
     rows = []
     for p, ev in zip(plans, evals):
         rows.append({**ev.summary(), "days_of_cover": baselines.days_of_cover(data_out, p),
+                     "minus_first": paired_difference(ev, evals[0]),
                      "lots": {f"{data_out.holders[h]}|{data_out.products[k]}": int(p.lots[h, k])
                               for h, k in zip(*np.nonzero(p.lots))},
                      "agreements": sorted(p.agreements)})
@@ -119,9 +120,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         "evaluation.csv": rep.csv_text(res["plans"], keys),
         "evaluation.json": res}, out_dir)
     for r in res["plans"]:
-        print(f"{r['plan']:32s} mean {r['mean']:>16,.0f}  95% CI [{r['ci95'][0]:,.0f}, "
-              f"{r['ci95'][1]:,.0f}]  CVaR95 {r['cvar95']:,.0f}  P(shortfall) "
-              f"{r['probability_any_shortfall']:.1%}")
+        d = r["minus_first"]
+        print(f"{r['plan']:28s} mean {r['mean']:>15,.0f} [{r['ci95'][0]:,.0f}, "
+              f"{r['ci95'][1]:,.0f}]  minus first [{d['ci95'][0]:,.0f}, {d['ci95'][1]:,.0f}]"
+              f"  CVaR95 {r['cvar95']:,.0f}  P(shortfall) {r['probability_any_shortfall']:.1%}")
     for key in ("vss", "evpi"):
         if key in res:
             d = res[key][key]
