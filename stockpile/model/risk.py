@@ -17,13 +17,15 @@ and the objective becomes
 
     min  F + sum_s pi_s Q_s + lambda * ( F + eta + 1 / (1 - alpha) sum_s pi_s xi_s ).
 
-lambda = 0 gives the canonical optimum (the extra rows are then free to satisfy).
+lambda = 0 gives the canonical optimum (the extra rows are then free to satisfy). eta and
+xi are held in units of sigma USD (``cost_scale``) so that the rows stay well scaled.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyomo.environ as pyo
 
 from .data import ModelData
@@ -41,17 +43,33 @@ class RiskOptions:
             raise ValueError(f"CVaR level alpha {self.level!r}: must be in [0, 1)")
 
 
+def cost_scale(data: ModelData) -> float:
+    """A power of ten sigma that brings the largest second-stage cost coefficient to about
+    1,000 in the CVaR rows (the rows carry kappa, up to 1e10 USD/t for precious metals; HiGHS
+    mis-handles such rows next to the unit coefficients of eta and xi)."""
+    top = max(float(data.tier_cost.max(initial=0.0)), float(data.route_cost.max(initial=0.0)),
+              float(data.link_transport.max(initial=0.0)), 1.0)
+    return float(10.0 ** max(0, round(np.log10(top)) - 3))
+
+
 def add_cvar(m: pyo.ConcreteModel, data: ModelData, risk: RiskOptions) -> None:
-    """Replace ``m.total_cost`` by expected cost + lambda CVaR_alpha (module docstring)."""
+    """Replace ``m.total_cost`` by expected cost + lambda CVaR_alpha (module docstring).
+
+    eta and xi are held in units of sigma USD (``cost_scale``): the rows read
+    sigma xi'_s >= Q_s - sigma eta', written xi'_s >= Q_s / sigma - eta'.
+    """
     if len(data.scenarios) < 1:
         raise ValueError("risk aversion needs at least one scenario")
     pi = dict(zip(data.scenarios, data.probability.tolist()))
+    sigma = cost_scale(data)
+    m.cvar_scale = sigma
     m.cvar_var = pyo.Var(domain=pyo.Reals)
     m.cvar_excess = pyo.Var(data.scenarios, domain=pyo.NonNegativeReals)
     m.cvar_excess_def = pyo.Constraint(
-        data.scenarios, rule=lambda _, s: m.cvar_excess[s] >= m.scenario_cost[s] - m.cvar_var)
-    m.cvar = pyo.Expression(expr=m.first_stage_cost + m.cvar_var + pyo.quicksum(
-        pi[s] * m.cvar_excess[s] for s in data.scenarios) / (1.0 - risk.level))
+        data.scenarios, rule=lambda _, s: m.cvar_excess[s] >= m.scenario_cost[s] / sigma
+        - m.cvar_var)
+    m.cvar = pyo.Expression(expr=m.first_stage_cost + sigma * (m.cvar_var + pyo.quicksum(
+        pi[s] * m.cvar_excess[s] for s in data.scenarios) / (1.0 - risk.level)))
     expected = m.first_stage_cost + pyo.quicksum(
         pi[s] * m.scenario_cost[s] for s in data.scenarios)
     m.del_component(m.total_cost)
