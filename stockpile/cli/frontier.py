@@ -30,7 +30,7 @@ def number_list(minimum: float, strict: bool):  # noqa: ANN201
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("frontier", help="plans over budgets and risk weights, out of sample")
     s.set_defaults(run=cmd_frontier)
-    s.add_argument("instance", type=Path)
+    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml or .json)")
     s.add_argument("--budgets", type=number_list(0.0, True), default=[0.5, 1.0, 1.5, 2.0],
                    help="budget scales, every holder's B_h times each (default 0.5,1,1.5,2)")
     s.add_argument("--lambdas", type=number_list(0.0, False), default=[0.0, 1.0],
@@ -39,8 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--mode", choices=MODES, default="bilateral")
     add_sampling_options(s, 10000, 20261)
     add_structure_options(s)
-    s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL")
-    s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS")
+    s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL",
+                   help="relative optimality gap of every solve (default 1e-4)")
+    s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS",
+                   help="per solve; a stopped solve is reported with its gap")
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/frontier/)")
 

@@ -55,8 +55,10 @@ def add_structure_options(s: argparse.ArgumentParser) -> None:
                         "National Defense Stockpile's structure)")
     s.add_argument("--keep-periods", action="store_true",
                    help="nds: keep the instance's periods, the first being the conflict phase")
-    s.add_argument("--conflict-years", type=positive_float, default=1.0)
-    s.add_argument("--recovery-years", type=whole(0), default=3)
+    s.add_argument("--conflict-years", type=positive_float, default=1.0,
+                   help="nds: length of the conflict phase in years (default 1)")
+    s.add_argument("--recovery-years", type=whole(0), default=3,
+                   help="nds: recovery years after the conflict phase (default 3)")
     s.add_argument("--conflict-factor", type=positive_float, default=1.0,
                    help="event rates in the conflict phase times this (nds only)")
 
