@@ -28,7 +28,14 @@ def number(x: Any, decimals: int = 0) -> str:
     """A plain number with thousands separators."""
     if missing(x):
         return DASH
-    return f"{float(x) + 0.0:,.{decimals}f}"
+    return _no_minus_zero(f"{float(x) + 0.0:,.{decimals}f}")
+
+
+def _no_minus_zero(text: str) -> str:
+    """"-0" or "-0.00" (a tiny negative rounded away) shows as zero, not as a loss."""
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        return text[1:]
+    return text
 
 
 def integer(x: Any) -> str:
@@ -50,8 +57,8 @@ def money(x: Any) -> str:
     if a >= 1e9:
         return f"USD {v / 1e9:,.2f} bn"
     if a >= 1e6:
-        return f"USD {v / 1e6:,.1f} M"
-    return f"USD {v:,.0f}"
+        return f"USD {_no_minus_zero(f'{v / 1e6:,.1f}')} M"
+    return f"USD {_no_minus_zero(f'{v:,.0f}')}"
 
 
 def tonnes(x: Any) -> str:
