@@ -78,9 +78,14 @@ def first_stage_values(m: pyo.ConcreteModel) -> dict[str, float]:
 
 
 def fix_first_stage(m: pyo.ConcreteModel, values: dict[str, float]) -> None:
-    """Fix every first-stage variable of ``m`` to ``values`` (names as first_stage_values gives;
-    a variable not named is fixed to 0). Integer variables are rounded."""
+    """Fix the first-stage decisions of ``m`` to ``values`` (names as first_stage_values gives;
+    a variable not named is fixed to 0), rounded to integers.
+
+    Every decision (lots, programmes, facilities, agreements) is integer. The continuous
+    first-stage variables, the storage assignment w_hkf, carry no cost and are left free:
+    fixing them to a solver's values, feasible only within its tolerance, against stocks
+    recomputed from whole lots could make ``sum_f w_hkf = X_hk`` infeasible by 1e-9."""
     for comp in first_stage_variables(m):
         for v in comp.values():
-            x = values.get(v.name, 0.0)
-            v.fix(round(x) if (v.is_integer() or v.is_binary()) else x)
+            if v.is_integer() or v.is_binary():
+                v.fix(round(values.get(v.name, 0.0)))
