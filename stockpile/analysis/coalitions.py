@@ -126,8 +126,9 @@ def _c(cost: Mapping[Coalition, float], s: Coalition) -> float:
     return 0.0 if not s else float(cost[s])
 
 
-def shapley_exact(players: Sequence[str], cost: Mapping[Coalition, float]) -> dict[str, float]:
-    """phi_i = sum_S |S|!(n-|S|-1)!/n! [c(S u i) - c(S)] over every S not holding i."""
+def _weighted_over_subsets(players: Sequence[str],
+                           term: Callable[[str, Coalition], float]) -> dict[str, float]:
+    """sum over S not holding i of |S|!(n-|S|-1)!/n! * term(i, S), for every player i."""
     n = len(players)
     out = {}
     for i in players:
@@ -135,28 +136,21 @@ def shapley_exact(players: Sequence[str], cost: Mapping[Coalition, float]) -> di
         total = 0.0
         for r in range(n):
             w = math.factorial(r) * math.factorial(n - r - 1) / math.factorial(n)
-            for s in combinations(others, r):
-                fs = frozenset(s)
-                total += w * (_c(cost, fs | {i}) - _c(cost, fs))
+            total += w * sum(term(i, frozenset(s)) for s in combinations(others, r))
         out[i] = total
     return out
+
+
+def shapley_exact(players: Sequence[str], cost: Mapping[Coalition, float]) -> dict[str, float]:
+    """phi_i = sum_S |S|!(n-|S|-1)!/n! [c(S u i) - c(S)] over every S not holding i."""
+    return _weighted_over_subsets(players, lambda i, s: _c(cost, s | {i}) - _c(cost, s))
 
 
 def shapley_gap_effect(players: Sequence[str], abs_gap: Mapping[Coalition, float]
                        ) -> dict[str, float]:
     """How far each phi_i can move when every c(S) moves within its solver gap."""
-    n = len(players)
-    out = {}
-    for i in players:
-        others = [p for p in players if p != i]
-        total = 0.0
-        for r in range(n):
-            w = math.factorial(r) * math.factorial(n - r - 1) / math.factorial(n)
-            for s in combinations(others, r):
-                fs = frozenset(s)
-                total += w * (abs_gap[fs | {i}] + (abs_gap[fs] if fs else 0.0))
-        out[i] = total
-    return out
+    return _weighted_over_subsets(
+        players, lambda i, s: abs_gap[s | {i}] + (abs_gap[s] if s else 0.0))
 
 
 def shapley_sampled(players: Sequence[str], cost: Mapping[Coalition, float],

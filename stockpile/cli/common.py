@@ -42,3 +42,11 @@ def threads_arg(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"value {text!r}: must be >= 1")
     return value
+
+
+def add_solve_limits(s: argparse.ArgumentParser) -> None:
+    """--gap and --time-limit of the commands that run many solves."""
+    s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS",
+                   help="per solve; a stopped solve is reported with its gap")
+    s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL",
+                   help="relative optimality gap of every solve (default 1e-4)")

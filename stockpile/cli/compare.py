@@ -14,9 +14,8 @@ from .common import (
     EXIT_INPUT,
     EXIT_NO_PLAN,
     EXIT_OK,
+    add_solve_limits,
     err,
-    gap_arg,
-    positive_float,
     threads_arg,
 )
 
@@ -35,10 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    metavar="H1|H2|MATERIAL", help="do not sign this candidate agreement")
     w.add_argument("--remove-material", action="append", default=[], metavar="MATERIAL",
                    help="drop a material and everything that names it (repeatable)")
-    c.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS",
-                   help="per solve; a stopped solve is reported with its gap")
-    c.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL",
-                   help="relative optimality gap of every solve (default 1e-4)")
+    add_solve_limits(c)
     c.add_argument("--threads", type=threads_arg, default=None, help="HiGHS threads per solve")
     c.add_argument("--interface", choices=INTERFACES, default="standard_form")
     c.add_argument("--workers", type=threads_arg, default=min(2, os.cpu_count() or 1),

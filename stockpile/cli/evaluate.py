@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..model.data import MODES
-from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, err, gap_arg, positive_float
+from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .scenarios import add_sampling_options, add_structure_options, whole
 
 
@@ -30,10 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="value of the stochastic solution (solves the mean-value problem)")
     s.add_argument("--evpi", type=whole(2), default=None, metavar="N",
                    help="expected value of perfect information on N scenarios solved alone")
-    s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL",
-                   help="relative optimality gap of every solve (default 1e-4)")
-    s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS",
-                   help="per solve; a stopped solve is reported with its gap")
+    add_solve_limits(s)
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/evaluate/)")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.data import MODES
-from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, err, gap_arg, positive_float
+from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .scenarios import add_sampling_options, add_structure_options
 
 
@@ -39,10 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--mode", choices=MODES, default="bilateral")
     add_sampling_options(s, 10000, 20261)
     add_structure_options(s)
-    s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL",
-                   help="relative optimality gap of every solve (default 1e-4)")
-    s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS",
-                   help="per solve; a stopped solve is reported with its gap")
+    add_solve_limits(s)
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/frontier/)")
 

@@ -6,7 +6,6 @@ Written all or nothing with :func:`stockpile.report.files.write_folder` into
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,7 +14,7 @@ from . import svg
 from .compare_content import compare_document
 from .content import Document
 from .files import write_folder, write_json
-from .html import CSS, _section
+from .html import html_document
 from .markdown import markdown
 from .xlsx import write_xlsx
 
@@ -74,17 +73,7 @@ def render_compare_html(r: dict[str, Any], doc: Document | None = None) -> str:
     """The self-contained HTML comparison report."""
     doc = doc or compare_document(r)
     ok = r.get("ok") and all(m["solver"].get("proven_optimal") for m in r["modes"].values())
-    nav = " ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in doc.sections)
-    sections = [_section(s, [c for f in CHARTS.get(s.key, []) for c in f(r)])
-                for s in doc.sections]
-    return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(doc.title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
-        "<main>", f"<h1>{escape(doc.title)}</h1>",
-        f'<p class="subtitle">{escape(doc.subtitle)}</p>',
-        _section(doc.summary, [], "summary" if ok else "summary warning"),
-        f"<nav>{nav}</nav>", *sections, "</main>", "</body>", "</html>", ""])
+    return html_document(doc, r, CHARTS, bool(ok))
 
 
 def render_compare_markdown(r: dict[str, Any]) -> str:

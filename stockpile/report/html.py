@@ -138,11 +138,21 @@ def _section(section: Section, charts: list[tuple[str, str]], css_class: str = "
     return "\n".join(out)
 
 
-def html_document(doc: Document, result: dict[str, Any]) -> str:
-    """Render a report document; ``result`` feeds the charts."""
-    summary_class = "summary" if is_proven_optimal(result) else "summary warning"
+ChartMaker = Callable[[dict[str, Any]], list[tuple[str, str]]]
+
+
+def html_document(doc: Document, result: dict[str, Any],
+                  charts: dict[str, list[ChartMaker]] | None = None,
+                  ok: bool | None = None) -> str:
+    """Render a report document as one self-contained page.
+
+    ``charts`` maps a section key to the chart makers fed with ``result`` (default: the solve
+    report's); ``ok`` False draws the summary as a warning (default: the solve is proven
+    optimal)."""
+    charts = CHARTS if charts is None else charts
+    ok = is_proven_optimal(result) if ok is None else ok
     nav = " ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in doc.sections)
-    sections = [_section(s, [c for f in CHARTS.get(s.key, []) for c in f(result)])
+    sections = [_section(s, [c for f in charts.get(s.key, []) for c in f(result)])
                 for s in doc.sections]
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -150,8 +160,8 @@ def html_document(doc: Document, result: dict[str, Any]) -> str:
         f"<title>{escape(doc.title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
         "<main>", f"<h1>{escape(doc.title)}</h1>",
         f'<p class="subtitle">{escape(doc.subtitle)}</p>',
-        _section(doc.summary, [], summary_class), f"<nav>{nav}</nav>", *sections,
-        "</main>", "</body>", "</html>", ""])
+        _section(doc.summary, [], "summary" if ok else "summary warning"),
+        f"<nav>{nav}</nav>", *sections, "</main>", "</body>", "</html>", ""])
 
 
 def render_html(result: dict[str, Any]) -> str:
