@@ -157,5 +157,12 @@ def test_bad_files(tmp_path) -> None:
         load(bad)
     txt = tmp_path / "x.txt"
     txt.write_text("{}")
-    with pytest.raises(InstanceError, match=r"\.yaml, \.yml or \.json"):
+    with pytest.raises(InstanceError, match=r"\.yaml, \.yml, \.json or \.xlsx"):
         load(txt)
+
+
+def test_unreadable_workbook(tmp_path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a zip file")
+    with pytest.raises(InstanceError, match=r"bad\.xlsx'?: not a readable \.xlsx workbook"):
+        load(bad)

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("compare", help="national vs bilateral vs pooled: value of cooperation, "
                                        "settlement, Shapley split and core, IEA-style rules")
     c.set_defaults(run=cmd_compare)
-    c.add_argument("instance", type=Path, help="instance file (.yaml, .yml or .json)")
+    c.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     w = c.add_argument_group("what-if overrides (the instance file is not changed)")
     w.add_argument("--budget", action="append", default=[], metavar="HOLDER=USD",
                    help="set a holder's acquisition budget (repeatable)")

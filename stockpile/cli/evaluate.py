@@ -18,7 +18,7 @@ from .scenarios import add_sampling_options, add_structure_options, whole
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("evaluate", help="evaluate plans out of sample against today's rules")
     s.set_defaults(run=cmd_evaluate)
-    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml or .json)")
+    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     s.add_argument("--plan", type=Path, default=None,
                    help="plan.csv or result.json of 'stockpile solve' (default: optimise the "
                         "instance on its own scenarios)")

@@ -30,7 +30,7 @@ def number_list(minimum: float, strict: bool):  # noqa: ANN201
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("frontier", help="plans over budgets and risk weights, out of sample")
     s.set_defaults(run=cmd_frontier)
-    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml or .json)")
+    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     s.add_argument("--budgets", type=number_list(0.0, True), default=[0.5, 1.0, 1.5, 2.0],
                    help="budget scales, every holder's B_h times each (default 0.5,1,1.5,2)")
     s.add_argument("--lambdas", type=number_list(0.0, False), default=[0.0, 1.0],

@@ -39,7 +39,7 @@ def add_sampling_options(p: argparse.ArgumentParser, n: int, seed: int) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("scenarios", help="generate disruption scenarios into an instance file")
     s.set_defaults(run=cmd_scenarios)
-    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml or .json)")
+    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     s.add_argument("--out", type=Path, required=True,
                    help="instance file to write (.yaml or .yml) with the generated scenarios")
     add_sampling_options(s, 1000, 1)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from .schema import Instance
 from .validate import InstanceError, Problem, check
+from .workbook import read_workbook, relocate
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -54,10 +55,12 @@ def parse(raw: Any, source: str = "<instance>") -> Instance:
 
 
 def read_raw(path: str | Path) -> Any:
-    """Read a YAML (.yaml/.yml) or JSON (.json) file into plain Python data."""
+    """Read a YAML (.yaml/.yml), JSON (.json) or Excel (.xlsx) file into plain Python data."""
     path = Path(path)
     if not path.exists():
         raise InstanceError(str(path), [Problem("(file)", str(path), "file does not exist")])
+    if path.suffix.lower() == ".xlsx":
+        return read_workbook(path)[0]
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() == ".json":
@@ -68,11 +71,18 @@ def read_raw(path: str | Path) -> Any:
         raise InstanceError(str(path), [Problem("(file)", path.name, f"not parseable: {err}")]) \
             from None
     raise InstanceError(str(path), [Problem("(file)", path.suffix,
-                                            "instance files end in .yaml, .yml or .json")])
+                                            "instance files end in .yaml, .yml, .json or .xlsx")])
 
 
 def load(path: str | Path) -> Instance:
-    """Read and validate an instance file."""
+    """Read and validate an instance file (YAML, JSON or an Excel workbook)."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx" and path.exists():
+        raw, places = read_workbook(path)
+        try:
+            return parse(raw, source=str(path))
+        except InstanceError as err:  # name the sheet and row of every problem
+            raise InstanceError(str(path), relocate(err.problems, places)) from None
     return parse(read_raw(path), source=str(path))
 
 

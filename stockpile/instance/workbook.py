@@ -1,0 +1,274 @@
+"""Instances as Excel workbooks: one sheet per block, one row per entry.
+
+A ministry's analysts keep their figures in spreadsheets; this is the same instance format as
+the YAML one (docs/instance-format.md), laid out as tables. ``write_workbook`` writes any
+instance (so a shipped YAML instance becomes an editable template) and ``read_workbook``
+reads it back into the plain data that :func:`stockpile.instance.parse` validates, with a
+map from each entry to its sheet and row so that every problem is reported where the user
+can find it ("sheet 'demand', row 5").
+
+Sheets (first row: column names; an empty cell takes the format's default):
+
+=================  =========================================================================
+instance           two columns, ``field`` and ``value``: name, description, currency,
+                   holding_years
+sources            ``source``: one provenance line per row
+periods            id, years
+holders            id, name, budget
+facilities         holder, id, capacity, fixed_cost
+materials          id, name, world_production, market_cap_share
+products           id, material, grade, price, lot, holding_cost, volume
+tiers              id, name
+demand             holder, product, annual, then ``<tier> share`` and ``<tier> cost`` for
+                   every tier (both empty: the tier is not listed for that row)
+inventory          holder, product, tonnes
+programmes         holder, material, fixed_cost
+agreements         holder_1, holder_2, material, fixed_cost, share_cap, transport_cost
+routes             id, from, to, yield, cost
+route_capacity     route, holder, capacity
+scenarios          id, probability, description, events (ids separated by ``;``)
+supply             scenario, holder, product, material, all_periods, then one column per
+                   period id (a_hkts; ``all_periods`` for one value in every period)
+demand_multiplier  the same columns (mu_hkts)
+conversion         scenario, holder, route, all_periods, then one column per period (g_hrts)
+=================  =========================================================================
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from .schema import Instance
+from .validate import InstanceError, Problem
+
+TOP = ("name", "description", "currency", "holding_years")
+SIMPLE: dict[str, tuple[str, ...]] = {
+    "periods": ("id", "years"),
+    "holders": ("id", "name", "budget"),
+    "materials": ("id", "name", "world_production", "market_cap_share"),
+    "products": ("id", "material", "grade", "price", "lot", "holding_cost", "volume"),
+    "tiers": ("id", "name"),
+    "inventory": ("holder", "product", "tonnes"),
+    "programmes": ("holder", "material", "fixed_cost"),
+    "routes": ("id", "from", "to", "yield", "cost"),
+}
+TEXT = {"id", "name", "material", "grade", "holder", "product", "from", "to", "route",
+        "scenario", "description", "holder_1", "holder_2", "source", "field", "events"}
+EFFECTS = {"supply": "supply", "demand_multiplier": "demand", "conversion": "conversion"}
+ALL = "all_periods"
+
+
+# ---- reading -----------------------------------------------------------------------------------
+def _cell(column: str, value: Any) -> Any:
+    """A cell as the schema expects it: text columns as text (Excel turns "2026" into 2026)."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value if value else None
+    if column in TEXT and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
+def _rows(wb: Any, sheet: str) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, {column: value}) of the non-empty rows of a sheet; [] if it is absent."""
+    if sheet not in wb.sheetnames:
+        return []
+    values = list(wb[sheet].iter_rows(values_only=True))
+    if not values:
+        return []
+    head = [str(h).strip() if h is not None else "" for h in values[0]]
+    out = []
+    for n, row in enumerate(values[1:], start=2):
+        rec = {h: _cell(h, v) for h, v in zip(head, row) if h}
+        rec = {h: v for h, v in rec.items() if v is not None}
+        if rec:
+            out.append((n, rec))
+    return out
+
+
+def read_workbook(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The instance data of a workbook and where each entry came from.
+
+    Returns ``(raw, places)``: ``raw`` for :func:`parse`, ``places`` maps an entry's path in
+    the instance (``"demand[3]"``, ``"scenarios[0].supply[2]"``) to ``"sheet 'demand', row
+    5"``. Raises :class:`InstanceError` if the file is not a readable workbook.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise InstanceError(str(path), [Problem("(file)", Path(path).name,
+                                                f"not a readable .xlsx workbook: {err}")]) \
+            from None
+    raw: dict[str, Any] = {}
+    places: dict[str, str] = {}
+
+    def place(key: str, sheet: str, n: int) -> None:
+        places[key] = f"sheet '{sheet}', row {n}"
+
+    for n, rec in _rows(wb, "instance"):
+        if "field" in rec and "value" in rec:
+            raw[str(rec["field"])] = _cell(str(rec["field"]), rec["value"])
+            place(str(rec["field"]), "instance", n)
+    sources = [str(rec["source"]) for _, rec in _rows(wb, "sources") if "source" in rec]
+    if sources:
+        raw["sources"] = sources
+    for block in SIMPLE:
+        rows = _rows(wb, block)
+        if rows or block in wb.sheetnames:
+            raw[block] = [rec for _, rec in rows]
+            for i, (n, _) in enumerate(rows):
+                place(f"{block}[{i}]", block, n)
+    problems: list[Problem] = []
+    _read_nested(wb, raw, place, problems)
+    wb.close()
+    if problems:
+        raise InstanceError(str(path), problems)
+    return raw, places
+
+
+def _read_nested(wb: Any, raw: dict[str, Any], place: Any, problems: list[Problem]) -> None:
+    """The sheets that fill lists inside other entries: facilities, capacities, demand tiers,
+    agreements' holder pairs, scenario effects."""
+    holders = {h.get("id"): h for h in raw.get("holders", [])}
+    pos = {h.get("id"): i for i, h in enumerate(raw.get("holders", []))}
+    counts: dict[Any, int] = defaultdict(int)
+    for n, rec in _rows(wb, "facilities"):
+        owner = rec.pop("holder", None)
+        if owner not in holders:
+            problems.append(Problem(f"sheet 'facilities', row {n}, holder", owner,
+                                    "names no holder of sheet 'holders'"))
+            continue
+        holders[owner].setdefault("facilities", []).append(rec)
+        place(f"holders[{pos[owner]}].facilities[{counts[owner]}]", "facilities", n)
+        counts[owner] += 1
+    routes = {r.get("id"): r for r in raw.get("routes", [])}
+    for n, rec in _rows(wb, "route_capacity"):
+        r = routes.get(rec.get("route"))
+        if r is None:
+            problems.append(Problem(f"sheet 'route_capacity', row {n}, route", rec.get("route"),
+                                    "names no route of sheet 'routes'"))
+            continue
+        r.setdefault("capacity", {})[rec.get("holder")] = rec.get("capacity")
+    rows = _rows(wb, "demand")
+    raw["demand"] = []
+    for i, (n, rec) in enumerate(rows):
+        entry = {k: rec[k] for k in ("holder", "product", "annual") if k in rec}
+        tiers: dict[str, dict[str, Any]] = {}
+        for col, v in rec.items():
+            for what in ("share", "cost"):
+                if col.endswith(f" {what}"):
+                    tiers.setdefault(col[: -len(what) - 1], {})[what] = v
+        entry["shortfall"] = [{"tier": t, **d} for t, d in tiers.items()]
+        raw["demand"].append(entry)
+        place(f"demand[{i}]", "demand", n)
+    agreements = []
+    for i, (n, rec) in enumerate(_rows(wb, "agreements")):
+        rec["holders"] = [rec.pop("holder_1", None), rec.pop("holder_2", None)]
+        agreements.append(rec)
+        place(f"agreements[{i}]", "agreements", n)
+    raw["agreements"] = agreements
+    scenarios = []
+    index = {}
+    for i, (n, rec) in enumerate(_rows(wb, "scenarios")):
+        if "events" in rec:
+            rec["events"] = [e.strip() for e in str(rec["events"]).split(";") if e.strip()]
+        scenarios.append(rec)
+        index[rec.get("id")] = i
+        place(f"scenarios[{i}]", "scenarios", n)
+    periods = [str(p.get("id")) for p in raw.get("periods", [])]
+    for sheet, field in EFFECTS.items():
+        for n, rec in _rows(wb, sheet):
+            sid = rec.pop("scenario", None)
+            if sid not in index:
+                problems.append(Problem(f"sheet '{sheet}', row {n}, scenario", sid,
+                                        "names no scenario of sheet 'scenarios'"))
+                continue
+            entry = {k: rec[k] for k in ("holder", "product", "material", "route") if k in rec}
+            if ALL in rec:
+                entry["values"] = rec[ALL]
+            else:
+                entry["values"] = [rec.get(p) for p in periods]
+            effects = scenarios[index[sid]].setdefault(field, [])
+            place(f"scenarios[{index[sid]}].{field}[{len(effects)}]", sheet, n)
+            effects.append(entry)
+    raw["scenarios"] = scenarios
+
+
+# ---- writing -----------------------------------------------------------------------------------
+def write_workbook(inst: Instance, path: str | Path) -> None:
+    """Write ``inst`` as a workbook that :func:`read_workbook` reads back to the same
+    instance (same content hash)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    d = inst.model_dump(mode="json", by_alias=True)
+    periods = [p["id"] for p in d["periods"]]
+    tiers = [t["id"] for t in d["tiers"]]
+    sheets: dict[str, list[list[Any]]] = {
+        "instance": [["field", "value"]] + [[k, d[k]] for k in TOP],
+        "sources": [["source"]] + [[s] for s in d["sources"]],
+    }
+    for block, cols in SIMPLE.items():
+        sheets[block] = [list(cols)] + [[e.get(c) for c in cols] for e in d[block]]
+    sheets["facilities"] = [["holder", "id", "capacity", "fixed_cost"]] + [
+        [h["id"], f["id"], f["capacity"], f["fixed_cost"]]
+        for h in d["holders"] for f in h["facilities"]]
+    sheets["route_capacity"] = [["route", "holder", "capacity"]] + [
+        [r["id"], h, c] for r in d["routes"] for h, c in r["capacity"].items()]
+    head = ["holder", "product", "annual"] + [f"{t} {w}" for t in tiers for w in ("share", "cost")]
+    sheets["demand"] = [head]
+    for e in d["demand"]:
+        by = {s["tier"]: s for s in e["shortfall"]}
+        sheets["demand"].append([e["holder"], e["product"], e["annual"]] + [
+            by[t][w] if t in by else None for t in tiers for w in ("share", "cost")])
+    sheets["agreements"] = [["holder_1", "holder_2", "material", "fixed_cost", "share_cap",
+                             "transport_cost"]] + [
+        [*a["holders"], a["material"], a["fixed_cost"], a["share_cap"], a["transport_cost"]]
+        for a in d["agreements"]]
+    sheets["scenarios"] = [["id", "probability", "description", "events"]] + [
+        [s["id"], s["probability"], s["description"], "; ".join(s["events"])]
+        for s in d["scenarios"]]
+    for sheet, field in EFFECTS.items():
+        keys = ["holder", "route"] if field == "conversion" else ["holder", "product", "material"]
+        sheets[sheet] = [["scenario", *keys, ALL, *periods]]
+        for s in d["scenarios"]:
+            for e in s[field]:
+                v = e["values"]
+                vals = [v, *[None] * len(periods)] if not isinstance(v, list) else [None, *v]
+                sheets[sheet].append([s["id"], *[e.get(k) for k in keys], *vals])
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append([_exact(v) for v in row])
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+
+
+def _exact(v: Any) -> Any:
+    """A float that 16 significant digits (what openpyxl writes) would not give back exactly is
+    written as its exact decimal text, so the workbook reads back to the same instance."""
+    if isinstance(v, float) and float(f"{v:.16g}") != v:
+        return repr(v)
+    return v
+
+
+def relocate(problems: list[Problem], places: dict[str, str]) -> list[Problem]:
+    """Name the sheet and row of each problem (longest matching entry path)."""
+    out = []
+    keys = sorted(places, key=len, reverse=True)
+    for p in problems:
+        hit = next((k for k in keys if p.where == k or p.where.startswith((k + ".", k + "["))),
+                   None)
+        out.append(Problem(f"{places[hit]} ({p.where})" if hit else p.where, p.value, p.rule))
+    return out
