@@ -79,3 +79,74 @@ def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",
     stats = solve(model, options or SolveOptions(), build_seconds=build_s)
     figures = extract(model, data) if stats.has_plan else None
     return Outcome(inst, digest, data, stats, figures, [])
+
+
+def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
+                 options: SolveOptions | None = None, ph: Any = None) -> Outcome | None:
+    """Solve by progressive hedging over MPI (every rank calls this; see solve/ph.py).
+
+    The decomposition finds the best plan (xhat, the inner bound) and a proven lower bound
+    (the outer bound). Global rank 0 then fixes that plan's first stage in the extensive form
+    (``fix_first_stage``) and solves the rest, so the report is the extensive form's: same
+    extraction, same figures. The status is "optimal" only if
+    ``(objective - outer) / |objective| <= options.mip_gap``; otherwise "time_limit" or
+    "limit", with the plan and that gap. Returns None on the other ranks.
+    """
+    from .model.build import fix_first_stage
+    from .solve.ph import PHOptions, decompose, require_mpi
+
+    options = options or SolveOptions()
+    ph = ph or PHOptions(time_limit=options.time_limit, mip_gap=options.mip_gap)
+    world = require_mpi()
+    inst = instance if isinstance(instance, Instance) else load(instance)
+    digest = content_hash(inst)
+    data = model_data(inst, mode)
+    reasons = infeasibility_reasons(data)
+    if reasons:  # the same on every rank: nobody starts the wheel
+        if world.Get_rank() != 0:
+            return None
+        stats = SolveStats(status="infeasible", has_plan=False,
+                           message="; ".join(reasons), solver_version="")
+        return Outcome(inst, digest, data, stats, None, reasons)
+    result = decompose(data, ph, world)
+    if result is None:
+        return None
+    ph_info = {"engine": "ph", "ranks": result.ranks, "cylinders": result.cylinders,
+               "ph_iterations_run": result.iterations, "inner_bound": result.inner_bound,
+               "outer_bound": result.outer_bound, "ph_gap": result.gap,
+               "ph_seconds": result.seconds, **result.extra, **ph.as_dict()}
+    if result.first_stage is None:
+        stats = SolveStats(status="time_limit" if ph.time_limit else "limit", has_plan=False,
+                           bound=result.outer_bound, solver="HiGHS via mpi-sppy PH",
+                           interface="ph", options=ph_info, solve_seconds=result.seconds,
+                           message="progressive hedging found no feasible plan")
+        return Outcome(inst, digest, data, stats, None, [])
+    t0 = time.perf_counter()
+    model = build_model(data)
+    fix_first_stage(model, result.first_stage)
+    build_s = time.perf_counter() - t0
+    stats = solve(model, SolveOptions(mip_gap=options.mip_gap, threads=options.threads),
+                  build_seconds=build_s)
+    stats.options = ph_info
+    stats.solver, stats.interface = "HiGHS via mpi-sppy PH", "ph"
+    stats.solve_seconds += result.seconds
+    if not stats.has_plan:  # the xhat spoke checked the plan in every scenario: unexpected
+        stats.status, stats.message = "error", f"the PH plan failed in the extensive form: " \
+                                               f"{stats.message}"
+        return Outcome(inst, digest, data, stats, None, [])
+    obj = stats.objective
+    outer = result.outer_bound
+    stats.bound = outer
+    stats.gap = None if outer is None or obj is None else \
+        max(0.0, obj - outer) / max(abs(obj), 1e-10)
+    if stats.gap is not None and stats.gap <= options.mip_gap:
+        stats.status, stats.message = "optimal", (
+            "progressive hedging: the plan's expected cost is within the requested gap of "
+            "the Lagrangian lower bound")
+    else:
+        hit_time = ph.time_limit is not None and result.seconds >= 0.95 * ph.time_limit
+        stats.status = "time_limit" if hit_time else "limit"
+        stats.message = (f"progressive hedging stopped after {result.iterations} iterations "
+                         f"({'time limit' if hit_time else 'iteration limit or convergence'})"
+                         " with the gap above the requested one")
+    return Outcome(inst, digest, data, stats, extract(model, data), [])

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..instance import load
 from ..model.data import MODES
 from ..solve.highs import INTERFACES, SolveOptions
 from .common import (
+    EXIT_ERROR,
     EXIT_INFEASIBLE,
+    EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_NO_PLAN,
     EXIT_OK,
@@ -18,6 +22,9 @@ from .common import (
     positive_float,
     threads_arg,
 )
+
+if TYPE_CHECKING:
+    from ..pipeline import Outcome
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,6 +43,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="hand-off from Pyomo to HiGHS (default: standard_form, the fastest)")
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/)")
+    s.add_argument("--engine", choices=("ef", "ph"), default="ef",
+                   help="ef: the extensive form in HiGHS (default); ph: progressive hedging "
+                        "over MPI with mpi-sppy, run under mpiexec -n 3 (docs/decomposition.md)")
+    s.add_argument("--ph-iterations", type=threads_arg, default=100, metavar="N",
+                   help="--engine ph: at most N progressive-hedging iterations (default 100)")
+    s.add_argument("--rho-factor", type=positive_float, default=1.0, metavar="F",
+                   help="--engine ph: rho of each first-stage variable = F times its "
+                        "first-stage cost coefficient (default 1)")
+    s.add_argument("--bundles", type=threads_arg, default=None, metavar="K",
+                   help="--engine ph: K scenarios per bundle (each bundle one extensive-form "
+                        "subproblem); default: no bundles")
     s.add_argument("--log", action="store_true", help="show HiGHS's own log")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -56,8 +74,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    if args.engine == "ph":
+        return cmd_solve_ph(args)
     from ..pipeline import run_solve
-    from ..report import write_solve_report
 
     inst = load(args.instance)
     out_dir = args.out or Path("reports") / inst.name
@@ -67,7 +86,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
         err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
              f"({len(inst.scenarios)} scenarios)")
     outcome = run_solve(inst, args.mode, options)
-    st = outcome.stats
+    return _report(outcome, out_dir)
+
+
+def _report(outcome: Outcome, out_dir: Path) -> int:
+    """Exit status, messages and the report of a solve (written only with a plan)."""
+    from ..report import write_solve_report
+
+    inst, st = outcome.instance, outcome.stats
     if not st.has_plan:
         if st.status in ("infeasible", "unbounded"):
             err(f"stockpile: no feasible plan for '{inst.name}' ({st.status}).")
@@ -84,7 +110,69 @@ def cmd_solve(args: argparse.Namespace) -> int:
     print(f"objective {st.objective:,.0f} USD, best bound "
           f"{st.bound:,.0f} USD" if st.bound is not None else
           f"objective {st.objective:,.0f} USD, no bound proven")
+    if st.interface == "ph":
+        o = st.options
+        print(f"progressive hedging on {o['ranks']} ranks ({', '.join(o['cylinders'])}): "
+              f"{o['ph_iterations_run']} iterations in {o['ph_seconds']:.1f} s")
     print(f"build {st.build_seconds:.2f} s, hand-off {st.handoff_seconds:.2f} s, "
           f"solve {st.solve_seconds:.2f} s")
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK
+
+
+def _launcher_rank() -> int:
+    """This process's MPI rank as the launcher tells it (0 when not under mpiexec), read from
+    the environment so that messages print once even when MPI itself cannot be loaded."""
+    for key in ("OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"):
+        if os.environ.get(key, "").isdigit():
+            return int(os.environ[key])
+    return 0
+
+
+def cmd_solve_ph(args: argparse.Namespace) -> int:
+    """``--engine ph``: every rank runs the decomposition; rank 0 alone reports.
+
+    A missing mpi-sppy/mpi4py/MPI runtime or too few ranks: one message, exit 2, nothing
+    written. An unexpected error on one rank aborts every rank (no rank left waiting)."""
+    from ..pipeline import run_solve_ph
+    from ..solve.ph import MPIUnavailable, PHOptions, TooFewRanks, cylinders_for, require_mpi
+
+    rank = _launcher_rank()
+    try:
+        world = require_mpi()
+    except MPIUnavailable as e:
+        if rank == 0:
+            err(str(e))
+        return EXIT_INPUT
+    rank = world.Get_rank()
+    try:
+        cylinders_for(world.Get_size())
+    except TooFewRanks as e:
+        if rank == 0:
+            err(str(e))
+        return EXIT_INPUT
+    inst = load(args.instance)
+    out_dir = args.out or Path("reports") / inst.name
+    options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads)
+    ph = PHOptions(iterations=args.ph_iterations, rho_factor=args.rho_factor,
+                   time_limit=args.time_limit, mip_gap=args.gap, bundle_size=args.bundles,
+                   threads=args.threads or 1, verbose=args.log or not args.quiet)
+    if rank == 0 and not args.quiet:
+        err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
+            f"({len(inst.scenarios)} scenarios) by progressive hedging on "
+            f"{world.Get_size()} MPI ranks")
+    try:
+        outcome = run_solve_ph(inst, args.mode, options, ph)
+    except TooFewRanks as e:
+        if rank == 0:
+            err(str(e))
+        return EXIT_INPUT
+    except Exception:
+        if world.Get_size() > 1:
+            import traceback
+            traceback.print_exc()
+            world.Abort(EXIT_ERROR)
+        raise
+    if outcome is None:  # not rank 0
+        return EXIT_OK
+    return _report(outcome, out_dir)
