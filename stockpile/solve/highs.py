@@ -147,19 +147,8 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
     c = np.asarray(repn.c.toarray()).ravel() if repn.c.shape[0] else np.zeros(n)
     A = repn.A.tocsc()
 
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, nrow
-    lp.col_cost_ = c
-    lp.col_lower_, lp.col_upper_ = lower, upper
-    lp.row_lower_, lp.row_upper_ = row_lo, row_hi
-    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    if integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in integer]
+    lp = highs_lp(c, float(repn.c_offset[0]) if len(repn.c_offset) else 0.0, lower, upper,
+                  row_lo, row_hi, A, integer)
     h = new_highs()
     h.setOptionValue("output_flag", bool(options.log))
     _set_options(h, options)
@@ -192,6 +181,28 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
         for var, expr in repn.eliminated_vars:
             var.set_value(pyo.value(expr), skip_validation=True)
     return stats
+
+
+def highs_lp(c: np.ndarray, offset: float, col_lo: np.ndarray, col_hi: np.ndarray,
+             row_lo: np.ndarray, row_hi: np.ndarray, A_csc: Any, integer: np.ndarray
+             ) -> highspy.HighsLp:
+    """A HighsLp from arrays (A column-wise, scipy CSC): min c'x + offset, row_lo <= Ax <=
+    row_hi, col_lo <= x <= col_hi, integer where ``integer``; infinities as HiGHS's."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = A_csc.shape[1], A_csc.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_, lp.col_upper_ = col_lo, np.minimum(col_hi, highspy.kHighsInf)
+    lp.row_lower_ = np.maximum(row_lo, -highspy.kHighsInf)
+    lp.row_upper_ = np.minimum(row_hi, highspy.kHighsInf)
+    lp.offset_ = float(offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A_csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A_csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A_csc.data.astype(float)
+    if integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integer]
+    return lp
 
 
 def _set_options(h: highspy.Highs, options: SolveOptions) -> None:

@@ -1,0 +1,352 @@
+"""The canonical model built directly as sparse arrays for HiGHS, with no Pyomo in between.
+
+This is a yardstick, not a product path: the benchmark suite (benchmarks/suite.py) uses it as
+a lower bound on what building the model can cost, and tests/test_arrays.py checks that it
+has the same optimum as :func:`stockpile.model.build.build_model` on every shipped instance
+and mode. The report, the evaluation and the decomposition all use the Pyomo model.
+
+It writes the same variables and rows as the Pyomo builders (first_stage.py,
+second_stage.py; the same sparsity rules: only second-stage variables where the deficit
+D_hkts > 0, only from stocks that can be positive), vectorised with numpy:
+
+=====================  ==================================================================
+block                  Pyomo builder it mirrors
+=====================  ==================================================================
+n_hk, y_hm, b_a, z_f   add_purchases, add_programmes, add_agreements, add_storage
+w_hkf                  add_storage
+r, u, e, v             add_second_stage
+programme link (2)     add_programmes
+storage (3)            add_storage (balance and capacity)
+market cap (4)         add_market_cap
+budget (1)             add_budget
+stock exhaustion (5)   add_stock_exhaustion
+demand balance (6)     add_demand_balance
+sharing (8)            add_sharing (share cap and agreement link)
+tier / conversion      variable bounds, as in add_second_stage (constraints 7 and 9)
+=====================  ==================================================================
+
+Row lower and upper bounds hold the senses (-inf / +inf for one-sided rows). The constant of
+the objective is the holding cost of the opening inventory, Y sum rho_k I0_hk.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .data import ModelData
+
+INF = math.inf
+
+
+@dataclass
+class LinearArrays:
+    """min c'x + offset  s.t.  row_lo <= A x <= row_hi,  col_lo <= x <= col_hi, x_j integer
+    where ``integer[j]``. ``blocks`` names the column ranges {block: (start, stop)}."""
+
+    c: np.ndarray
+    offset: float
+    A: sp.csr_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    integer: np.ndarray
+    blocks: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def n_vars(self) -> int:
+        return int(self.c.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.A.shape[0])
+
+    @property
+    def nnz(self) -> int:
+        return int(self.A.nnz)
+
+    @property
+    def n_int(self) -> int:
+        return int(self.integer.sum())
+
+
+class _Builder:
+    """Columns and rows appended block by block, as COO triplets."""
+
+    def __init__(self) -> None:
+        self.n_cols = 0
+        self.n_rows = 0
+        self.cost: list[np.ndarray] = []
+        self.lo: list[np.ndarray] = []
+        self.hi: list[np.ndarray] = []
+        self.integer: list[np.ndarray] = []
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.row_lo: list[np.ndarray] = []
+        self.row_hi: list[np.ndarray] = []
+        self.blocks: dict[str, tuple[int, int]] = {}
+
+    def cols(self, name: str, cost: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+             integer: bool) -> np.ndarray:
+        n = int(cost.shape[0])
+        start = self.n_cols
+        self.cost.append(np.asarray(cost, float))
+        self.lo.append(np.broadcast_to(np.asarray(lo, float), (n,)))
+        self.hi.append(np.broadcast_to(np.asarray(hi, float), (n,)))
+        self.integer.append(np.full(n, integer))
+        self.n_cols += n
+        self.blocks[name] = (start, self.n_cols)
+        return np.arange(start, self.n_cols)
+
+    def rows(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        n = int(np.asarray(lo).shape[0])
+        start = self.n_rows
+        self.row_lo.append(np.asarray(lo, float))
+        self.row_hi.append(np.broadcast_to(np.asarray(hi, float), (n,)))
+        self.n_rows += n
+        return np.arange(start, self.n_rows)
+
+    def entries(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray | float) -> None:
+        rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+        self.r.append(rows)
+        self.c.append(cols)
+        self.v.append(np.broadcast_to(np.asarray(vals, float), rows.shape))
+
+    def finish(self, offset: float) -> LinearArrays:
+        rows, cols, vals = _cat(self.r, np.int64), _cat(self.c, np.int64), _cat(self.v)
+        keep = vals != 0
+        A = sp.csr_matrix((vals[keep], (rows[keep], cols[keep])),
+                          shape=(self.n_rows, self.n_cols))
+        A.sum_duplicates()
+        return LinearArrays(c=_cat(self.cost), offset=offset, A=A, row_lo=_cat(self.row_lo),
+                            row_hi=_cat(self.row_hi), col_lo=_cat(self.lo), col_hi=_cat(self.hi),
+                            integer=_cat(self.integer, bool), blocks=self.blocks)
+
+
+def _cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+
+def _col_map(shape: tuple[int, ...], where: tuple[np.ndarray, ...], cols: np.ndarray
+             ) -> np.ndarray:
+    """An array of ``shape`` holding the column index at ``where`` and -1 elsewhere."""
+    out = np.full(shape, -1, dtype=np.int64)
+    out[where] = cols
+    return out
+
+
+def build_arrays(data: ModelData) -> LinearArrays:
+    """The extensive form of ``data`` (objective first-stage cost + sum_s pi_s Q_s)."""
+    b = _Builder()
+    nH, nK, nM = len(data.holders), len(data.products), len(data.materials)
+    nS, nF = len(data.scenarios), len(data.facilities)
+    Y, lot, mat_of = data.holding_years, data.lot, data.material_of
+    nmax = data.max_lots()
+    I0 = data.inventory
+
+    # ---- first stage: columns ------------------------------------------------------------
+    bh, bk = np.nonzero(nmax)
+    buy = b.cols("buy", data.price[bk] * lot[bk] + Y * data.holding[bk] * lot[bk], 0.0,
+                 nmax[bh, bk].astype(float), integer=True)
+    buy_col = _col_map((nH, nK), (bh, bk), buy)
+    ph_m = np.zeros((nH, nM), bool)
+    ph_m[bh, mat_of[bk]] = True
+    ph, pm = np.nonzero(ph_m)  # row-major: sorted by (holder, material) as add_programmes
+    prog = b.cols("programme", data.programme_cost[ph, pm], 0.0, 1.0, integer=True)
+    prog_col = _col_map((nH, nM), (ph, pm), prog)
+    nA = len(data.agreement_material) if data.mode == "bilateral" else 0
+    agree = b.cols("agree", data.agreement_cost[:nA], 0.0, 1.0, integer=True)
+    fac = b.cols("facility_used", data.facility_cost, 0.0, 1.0, integer=True)
+
+    held = (nmax > 0) | (I0 != 0)
+    has_fac = np.bincount(data.facility_holder, minlength=nH) > 0 if nF else np.zeros(nH, bool)
+    sh, sk = np.nonzero(held & has_fac[:, None])
+    # one w per (h, k) and facility of h, in facility order
+    fac_of = [np.nonzero(data.facility_holder == h)[0] for h in range(nH)]
+    nf = np.array([len(fac_of[h]) for h in sh], dtype=np.int64)
+    w_key = np.repeat(np.arange(len(sh)), nf)  # which (h, k) each w belongs to
+    w_fac = (np.concatenate([fac_of[h] for h in sh]) if len(sh) else np.zeros(0, np.int64))
+    store = b.cols("store", np.zeros(len(w_key)), 0.0, INF, integer=False)
+
+    # ---- second stage: columns -----------------------------------------------------------
+    D = data.deficit()  # (S, T, H, K)
+    max_stock = I0 + lot[None, :] * nmax
+    has_stock = max_stock > 0
+    pi = data.probability
+    pos = D > 0
+    rs, rt, rh, rk = np.nonzero(pos & has_stock[None, None])
+    release = b.cols("release", np.zeros(len(rs)), 0.0, INF, integer=False)
+
+    us, ut, uh, uk, uq = np.nonzero(pos[..., None] & (data.tier_share > 0)[None, None])
+    u_ub = data.tier_share[uh, uk, uq] * data.demand_mult[us, ut, uh, uk] * data.demand[uh, uk] \
+        * data.years[ut]
+    unmet = b.cols("unmet", pi[us] * data.tier_cost[uh, uk, uq], 0.0, u_ub, integer=False)
+
+    # shipments e_ll'kts: per directed link, products of its material held by the sender
+    products_of = [np.nonzero(mat_of == j)[0] for j in range(nM)]
+    e_link, e_k, e_t, e_s = [], [], [], []
+    for li in range(len(data.link_from)):
+        h, h2 = int(data.link_from[li]), int(data.link_to[li])
+        ks = products_of[int(data.link_material[li])]
+        ks = ks[has_stock[h, ks]]
+        if not len(ks):
+            continue
+        s_, t_, kk = np.nonzero(pos[:, :, h2, ks])
+        e_link.append(np.full(len(s_), li))
+        e_k.append(ks[kk])
+        e_t.append(t_)
+        e_s.append(s_)
+    e_link, e_k, e_t, e_s = (_cat(x, np.int64) for x in (e_link, e_k, e_t, e_s))
+    e_from, e_to = data.link_from[e_link], data.link_to[e_link]
+    ship = b.cols("ship", pi[e_s] * data.link_transport[e_link], 0.0, INF, integer=False)
+
+    # conversions v_hrts: route capacity > 0, input stock possible, deficit of the output
+    v_h, v_r, v_t, v_s, v_ub = [], [], [], [], []
+    for h, r in zip(*np.nonzero(data.route_capacity > 0)):
+        k_in, k_out = int(data.route_from[r]), int(data.route_to[r])
+        if not has_stock[h, k_in]:
+            continue
+        s_, t_ = np.nonzero(pos[:, :, h, k_out])
+        ub = data.route_capacity[h, r] * data.years[t_] * data.capacity_mult[s_, t_, h, r]
+        ok = ub > 0
+        v_h.append(np.full(int(ok.sum()), h))
+        v_r.append(np.full(int(ok.sum()), r))
+        v_t.append(t_[ok])
+        v_s.append(s_[ok])
+        v_ub.append(ub[ok])
+    v_h, v_r, v_t, v_s = (_cat(x, np.int64) for x in (v_h, v_r, v_t, v_s))
+    v_ub = _cat(v_ub)
+    convert = b.cols("convert", pi[v_s] * data.route_cost[v_r], 0.0, v_ub, integer=False)
+
+    # ---- first-stage rows ----------------------------------------------------------------
+    # (2) programme link: n_hk - U_hk y_h,m(k) <= 0
+    rows = b.rows(np.full(len(buy), -INF), 0.0)
+    b.entries(rows, buy, 1.0)
+    b.entries(rows, prog_col[bh, mat_of[bk]], -nmax[bh, bk].astype(float))
+
+    # (3) storage balance: sum_f w_hkf - lot_k n_hk = I0_hk
+    rows = b.rows(I0[sh, sk], I0[sh, sk])
+    b.entries(rows[w_key], store, 1.0)
+    bought = buy_col[sh, sk] >= 0
+    b.entries(rows[bought], buy_col[sh, sk][bought], -lot[sk[bought]])
+    # (3) storage capacity: sum_k vol_k w_hkf - C_f z_f <= 0, where something with a volume
+    # can go into f
+    vol_w = data.volume[sk[w_key]]
+    with_vol = vol_w > 0
+    used_f = np.unique(w_fac[with_vol])
+    row_of_f = _col_map((nF,), (used_f,), b.rows(np.full(len(used_f), -INF), 0.0))
+    b.entries(row_of_f[w_fac[with_vol]], store[with_vol], vol_w[with_vol])
+    b.entries(row_of_f[used_f], fac[used_f], -data.facility_capacity[used_f])
+
+    # (4) market cap, where the purchase bounds alone could exceed it
+    limit = data.market_share * data.world
+    reach = np.bincount(mat_of[bk], weights=lot[bk] * nmax[bh, bk], minlength=nM)
+    has_buy = np.bincount(mat_of[bk], minlength=nM) > 0
+    binding = np.nonzero(has_buy & (reach > limit + 1e-9))[0]
+    row_of_m = _col_map((nM,), (binding,), b.rows(np.full(len(binding), -INF), limit[binding]))
+    sel = row_of_m[mat_of[bk]] >= 0
+    b.entries(row_of_m[mat_of[bk]][sel], buy[sel], lot[bk][sel])
+
+    # (1) budget of each holder with something to pay for
+    budget_rows = b.rows(np.full(nH, -INF), data.budget)
+    b.entries(budget_rows[bh], buy, data.price[bk] * lot[bk])
+    b.entries(budget_rows[ph], prog, data.programme_cost[ph, pm])
+    b.entries(budget_rows[data.facility_holder], fac, data.facility_cost)
+    for side in (0, 1):
+        b.entries(budget_rows[data.agreement_pair[:nA, side]], agree,
+                  data.agreement_cost[:nA] / 2)
+
+    # ---- second-stage rows ---------------------------------------------------------------
+    # (5) stock exhaustion per (h, k, s) drawn on:
+    #     sum_t (r + sum e out + sum v out of k) - lot_k n_hk <= I0_hk
+    use_h = np.concatenate([rh, e_from, v_h])
+    use_k = np.concatenate([rk, e_k, data.route_from[v_r]])
+    use_s = np.concatenate([rs, e_s, v_s])
+    use_c = np.concatenate([release, ship, convert])
+    key = (use_h * nK + use_k) * nS + use_s
+    keys, inv = np.unique(key, return_inverse=True)
+    kh, kk = (keys // nS) // nK, (keys // nS) % nK
+    rows = b.rows(np.full(len(keys), -INF), I0[kh, kk])
+    b.entries(rows[inv], use_c, 1.0)
+    has_n = buy_col[kh, kk] >= 0
+    b.entries(rows[has_n], buy_col[kh, kk][has_n], -lot[kk[has_n]])
+
+    # (6) demand balance per (h, k, t, s) with a deficit:
+    #     r + sum e in + sum eta v in + sum_q u >= D_hkts
+    ds, dt, dh, dk = np.nonzero(pos)
+    rows = b.rows(D[ds, dt, dh, dk], INF)
+    row_of = _col_map(D.shape, (ds, dt, dh, dk), rows)
+    b.entries(row_of[rs, rt, rh, rk], release, 1.0)
+    b.entries(row_of[us, ut, uh, uk], unmet, 1.0)
+    b.entries(row_of[e_s, e_t, e_to, e_k], ship, 1.0)
+    b.entries(row_of[v_s, v_t, v_h, data.route_to[v_r]], convert, data.route_yield[v_r])
+
+    # (8) sharing, bilateral mode: per (link, s) with shipments
+    if data.mode == "bilateral" and len(ship):
+        ls_key = e_link * nS + e_s
+        lkeys, linv = np.unique(ls_key, return_inverse=True)
+        ll, lsc = lkeys // nS, lkeys % nS
+        theta = data.link_cap[ll]
+        # share cap: sum e - theta sum_{k of m} lot_k n_hk <= theta sum_{k of m} I0_hk
+        capped = np.nonzero(theta < 1.0)[0]
+        cap_rows = _col_map((len(lkeys),), (capped,), b.rows(
+            np.full(len(capped), -INF),
+            theta[capped] * _material_sum(I0, data.link_from[ll[capped]],
+                                          data.link_material[ll[capped]], products_of)))
+        sel = cap_rows[linv] >= 0
+        b.entries(cap_rows[linv][sel], ship[sel], 1.0)
+        for j in capped:
+            h, mat = int(data.link_from[ll[j]]), int(data.link_material[ll[j]])
+            ks = products_of[mat]
+            ks = ks[buy_col[h, ks] >= 0]
+            b.entries(np.full(len(ks), cap_rows[j]), buy_col[h, ks], -theta[j] * lot[ks])
+        # agreement link: sum e - U b_a <= 0, U = min(theta sum max X, sum_t,k D_h'kts)
+        big_m = np.array([min(
+            theta[j] * float(max_stock[data.link_from[ll[j]],
+                                       products_of[data.link_material[ll[j]]]].sum()),
+            float(D[lsc[j], :, data.link_to[ll[j]],
+                    products_of[data.link_material[ll[j]]]].sum()))
+            for j in range(len(lkeys))])
+        link_rows = b.rows(np.full(len(lkeys), -INF), 0.0)
+        b.entries(link_rows[linv], ship, 1.0)
+        b.entries(link_rows, agree[data.link_agreement[ll]], -big_m)
+
+    offset = float(Y * (data.holding[None, :] * I0).sum())
+    return b.finish(offset)
+
+
+def _material_sum(I0: np.ndarray, holders: np.ndarray, materials: np.ndarray,
+                  products_of: list[np.ndarray]) -> np.ndarray:
+    return np.array([float(I0[h, products_of[m]].sum()) for h, m in zip(holders, materials)])
+
+
+def solve_arrays(arr: LinearArrays, mip_gap: float = 1e-4, threads: int | None = None,
+                 time_limit: float | None = None, log: bool = False) -> dict[str, object]:
+    """Hand the arrays to HiGHS (``passModel``) and solve; figures as the Pyomo path reports.
+
+    Returns hand-off and solve seconds, objective, proven bound, gap, status (the same
+    status words as :func:`stockpile.solve.highs.solve`) and the column values ``x``.
+    """
+    from ..solve.highs import SolveOptions, _read_status, _set_options, highs_lp, new_highs
+
+    t0 = time.perf_counter()
+    lp = highs_lp(arr.c, arr.offset, arr.col_lo, arr.col_hi, arr.row_lo, arr.row_hi,
+                  arr.A.tocsc(), arr.integer)
+    h = new_highs()
+    h.setOptionValue("output_flag", bool(log))
+    _set_options(h, SolveOptions(mip_gap=mip_gap, threads=threads, time_limit=time_limit))
+    h.passModel(lp)
+    handoff = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    h.run()
+    solve_s = time.perf_counter() - t1
+    st = _read_status(h, is_mip=bool(arr.integer.any()))
+    x = np.asarray(h.getSolution().col_value) if st.has_plan else None
+    return {"handoff": handoff, "solve": solve_s, "objective": st.objective,
+            "bound": st.bound, "gap": st.gap, "status": st.status, "x": x}
