@@ -7,7 +7,7 @@ import pytest
 
 from conftest import solve_dict, tiny
 from stockpile.instance import parse
-from stockpile.model.build import build_model, first_stage_variables
+from stockpile.model.build import build_model, first_stage_variables, fix_first_stage
 from stockpile.model.data import model_data
 from stockpile.solve.highs import SolveOptions, solve
 from test_model_hand import sharing
@@ -114,3 +114,24 @@ def test_forced_and_forbidden_agreements() -> None:
     assert out.stats.objective == pytest.approx(315.0)
     with pytest.raises(KeyError, match="not a candidate"):
         run_solve(parse(sharing(20, 1.0)), "bilateral", agreements={"A|B|zz": True})
+
+
+def test_warm_start_is_the_do_nothing_plan(capfd: pytest.CaptureFixture) -> None:
+    """build_model hands HiGHS the do-nothing plan (no lots, programmes or agreements) as a
+    MIP start, so that a solve stopped early still has a plan. HiGHS completes it and says
+    so in its log with the plan's cost, which must be the do-nothing cost computed
+    independently: every first-stage decision fixed to 0 and the rest solved.
+    _hard_instance has no inventory, so no facility is needed either."""
+    data = model_data(parse(_hard_instance()), "bilateral")
+    nothing = build_model(data)
+    fix_first_stage(nothing, {})
+    assert solve(nothing, SolveOptions(mip_gap=0)).status == "optimal"
+    do_nothing = pyo.value(nothing.total_cost)
+    capfd.readouterr()
+    out = solve_dict(_hard_instance(), log=True)
+    log = capfd.readouterr().out
+    assert f"MIP start solution is feasible: objective value is {do_nothing:.0f}" in log
+    assert out.stats.status == "optimal" and out.stats.objective < do_nothing - 1000
+    capfd.readouterr()
+    solve_dict(_hard_instance(), log=True, warm_start=False)
+    assert "MIP start" not in capfd.readouterr().out

@@ -63,7 +63,18 @@ def build_model(data: ModelData, expected: bool = True, risk: object = None
     if risk is not None:
         from .risk import add_cvar
         add_cvar(m, data, risk)  # type: ignore[arg-type]
+    m.mip_start = do_nothing_start(m)
     return m
+
+
+def do_nothing_start(m: pyo.ConcreteModel) -> list[tuple[pyo.Var, float]]:
+    """The MIP start handed to HiGHS: buy nothing, start no programme, sign no agreement.
+
+    The solver completes it (facilities for the existing inventory, the second stage) with
+    these fixed; if that is feasible it is the first incumbent, so even a solve stopped by
+    its time limit before the root LP finishes has a plan and a proven gap. It changes
+    no optimum: HiGHS only uses it as an upper bound."""
+    return [(v, 0.0) for comp in (m.buy, m.programme, m.agree) for v in comp.values()]
 
 
 def first_stage_variables(m: pyo.ConcreteModel) -> list[pyo.Var]:

@@ -39,11 +39,15 @@ class SolveOptions:
     progress: bool = False  # print progress to stderr every few seconds
     log: bool = False  # HiGHS's own log to stdout
     interface: str = "standard_form"
+    # hand HiGHS the model's ``mip_start`` (build_model: the do-nothing plan) so that a solve
+    # stopped early has a plan and a proven gap; standard_form hand-off only
+    warm_start: bool = True
     highs_options: dict[str, Any] = field(default_factory=dict)  # any other HiGHS option
 
     def as_dict(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_gap,
-                "threads": self.threads, "interface": self.interface, **self.highs_options}
+                "threads": self.threads, "interface": self.interface,
+                "warm_start": self.warm_start, **self.highs_options}
 
 
 def new_highs() -> highspy.Highs:
@@ -153,6 +157,8 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
     h.setOptionValue("output_flag", bool(options.log))
     _set_options(h, options)
     h.passModel(lp)
+    if options.warm_start and integer.any():
+        _set_start(h, cols, getattr(model, "mip_start", None))
     handoff = time.perf_counter() - t0
 
     progress = _Progress(options.progress)
@@ -203,6 +209,21 @@ def highs_lp(c: np.ndarray, offset: float, col_lo: np.ndarray, col_hi: np.ndarra
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in integer]
     return lp
+
+
+def _set_start(h: highspy.Highs, cols: list[Any], start: list[tuple[Any, float]] | None
+               ) -> None:
+    """Give HiGHS a partial start: values for some (integer) columns. HiGHS completes it by
+    solving the model with those columns fixed (a few nodes at most, option
+    ``mip_max_start_nodes``) and keeps it as the first incumbent if feasible; an infeasible
+    start is dropped. Variables not among the columns (fixed, eliminated) are skipped."""
+    if not start:
+        return
+    where = {id(v): j for j, v in enumerate(cols)}
+    pairs = [(where[id(v)], float(val)) for v, val in start if id(v) in where]
+    if pairs:
+        idx, val = zip(*pairs)
+        h.setSolution(len(idx), np.array(idx, dtype=np.int32), np.array(val, dtype=float))
 
 
 def _set_options(h: highspy.Highs, options: SolveOptions) -> None:
