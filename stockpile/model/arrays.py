@@ -327,8 +327,12 @@ def _material_sum(I0: np.ndarray, holders: np.ndarray, materials: np.ndarray,
 
 
 def solve_arrays(arr: LinearArrays, mip_gap: float = 1e-4, threads: int | None = None,
-                 time_limit: float | None = None, log: bool = False) -> dict[str, object]:
+                 time_limit: float | None = None, log: bool = False, warm_start: bool = True
+                 ) -> dict[str, object]:
     """Hand the arrays to HiGHS (``passModel``) and solve; figures as the Pyomo path reports.
+
+    ``warm_start``: the same do-nothing MIP start as the Pyomo path (build.do_nothing_start),
+    so that both paths give HiGHS the same information.
 
     Returns hand-off and solve seconds, objective, proven bound, gap, status (the same
     status words as :func:`stockpile.solve.highs.solve`) and the column values ``x``.
@@ -342,6 +346,11 @@ def solve_arrays(arr: LinearArrays, mip_gap: float = 1e-4, threads: int | None =
     h.setOptionValue("output_flag", bool(log))
     _set_options(h, SolveOptions(mip_gap=mip_gap, threads=threads, time_limit=time_limit))
     h.passModel(lp)
+    if warm_start and arr.integer.any():
+        idx = np.concatenate([np.arange(*arr.blocks[b], dtype=np.int32)
+                              for b in ("buy", "programme", "agree")])
+        if len(idx):
+            h.setSolution(len(idx), idx, np.zeros(len(idx)))
     handoff = time.perf_counter() - t0
     t1 = time.perf_counter()
     h.run()
