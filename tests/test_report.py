@@ -357,3 +357,31 @@ def test_interrupt_while_writing_leaves_nothing(tmp_path: Path,
     with pytest.raises(KeyboardInterrupt):
         write_solve_report(make_result(), tmp_path / "r")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_evaluation_warns_when_a_rule_beats_the_plan() -> None:
+    """A baseline whose paired difference to the optimised plan is below zero with 95%
+    confidence is named in a warning at the top of the evaluation report; one whose interval
+    straddles zero is not."""
+    from stockpile.report.evaluate_report import (
+        cheaper_than_first,
+        evaluation_markdown,
+        warning_text,
+    )
+
+    def plan(name: str, lo: float, hi: float) -> dict:
+        return {"plan": name, "days_of_cover": 60, "first_stage_cost": 1.0, "mean": 10.0,
+                "ci95": [9.0, 11.0], "p50": 10.0, "p95": 12.0, "cvar95": 12.0,
+                "expected_shortfall": 1.0, "minus_first": {"mean": (lo + hi) / 2,
+                                                           "ci95": [lo, hi]},
+                "probability_any_shortfall": 0.5, "lp_scenarios": 0}
+
+    res = {"instance": "x", "scenarios": 1000, "seed": 1, "structure": "instance",
+           "in_sample_scenarios": 16, "mode": "bilateral", "seconds": 1.0,
+           "plans": [plan("optimised", 0, 0), plan("KOMIR 100 days", -5.0, -1.0),
+                     plan("IEA 90 days", -1.0, 2.0), plan("no stock", 3.0, 4.0)]}
+    assert cheaper_than_first(res) == ["KOMIR 100 days"]
+    assert "Warning: KOMIR 100 days cost less than the optimised plan" in evaluation_markdown(res)
+    assert "stockpile scenarios INSTANCE" in warning_text(res)
+    res["plans"][1]["minus_first"]["ci95"] = [-5.0, 0.5]
+    assert warning_text(res) == "" and "Warning" not in evaluation_markdown(res)

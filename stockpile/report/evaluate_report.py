@@ -39,13 +39,38 @@ def _paired(name: str, d: dict[str, Any] | None) -> str:
             f"95% CI {fmt.money(d['ci95'][0])} to {fmt.money(d['ci95'][1])})")
 
 
+def cheaper_than_first(res: dict[str, Any]) -> list[str]:
+    """Plans whose mean cost is below the first plan's with 95% confidence (the paired
+    difference's whole interval below zero)."""
+    return [p["plan"] for p in res["plans"][1:]
+            if p.get("minus_first") and p["minus_first"]["ci95"][1] < 0]
+
+
+def warning_text(res: dict[str, Any]) -> str:
+    """Said plainly when a rule beats the plan out of sample: the scenarios the plan was
+    optimised on do not represent the evaluation sample."""
+    beaten = cheaper_than_first(res)
+    if not beaten:
+        return ""
+    first = res["plans"][0]["plan"]
+    return (f"Warning: {', '.join(beaten)} cost less than the {first} plan on these "
+            f"{res['scenarios']:,} scenarios (the paired 95% interval of the difference is "
+            f"below zero). The {res['in_sample_scenarios']} scenarios the plan was optimised on "
+            "do not represent this sample. Generate them from the same event library, e.g. "
+            "`stockpile scenarios INSTANCE --n 2000 --reduce 100 --out NEW.yaml`, solve "
+            "NEW.yaml and evaluate again before recommending the plan.")
+
+
 def evaluation_markdown(res: dict[str, Any]) -> str:
     lines = [f"# Out-of-sample evaluation: {res['instance']}", "",
              f"{res['scenarios']:,} fresh scenarios (seed {res['seed']}, time structure "
              f"{res['structure']}), independent of the {res['in_sample_scenarios']} scenarios "
              f"the plan was optimised on; mode {res['mode']}. Costs in USD; the confidence "
              "interval is mean +/- 1.96 standard errors; the difference to the first plan is paired on "
-             "the same scenarios, so its interval is much narrower.", "", "## Plans", ""]
+             "the same scenarios, so its interval is much narrower.", ""]
+    if warning_text(res):
+        lines += [f"**{warning_text(res)}**", ""]
+    lines += ["## Plans", ""]
     lines += _table(res["plans"], COLUMNS)
     extra = [_paired("Value of the stochastic solution (mean-value plan minus optimised "
                      "plan)", (res.get("vss") or {}).get("vss")),
