@@ -24,6 +24,8 @@ def test_scenarios_then_evaluate(inst_path, tmp_path, capsys) -> None:
                  "20", "--structure", "nds", "--rate-scale", "3"]) == 0
     inst = load(gen)
     assert len(inst.scenarios) == 20 and [p.id for p in inst.periods][0] == "conflict"
+    # named after its file, so that its reports do not overwrite the source instance's
+    assert inst.name == "gen" and "calibrated event library" in inst.description
     assert sum(s.probability for s in inst.scenarios) == pytest.approx(1.0)
     out = tmp_path / "rep"
     assert main(["evaluate", str(gen), "--n", "2000", "--structure", "nds", "--rate-scale",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -112,7 +113,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         note += f" --reduce {args.reduce} (fast forward selection, distance {dist:.6g})"
         print(f"reduced to {args.reduce} scenarios by fast forward selection "
               f"(Kantorovich distance {dist:,.4g})")
-    new = with_scenarios(inst, sset, note)
+    # the new instance is named after its file: its reports go to their own folder
+    new = with_scenarios(inst, sset, note, name=re.sub(r"[^A-Za-z0-9_.-]", "_", args.out.stem))
     out = args.out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)

@@ -83,9 +83,17 @@ def scenarios_block(inst: Instance, sset: ScenarioSet) -> list[dict[str, Any]]:
     return out
 
 
-def with_scenarios(inst: Instance, sset: ScenarioSet, source_note: str = "") -> Instance:
-    """``inst`` with its periods and scenarios replaced by ``sset`` (validated)."""
+def with_scenarios(inst: Instance, sset: ScenarioSet, source_note: str = "",
+                   name: str | None = None) -> Instance:
+    """``inst`` with its periods and scenarios replaced by ``sset`` (validated).
+
+    ``name``: the new instance's name (the report folder); its description then says whose
+    data it is and where its scenarios come from, not what the source instance's said."""
     raw = inst.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    if name is not None and name != inst.name:
+        raw["name"] = name
+        raw["description"] = (f"The data of {inst.name} with {len(sset)} scenarios from the "
+                              "calibrated event library (stockpile scenarios).")
     raw["periods"] = [p.model_dump() for p in sset.periods]
     raw["scenarios"] = scenarios_block(inst, sset)
     if source_note:
