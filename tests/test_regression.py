@@ -6,6 +6,7 @@ mip_rel_gap 1e-4, so the ledger's objectives were taken with the gap set to 1e-9
 
 History:
 - 2026-11-24: first ledger (canonical model; sparse second stage).
+- 2026-11-24: us_japan_2026_library added (no existing value moved).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ LEDGER = {
     ("us_japan_2026", "national"): (4_707_600_713.30, 1291, 76, 477),
     ("us_japan_2026", "bilateral"): (4_697_991_346.12, 1528, 85, 611),
     ("us_japan_2026", "pooled"): (4_687_060_036.00, 1549, 76, 487),
+    # 100 scenarios from the calibrated event library (tests/test_instance_data.py rebuilds it)
+    ("us_japan_2026_library", "national"): (4_365_795_788.79, 5157, 76, 2063),
+    ("us_japan_2026_library", "bilateral"): (4_353_081_636.47, 5972, 85, 2787),
+    ("us_japan_2026_library", "pooled"): (4_336_839_747.34, 6337, 76, 2063),
 }
 
 
