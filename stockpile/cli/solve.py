@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("solve", help="solve an instance and write the recommendation report")
     s.set_defaults(run=cmd_solve)
-    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml or .json)")
+    s.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     s.add_argument("--mode", choices=MODES, default="bilateral",
                    help="national: no sharing; bilateral: agreements are decisions (default); "
                         "pooled: one joint pool, the bound on what cooperation can give")
@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--quiet", action="store_true", help="no progress lines")
 
     v = sub.add_parser("validate", help="check an instance file and print its content hash")
-    v.add_argument("instance", type=Path)
+    v.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     v.set_defaults(run=cmd_validate)
 
 
