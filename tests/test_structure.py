@@ -135,3 +135,22 @@ def test_warm_start_is_the_do_nothing_plan(capfd: pytest.CaptureFixture) -> None
     capfd.readouterr()
     solve_dict(_hard_instance(), log=True, warm_start=False)
     assert "MIP start" not in capfd.readouterr().out
+
+
+def test_watchdog_stops_a_late_highs_at_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS's own time check can come late on large models; the watchdog stops it and the
+    stop is reported as the time limit, never as optimal. Here HiGHS's own limit is pushed
+    out of reach (highs_options overrides it), so only the watchdog can stop the solve of
+    the 100-scenario instance (about 6 s to optimality) after 0.5 s."""
+    from pathlib import Path
+
+    from stockpile.pipeline import run_solve
+    from stockpile.solve import highs
+
+    monkeypatch.setattr(highs._Watchdog, "GRACE_FACTOR", 1.0)
+    monkeypatch.setattr(highs._Watchdog, "GRACE_SECONDS", 0.0)
+    path = Path(__file__).resolve().parents[1] / "instances" / "us_japan_2026_s100.yaml"
+    st = run_solve(path, "bilateral", SolveOptions(
+        time_limit=0.5, highs_options={"time_limit": 1e9})).stats
+    assert st.status == "time_limit" and not st.proven_optimal
+    assert "watchdog" in st.message
