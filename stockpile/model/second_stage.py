@@ -24,6 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from .data import ModelData
 from .first_stage import agreement_key
@@ -103,14 +104,21 @@ def add_second_stage(m: pyo.ConcreteModel, data: ModelData) -> None:
     ub_u = ix["unmet_ub"]
     m.unmet = pyo.Var(ix["unmet"], domain=pyo.NonNegativeReals,
                       bounds=lambda _, *key: (0.0, ub_u[key]))
+    # key -> variable, as plain dicts: a dict lookup is many times cheaper than indexing a
+    # Pyomo Var by a tuple, and the rows below look up every variable once or twice
+    ix["var"] = {name: dict(zip(ix[name], getattr(m, name).values()))
+                 for name in ("release", "ship", "convert", "unmet")}
     add_stock_exhaustion(m, ix)
     add_demand_balance(m, data, ix)
     add_sharing(m, data, ix)
 
 
-def _term(m: pyo.ConcreteModel, name: str, key: tuple, coef: float) -> object:
-    var = getattr(m, name)[key]
-    return var if coef == 1.0 else coef * var
+def _terms(ix: dict, terms: list[tuple[str, tuple, float]]) -> object:
+    """sum coef * var over (variable name, key, coef)."""
+    var = ix["var"]
+    return LinearExpression([var[name][key] if coef == 1.0
+                             else MonomialTermExpression((coef, var[name][key]))
+                             for name, key, coef in terms])
 
 
 def add_stock_exhaustion(m: pyo.ConcreteModel, ix: dict) -> None:
@@ -120,7 +128,7 @@ def add_stock_exhaustion(m: pyo.ConcreteModel, ix: dict) -> None:
     """
     use = ix["use"]
     m.stock_exhaustion = pyo.Constraint(
-        list(use), rule=lambda _, h, k, s: sum(_term(m, *u) for u in use[h, k, s])
+        list(use), rule=lambda _, h, k, s: _terms(ix, use[h, k, s])
         <= m.stock[h, k])
 
 
@@ -139,7 +147,7 @@ def add_demand_balance(m: pyo.ConcreteModel, data: ModelData, ix: dict) -> None:
     ti = {t: i for i, t in enumerate(data.periods)}
     si = {s: i for i, s in enumerate(data.scenarios)}
     m.demand_balance = pyo.Constraint(
-        list(inflow), rule=lambda _, h, k, t, s: sum(_term(m, *u) for u in inflow[h, k, t, s])
+        list(inflow), rule=lambda _, h, k, t, s: _terms(ix, inflow[h, k, t, s])
         >= float(D[si[s], ti[t], hi[h], ki[k]]))
 
 
@@ -159,6 +167,7 @@ def add_sharing(m: pyo.ConcreteModel, data: ModelData, ix: dict) -> None:
         return
     H, M, K, S = data.holders, data.materials, data.products, data.scenarios
     D, max_stock, of_link = ix["D"], ix["max_stock"], ix["ship_of_link"]
+    ship = ix["var"]["ship"]
     rows = {}
     for (li, s), keys in of_link.items():
         h, h2, mat = int(data.link_from[li]), int(data.link_to[li]), int(data.link_material[li])
@@ -173,11 +182,11 @@ def add_sharing(m: pyo.ConcreteModel, data: ModelData, ix: dict) -> None:
         keys, theta, _, _, ks = rows[h, h2, mat, s]
         if theta >= 1.0:
             return pyo.Constraint.Skip  # implied by constraint 5
-        return sum(m.ship[key] for key in keys) <= theta * sum(m.stock[h, k] for k in ks)
+        return sum(ship[key] for key in keys) <= theta * sum(m.stock[h, k] for k in ks)
 
     def link_rule(_: pyo.ConcreteModel, h: str, h2: str, mat: str, s: str) -> object:
         keys, _, big_m, agreement, _ = rows[h, h2, mat, s]
-        return sum(m.ship[key] for key in keys) <= big_m * m.agree[agreement]
+        return sum(ship[key] for key in keys) <= big_m * m.agree[agreement]
 
     m.share_cap = pyo.Constraint(list(rows), rule=cap_rule)
     m.share_link = pyo.Constraint(list(rows), rule=link_rule)

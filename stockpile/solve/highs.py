@@ -171,7 +171,9 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
 
 def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
     t0 = time.perf_counter()
-    repn = LinearStandardFormCompiler().write(model, mixed_form=True)
+    from ..model.build import no_cyclic_gc
+    with no_cyclic_gc():
+        repn = LinearStandardFormCompiler().write(model, mixed_form=True)
     cols = repn.columns
     n, nrow = len(cols), repn.A.shape[0]
     lower = np.array([-highspy.kHighsInf if v.lb is None else v.lb for v in cols], dtype=float)
