@@ -47,7 +47,8 @@ GRADES, PERIODS = 3, 8
 def measure(path: str, scenarios: int, materials: int, holders: int, *, seed: int = 1,
             grades: int = GRADES, periods: int = PERIODS, mode: str = "bilateral",
             time_limit: float | None = None, threads: int | None = None,
-            mip_gap: float = 1e-4, warm_up: bool = True) -> dict[str, Any]:
+            mip_gap: float = 1e-4, warm_up: bool = True,
+            interface: str = "standard_form") -> dict[str, Any]:
     """One build and solve of one size through ``path`` ("pyomo" or "arrays"), in this
     process. Figures in seconds, MB, USD."""
     from stockpile.instance.schema import Instance
@@ -60,7 +61,7 @@ def measure(path: str, scenarios: int, materials: int, holders: int, *, seed: in
     if warm_up:
         # pay the one-off costs of a fresh interpreter (lazy imports in Pyomo's compiler,
         # HiGHS's first run: about 0.5 s) on a tiny instance, outside the timings
-        measure(path, 2, 2, 2, grades=1, periods=2, warm_up=False)
+        measure(path, 2, 2, 2, grades=1, periods=2, warm_up=False, interface=interface)
     if path == "pyomo":
         from stockpile.model.build import build_model
         from stockpile.solve.highs import SolveOptions, solve
@@ -68,7 +69,7 @@ def measure(path: str, scenarios: int, materials: int, holders: int, *, seed: in
         model = build_model(data)
         build = time.perf_counter() - t0
         st = solve(model, SolveOptions(time_limit=time_limit, threads=threads,
-                                       mip_gap=mip_gap))
+                                       mip_gap=mip_gap, interface=interface))
         out = {"handoff": st.handoff_seconds, "solve": st.solve_seconds,
                "objective": st.objective, "bound": st.bound, "gap": st.gap,
                "status": st.status, "vars": st.n_variables, "ints": st.n_integer,
@@ -92,7 +93,8 @@ def _child(path: str, size: tuple[int, int, int], args: argparse.Namespace) -> d
     """``measure`` in a fresh interpreter (peak memory of that size alone)."""
     s, m, h = size
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", path, f"{s}:{m}:{h}",
-           "--seed", str(args.seed), "--mode", args.mode, "--gap", str(args.gap)]
+           "--seed", str(args.seed), "--mode", args.mode, "--gap", str(args.gap),
+           "--interface", args.interface]
     if args.time_limit is not None:
         cmd += ["--time-limit", str(args.time_limit)]
     if args.threads is not None:
@@ -188,6 +190,9 @@ def main() -> None:
     ap.add_argument("--mode", default="bilateral", choices=["national", "bilateral", "pooled"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-arrays", action="store_true", help="Pyomo path only")
+    ap.add_argument("--interface", default="standard_form", choices=["standard_form", "appsi"],
+                    help="the Pyomo path's hand-off to HiGHS (appsi: Pyomo's persistent "
+                    "interface, for comparison)")
     ap.add_argument("--label", default=None, help="name of the results file")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--one", nargs=2, metavar=("PATH", "SIZE"), help=argparse.SUPPRESS)
@@ -196,7 +201,8 @@ def main() -> None:
     if args.one:
         (size,) = _sizes(args.one[1])
         res = measure(args.one[0], *size, seed=args.seed, mode=args.mode,
-                      time_limit=args.time_limit, threads=args.threads, mip_gap=args.gap)
+                      time_limit=args.time_limit, threads=args.threads, mip_gap=args.gap,
+                      interface=args.interface)
         print(json.dumps(res))
         return
 
@@ -216,7 +222,8 @@ def main() -> None:
         print(line, flush=True)
     notes = [f"Machine: {machine()}.",
              f"Command: `python benchmarks/suite.py {' '.join(sys.argv[1:])}`; {args.mode} "
-             f"mode, {GRADES} grades, {PERIODS} periods, seed {args.seed}, mip_rel_gap "
+             f"mode, Pyomo hand-off {args.interface}, "
+             f"{GRADES} grades, {PERIODS} periods, seed {args.seed}, mip_rel_gap "
              f"{args.gap:g}, time limit {args.time_limit:g} s per solve, medians of "
              f"{args.repeat} run(s); wall-clock seconds; peak memory is the subprocess's "
              "maximum resident set."]
