@@ -127,7 +127,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if key in res:
             d = res[key][key]
             print(f"{key.upper()}: {d['mean']:,.0f} USD (standard error {d['std_error']:,.0f})")
-    if rep.warning_text(res):
-        err(rep.warning_text(res))
+    warning = rep.warning_text(res)
+    if warning:
+        err(warning)
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK

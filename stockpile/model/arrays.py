@@ -123,7 +123,6 @@ class _Builder:
         keep = vals != 0
         A = sp.csr_matrix((vals[keep], (rows[keep], cols[keep])),
                           shape=(self.n_rows, self.n_cols))
-        A.sum_duplicates()
         return LinearArrays(c=_cat(self.cost), offset=offset, A=A, row_lo=_cat(self.row_lo),
                             row_hi=_cat(self.row_hi), col_lo=_cat(self.lo), col_hi=_cat(self.hi),
                             integer=_cat(self.integer, bool), blocks=self.blocks)
@@ -337,25 +336,19 @@ def solve_arrays(arr: LinearArrays, mip_gap: float = 1e-4, threads: int | None =
     Returns hand-off and solve seconds, objective, proven bound, gap, status (the same
     status words as :func:`stockpile.solve.highs.solve`) and the column values ``x``.
     """
-    from ..solve.highs import SolveOptions, _read_status, _set_options, highs_lp, new_highs
+    from ..solve.highs import SolveOptions, highs_lp, run_lp
 
     t0 = time.perf_counter()
     lp = highs_lp(arr.c, arr.offset, arr.col_lo, arr.col_hi, arr.row_lo, arr.row_hi,
                   arr.A.tocsc(), arr.integer)
-    h = new_highs()
-    h.setOptionValue("output_flag", bool(log))
-    _set_options(h, SolveOptions(mip_gap=mip_gap, threads=threads, time_limit=time_limit))
-    h.passModel(lp)
-    if warm_start and arr.integer.any():
+    start = None
+    if warm_start:
         idx = np.concatenate([np.arange(*arr.blocks[b], dtype=np.int32)
                               for b in ("buy", "programme", "agree")])
-        if len(idx):
-            h.setSolution(len(idx), idx, np.zeros(len(idx)))
-    handoff = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    h.run()
-    solve_s = time.perf_counter() - t1
-    st = _read_status(h, is_mip=bool(arr.integer.any()))
+        start = (idx, np.zeros(len(idx)))
+    h, st, handoff, solve_s = run_lp(
+        lp, arr.integer, SolveOptions(mip_gap=mip_gap, threads=threads, time_limit=time_limit,
+                                      log=log), start, t0)
     x = np.asarray(h.getSolution().col_value) if st.has_plan else None
     return {"handoff": handoff, "solve": solve_s, "objective": st.objective,
             "bound": st.bound, "gap": st.gap, "status": st.status, "x": x}

@@ -68,8 +68,9 @@ def evaluation_markdown(res: dict[str, Any]) -> str:
              f"the plan was optimised on; mode {res['mode']}. Costs in USD; the confidence "
              "interval is mean +/- 1.96 standard errors; the difference to the first plan is paired on "
              "the same scenarios, so its interval is much narrower.", ""]
-    if warning_text(res):
-        lines += [f"**{warning_text(res)}**", ""]
+    warning = warning_text(res)
+    if warning:
+        lines += [f"**{warning}**", ""]
     lines += ["## Plans", ""]
     lines += _table(res["plans"], COLUMNS)
     extra = [_paired("Value of the stochastic solution (mean-value plan minus optimised "

@@ -26,6 +26,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from ..model.build import no_cyclic_gc
 from .result import SolveStats
 
 INTERFACES = ("standard_form", "appsi")
@@ -122,11 +123,12 @@ class _Watchdog:
     """Stops HiGHS shortly after the time limit where HiGHS's own check comes late.
 
     HiGHS checks ``time_limit`` only at some points, and some phases of a large MIP go long
-    without one (measured: a 2.2-million-variable instance ran 200 s past a 600 s limit; the
-    HiGHS issues 885 and 1278 describe the same). With a time limit set, this asks HiGHS to
-    stop (``cancelSolve``, seen at every simplex, IPM and MIP interrupt check) once
+    without one (HiGHS issues 885 and 1278). With a time limit set, this asks HiGHS to stop
+    (``cancelSolve``, seen at every simplex, IPM and MIP interrupt check) once
     ``GRACE_FACTOR * limit + GRACE_SECONDS`` have passed; ``fired`` says whether it did, so
-    the status is reported as the time limit, with the best plan and its gap."""
+    the status is reported as the time limit, with the best plan and its gap. A mitigation,
+    not a fix: HiGHS sees the request only at those checks (a 2.2-million-variable instance
+    still ran 983 s under a 600 s limit, docs/solver.md)."""
 
     GRACE_FACTOR, GRACE_SECONDS = 1.02, 5.0
 
@@ -171,7 +173,6 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
 
 def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
     t0 = time.perf_counter()
-    from ..model.build import no_cyclic_gc
     with no_cyclic_gc():
         repn = LinearStandardFormCompiler().write(model, mixed_form=True)
     cols = repn.columns
@@ -190,12 +191,37 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
 
     lp = highs_lp(c, float(repn.c_offset[0]) if len(repn.c_offset) else 0.0, lower, upper,
                   row_lo, row_hi, A, integer)
+    start = _start_columns(cols, getattr(model, "mip_start", None)) if options.warm_start \
+        else None
+    h, stats, handoff, solve_s = run_lp(lp, integer, options, start, t0)
+    stats.handoff_seconds, stats.solve_seconds = handoff, solve_s
+    stats.n_variables, stats.n_integer = n, int(integer.sum())
+    stats.n_constraints, stats.n_nonzeros = nrow, int(A.nnz)
+    if stats.has_plan:
+        x = np.asarray(h.getSolution().col_value)
+        x = np.where(integer, np.round(x), x)
+        for var, val in zip(cols, x.tolist()):
+            var.set_value(val, skip_validation=True)
+        for var, expr in repn.eliminated_vars:
+            var.set_value(pyo.value(expr), skip_validation=True)
+    return stats
+
+
+def run_lp(lp: highspy.HighsLp, integer: np.ndarray, options: SolveOptions,
+           start: tuple[np.ndarray, np.ndarray] | None = None, t0: float | None = None
+           ) -> tuple[highspy.Highs, SolveStats, float, float]:
+    """Pass ``lp`` to a new HiGHS with ``options``, give it the partial MIP start ``start``
+    (column indices, values), run it with the progress lines and the time-limit watchdog,
+    and read what it proved. Returns (HiGHS, stats, hand-off seconds counted from ``t0``,
+    solve seconds). Both the Pyomo path and the array yardstick (model/arrays.py) use it,
+    so they hand HiGHS the same things."""
+    t0 = time.perf_counter() if t0 is None else t0
     h = new_highs()
     h.setOptionValue("output_flag", bool(options.log))
     _set_options(h, options)
     h.passModel(lp)
-    if options.warm_start and integer.any():
-        _set_start(h, cols, getattr(model, "mip_start", None))
+    if start is not None and len(start[0]) and integer.any():
+        h.setSolution(len(start[0]), start[0], start[1])
     handoff = time.perf_counter() - t0
 
     progress = _Progress(options.progress)
@@ -205,7 +231,7 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
     with progress, _Watchdog(h, options.time_limit) as watchdog:
         h.run()
     solve_s = time.perf_counter() - t1
-    if n == 0:
+    if lp.num_col_ == 0:
         # nothing left to decide (e.g. a scenario with every first-stage variable fixed and no
         # deficit): HiGHS calls this model 'empty'; its optimum is the constant.
         stats = SolveStats(status="optimal", has_plan=True, objective=lp.offset_,
@@ -218,17 +244,7 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
             stats.message = (f"stopped {solve_s - (options.time_limit or 0):.0f} s after the "
                              "time limit by stockpile's watchdog (HiGHS's own check came late)"
                              + (" with a plan" if stats.has_plan else " before any plan"))
-    stats.handoff_seconds, stats.solve_seconds = handoff, solve_s
-    stats.n_variables, stats.n_integer = n, int(integer.sum())
-    stats.n_constraints, stats.n_nonzeros = nrow, int(A.nnz)
-    if stats.has_plan:
-        x = np.asarray(h.getSolution().col_value)
-        x = np.where(integer, np.round(x), x)
-        for var, val in zip(cols, x.tolist()):
-            var.set_value(val, skip_validation=True)
-        for var, expr in repn.eliminated_vars:
-            var.set_value(pyo.value(expr), skip_validation=True)
-    return stats
+    return h, stats, handoff, solve_s
 
 
 def highs_lp(c: np.ndarray, offset: float, col_lo: np.ndarray, col_hi: np.ndarray,
@@ -253,19 +269,20 @@ def highs_lp(c: np.ndarray, offset: float, col_lo: np.ndarray, col_hi: np.ndarra
     return lp
 
 
-def _set_start(h: highspy.Highs, cols: list[Any], start: list[tuple[Any, float]] | None
-               ) -> None:
-    """Give HiGHS a partial start: values for some (integer) columns. HiGHS completes it by
+def _start_columns(cols: list[Any], start: list[tuple[Any, float]] | None
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The model's MIP start as (column indices, values). HiGHS completes a partial start by
     solving the model with those columns fixed (a few nodes at most, option
     ``mip_max_start_nodes``) and keeps it as the first incumbent if feasible; an infeasible
     start is dropped. Variables not among the columns (fixed, eliminated) are skipped."""
     if not start:
-        return
+        return None
     where = {id(v): j for j, v in enumerate(cols)}
     pairs = [(where[id(v)], float(val)) for v, val in start if id(v) in where]
-    if pairs:
-        idx, val = zip(*pairs)
-        h.setSolution(len(idx), np.array(idx, dtype=np.int32), np.array(val, dtype=float))
+    if not pairs:
+        return None
+    idx, val = zip(*pairs)
+    return np.array(idx, dtype=np.int32), np.array(val, dtype=float)
 
 
 def _set_options(h: highspy.Highs, options: SolveOptions) -> None:
