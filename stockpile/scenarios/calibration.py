@@ -98,6 +98,28 @@ def match_material(material_id: str, name: str = "") -> Profile | None:
     return None
 
 
+HEAVY_RARE_EARTHS = ("dysprosium", "terbium", "samarium", "gadolinium", "lutetium", "yttrium",
+                     "scandium", "holmium", "erbium", "heavy", "hree")
+"""Words that mark a rare-earth material as heavy (REE2025 named Sm, Gd, Tb, Dy, Lu, Sc, Y)."""
+
+
+def regime_key(material_id: str, name: str = "") -> str:
+    """The key licensing regimes name a material by (``events.CHINA_REGIMES``).
+
+    The data material's first word ('gallium_primary' -> 'gallium'); rare earths split into
+    'rare_earths_heavy' (Dy, Tb, ...: named by id or name) and 'rare_earths_light' (NdPr and
+    the rest); '' for a material with no supply data.
+    """
+    p = match_material(material_id, name)
+    if p is None:
+        return ""
+    if p.key.startswith("rare_earths"):
+        words = f"{material_id} {name}".lower()
+        heavy = any(w in words for w in HEAVY_RARE_EARTHS)
+        return "rare_earths_heavy" if heavy else "rare_earths_light"
+    return p.key.split("_")[0]
+
+
 def holder_country(holder_id: str) -> str:
     """'US-DLA' -> 'US'; unknown prefixes give '' (a holder importing like the world)."""
     return HOLDER_COUNTRY.get(holder_id.split("-")[0].split("_")[0].upper(), "")

@@ -18,8 +18,14 @@ Calibration on data/disruption_events.csv (full table in docs/scenarios.md):
 
 - ``licensing`` (an export-licensing regime of one country over a set of materials): China
   imposed six regimes in 2010-2025 (REE2010, GAGE2023, GRAPH2023, SB2024, W2025, REE2025):
-  rate 6 / 16 yr = 0.375 per year. Materials per regime 1, 2, 1, 1, 5, 1: mean 1.83, so
-  1 + Poisson(0.83) materials drawn from China's USGS T4 list. Trough depth of China's
+  rate 6 / 16 yr = 0.375 per year. Each onset re-enacts one of the six, drawn uniformly
+  (``CHINA_REGIMES``): it hits exactly the materials that regime hit, so a material's yearly
+  rate is 0.375 x (regimes that hit it) / 6 and the materials hit together stay together
+  (Ga with Ge, W with Te, Bi, Mo, In). Rare earths are split by what the regimes named:
+  REE2010 cut every rare earth (light: NdPr; heavy: Dy, Tb), REE2025 (MOFCOM announcement
+  No. 18: Sm, Gd, Tb, Dy, Lu, Sc, Y) only the heavy ones. Yearly rates that follow: heavy
+  rare earths 0.125, NdPr, Ga, Ge, graphite, Sb, W, Te, Bi, Mo, In 0.0625 each; materials on
+  no regime (Mg, Li, Nb, Co, Pd, ...) never. Trough depth of China's
   exports: 0.40, 1.0, 1.0, 0.93, 1.0, 0.74: mean 0.85, so Beta(2.55, 0.45). Full-depth
   phase 2 months (Ga/Ge, REE2010 embargo, magnets) to 5 months (Sb) and 2 years (REE quota):
   median 0.25 yr, sigma 1.2 (mean 0.51 yr). Recovery 3-4 months (Ga, graphite) to 3 years
@@ -48,9 +54,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CHINA_REGIME = ("antimony", "bismuth", "gallium", "germanium", "graphite", "indium",
-                "magnesium", "molybdenum", "rare_earths", "tellurium", "tungsten", "lithium")
-"""China's export-licensing list in USGS MCS 2026 Table T4 (data keys' first words)."""
+@dataclass(frozen=True)
+class Regime:
+    """One historical export-licensing regime: the regime keys of the materials it hit."""
+
+    event: str
+    keys: tuple[str, ...]
+
+
+CHINA_REGIMES: tuple[Regime, ...] = (
+    Regime("REE2010", ("rare_earths_light", "rare_earths_heavy")),
+    Regime("GAGE2023", ("gallium", "germanium")),
+    Regime("GRAPH2023", ("graphite",)),
+    Regime("SB2024", ("antimony",)),
+    Regime("W2025", ("tungsten", "tellurium", "bismuth", "molybdenum", "indium")),
+    Regime("REE2025", ("rare_earths_heavy",)),
+)
+"""China's six licensing regimes of 2010-2025 (data/disruption_events.csv), each with the
+materials it named, as regime keys (``calibration.regime_key``)."""
 
 
 @dataclass(frozen=True)
@@ -77,10 +98,15 @@ class Library:
     outage: EventType
     midstream: EventType
     demand_surge: EventType
-    regime_extra_materials: float = 0.83  # Poisson mean of materials beyond the first
+    regimes: tuple[Regime, ...] = CHINA_REGIMES  # what a licensing onset re-enacts
     target_probability: float = 0.5  # one holder singled out (depth 1)
     outage_min_share: float = 0.2  # producer countries with at least this world share
     surge_scale: float = 1.0  # demand multiplier = 1 + scale * depth
+
+    def licensing_rate(self, key: str) -> float:
+        """Yearly rate at which licensing regimes hit a material of regime key ``key``."""
+        hits = sum(key in r.keys for r in self.regimes)
+        return self.licensing.rate * hits / len(self.regimes) if self.regimes else 0.0
 
     def types(self) -> dict[str, EventType]:
         return {"licensing": self.licensing, "cobalt_quota": self.cobalt_quota,

@@ -30,7 +30,7 @@ import numpy as np
 from ..instance.schema import Instance, Period
 from ..model.data import ModelData
 from . import calibration as cal
-from .events import CHINA_REGIME, DEFAULT_LIBRARY, EventType, Library, period_profile
+from .events import DEFAULT_LIBRARY, EventType, Library, Regime, period_profile
 
 TimeStructure = Literal["instance", "nds"]
 EVENT_TYPES = ("licensing", "cobalt_quota", "outage", "midstream", "demand_surge")
@@ -100,6 +100,7 @@ def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY
     mats = inst.materials
     prof = [cal.match_material(m.id, m.name) for m in mats]
     first = [p.key.split("_")[0] if p else "" for p in prof]
+    keys = [cal.regime_key(m.id, m.name) for m in mats]
     mat_ix = {m.id: i for i, m in enumerate(mats)}
     mat_of = np.array([mat_ix[k.material] for k in inst.products], dtype=int)
     route_mat = np.array([mat_ix[next(k.material for k in inst.products
@@ -125,27 +126,25 @@ def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY
 
     def record(kind: str, s_idx: np.ndarray, t_idx: np.ndarray, onset: np.ndarray,
                depth: np.ndarray, dur: np.ndarray, rec: np.ndarray, hit_m: np.ndarray,
-               target: np.ndarray, actor: str) -> None:
+               target: np.ndarray, actor: str, regime: np.ndarray | None = None) -> None:
         rows.append({"type": np.full(len(s_idx), EVENT_TYPES.index(kind)), "scenario": s_idx,
                      "period": t_idx, "onset": onset, "depth": depth, "duration": dur,
                      "recovery": rec, "materials": hit_m, "target": target,
-                     "actor": np.full(len(s_idx), actor, dtype=object)})
+                     "actor": np.full(len(s_idx), actor, dtype=object),
+                     "regime": np.full(len(s_idx), -1) if regime is None else regime})
 
     def supply_event(kind: str, et: EventType, country: str, candidates: np.ndarray,
-                     regime: tuple[str, ...] | None) -> None:
+                     regimes: tuple[Regime, ...] | None) -> None:
         s_idx, t_idx, onset = onsets(et)
         n_ev = len(s_idx)
         if n_ev == 0:
             return
         depth, dur, rec, _ = draw(et, n_ev)
-        if regime is not None:  # 1 + Poisson materials drawn from the regime list
-            k = np.minimum(1 + rng.poisson(library.regime_extra_materials, n_ev), len(regime))
-            ranks = np.argsort(np.argsort(rng.random((n_ev, len(regime))), axis=1), axis=1)
-            chosen = ranks < k[:, None]
-            hit_m = np.zeros((n_ev, nM), bool)
-            for j, f in enumerate(first):
-                if f in regime:
-                    hit_m[:, j] = chosen[:, regime.index(f)]
+        which = None
+        if regimes is not None:  # each onset re-enacts one historical regime, drawn uniformly
+            which = rng.integers(0, len(regimes), n_ev)
+            named = np.array([[key in r.keys for key in keys] for r in regimes], bool)  # (R, M)
+            hit_m = named[which]
         else:
             hit_m = np.broadcast_to(candidates, (n_ev, nM)).copy()
         target = np.full(n_ev, -1)
@@ -159,10 +158,11 @@ def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY
         loss = (depth_h[:, None, :, None] * expo[None, None] * hit_m[:, None, None, :]
                 * prof_t[:, :, None, None])
         np.multiply.at(a, s_idx, np.clip(1.0 - loss, 0.0, 1.0))
-        record(kind, s_idx, t_idx, onset, depth, dur, rec, hit_m, target, country)
+        record(kind, s_idx, t_idx, onset, depth, dur, rec, hit_m, target, country, which)
 
     has_profile = np.array([p is not None for p in prof])
-    supply_event("licensing", library.licensing, "China", has_profile, CHINA_REGIME)
+    if library.regimes:
+        supply_event("licensing", library.licensing, "China", has_profile, library.regimes)
     cobalt = np.array([f == "cobalt" for f in first])
     if cobalt.any():
         supply_event("cobalt_quota", library.cobalt_quota, "Congo (Kinshasa)", cobalt, None)
