@@ -11,7 +11,8 @@ import numpy as np
 import pyomo.environ as pyo
 
 from .model.data import ModelData
-from .model.first_stage import agreement_key
+from .model import costs
+from .model.plan import agreement_key
 
 CVAR_LEVEL = 0.95
 
@@ -96,7 +97,8 @@ def extract(m: pyo.ConcreteModel, data: ModelData) -> dict[str, Any]:
     bought = lots * data.lot[None, :]
     stock = data.inventory + bought
     purchase = bought * data.price[None, :]
-    holding = data.holding_years * stock * data.holding[None, :]
+    credit = bought * (data.residual * data.price)[None, :]  # E1: recovered value
+    holding = stock * costs.holding_per_tonne(data)[None, :]
 
     plan = []
     for h in range(nH):
@@ -186,8 +188,8 @@ def extract(m: pyo.ConcreteModel, data: ModelData) -> dict[str, Any]:
                       {h1, h2}],
         })
 
-    first_by_holder = (purchase.sum(1) + holding.sum(1) + programme_cost + facility_cost
-                       + agreement_cost)
+    first_by_holder = (purchase.sum(1) - credit.sum(1) + holding.sum(1) + programme_cost
+                       + facility_cost + agreement_cost)
     second = shortfall + conversion + transport  # S, H
     scen_cost = first_by_holder.sum() + second.sum(1)
     exp = lambda arr: float(np.dot(prob, arr))  # noqa: E731
@@ -201,6 +203,7 @@ def extract(m: pyo.ConcreteModel, data: ModelData) -> dict[str, Any]:
             "budget_used": float(purchase[h].sum() + programme_cost[h] + facility_cost[h]
                                  + agreement_cost[h]),
             "purchase_cost": float(purchase[h].sum()), "holding_cost": float(holding[h].sum()),
+            "residual_value": float(credit[h].sum()),
             "programme_cost": float(programme_cost[h]), "facility_cost": float(facility_cost[h]),
             "agreement_cost": float(agreement_cost[h]),
             "expected_shortfall_cost": exp(shortfall[:, h]),
@@ -217,7 +220,8 @@ def extract(m: pyo.ConcreteModel, data: ModelData) -> dict[str, Any]:
         "no_stock_shortfall_cost": float(none[i].sum()),
     } for i, s in enumerate(S)]
     terms = {
-        "purchase": float(purchase.sum()), "holding": float(holding.sum()),
+        "purchase": float(purchase.sum()), "residual_value": -float(credit.sum()),
+        "holding": float(holding.sum()),
         "programmes": float(programme_cost.sum()), "facilities": float(facility_cost.sum()),
         "agreements": float(agreement_cost.sum()),
         "expected_shortfall": expected_shortfall,

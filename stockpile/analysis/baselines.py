@@ -27,7 +27,8 @@ import numpy as np
 
 from ..model.data import ModelData
 from ..scenarios import calibration as cal
-from .evaluate import Plan
+from ..model import costs
+from ..model.plan import Plan
 
 HIGH_RISK_TOP_SHARE = 0.5
 RULES = ("jogmec", "komir", "iea", "risk_ranked")
@@ -39,9 +40,11 @@ def _profiles(data: ModelData, names: list[str] | None = None) -> list[cal.Profi
 
 
 def _cost(data: ModelData, h: int, lots: np.ndarray) -> float:
-    mats = {int(data.material_of[k]) for k in np.nonzero(lots > 0)[0]}
-    return float((lots * data.lot * data.price).sum()) + sum(
-        float(data.programme_cost[h, m]) for m in mats)
+    """Budget spent by holder h on ``lots`` (its row): purchases, programmes and the
+    cheapest facilities that hold the stock (model/costs.py)."""
+    full = np.zeros((len(data.holders), len(data.products)))
+    full[h] = lots
+    return float(costs.first_stage_cost(data, Plan("", full)).budget_used[h])
 
 
 def _lots_for(data: ModelData, h: int, target: np.ndarray) -> np.ndarray:

@@ -37,24 +37,12 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..extract import CVAR_LEVEL, cvar, weighted_quantile
+from ..model import costs
 from ..model.data import ModelData
-from ..model.first_stage import agreement_key
+from ..model.plan import Plan, agreement_key
 
 Z95 = 1.959963984540054
 CHUNK = 5000
-
-
-@dataclass
-class Plan:
-    """A first stage: lots per (holder, product) and the agreements signed."""
-
-    name: str
-    lots: np.ndarray  # (H, K) whole lots bought
-    agreements: frozenset[str] = frozenset()  # keys "H1|H2|material"
-    facilities: frozenset[str] | None = None  # None: the cheapest facilities that fit
-
-    def stock(self, data: ModelData) -> np.ndarray:
-        return data.inventory + self.lots * data.lot[None, :]
 
 
 def plan_from_model(m: pyo.ConcreteModel, data: ModelData, name: str = "optimised") -> Plan:
@@ -113,35 +101,8 @@ def plan_from_file(path: str | Path, data: ModelData) -> Plan:
 
 
 def first_stage_cost(data: ModelData, plan: Plan) -> np.ndarray:
-    """First-stage cost per holder: p x + sigma y + gamma z + psi b / 2 + Y rho X, (H,).
-
-    Facilities: those the plan names, else per holder the fewest-cost set by greedy order of
-    fixed cost per m3 until the stock's volume fits.
-    """
-    X = plan.stock(data)
-    bought = plan.lots * data.lot[None, :]
-    cost = (bought * data.price[None, :]).sum(1) + data.holding_years * (
-        X * data.holding[None, :]).sum(1)
-    for h in range(len(data.holders)):
-        mats = {int(data.material_of[k]) for k in np.nonzero(bought[h] > 0)[0]}
-        cost[h] += sum(float(data.programme_cost[h, m]) for m in mats)
-        own = np.nonzero(data.facility_holder == h)[0]
-        if plan.facilities is not None:
-            cost[h] += sum(float(data.facility_cost[f]) for f in own
-                           if data.facilities[f] in plan.facilities)
-        elif len(own):
-            need = float((X[h] * data.volume).sum())
-            for f in sorted(own, key=lambda f: data.facility_cost[f] /
-                            max(data.facility_capacity[f], 1e-12)):
-                if need <= 1e-9:
-                    break
-                cost[h] += float(data.facility_cost[f])
-                need -= float(data.facility_capacity[f])
-    for a in range(len(data.agreement_material)):
-        if agreement_key(data, a) in plan.agreements:
-            for h in data.agreement_pair[a]:
-                cost[h] += float(data.agreement_cost[a]) / 2
-    return cost
+    """First-stage objective cost per holder (model/costs.py), (H,)."""
+    return costs.first_stage_cost(data, plan).objective
 
 
 def greedy_costs(data: ModelData, stock: np.ndarray) -> np.ndarray:

@@ -48,7 +48,7 @@ from ..extract import extract
 from ..instance import Instance
 from ..model.build import build_model
 from ..model.data import ModelData, model_data
-from ..model.first_stage import agreement_key
+from ..model.plan import agreement_key
 from ..solve.highs import SolveOptions, solve
 
 Rule = Literal["commitment", "consumption"]

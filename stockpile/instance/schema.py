@@ -71,6 +71,10 @@ class Product(_Frozen):
     lot: Annotated[float, Field(gt=0, description="lot_k, purchases come in whole lots (t)")]
     holding_cost: NonNeg = Field(0.0, description="rho_k, holding cost (USD/t/yr)")
     volume: NonNeg = Field(0.0, description="vol_k, storage space (m3/t)")
+    residual_value_share: Share = Field(
+        0.0, description="omega_k (extension E1): share of the price the holder gets back "
+        "(stock is an asset); the objective charges (1 - omega_k) p_k per tonne bought, the "
+        "budget the full price")
 
 
 class Tier(_Frozen):
@@ -181,6 +185,17 @@ class Scenario(_Frozen):
     )
 
 
+class CapitalCost(_Frozen):
+    """The cost of the money tied up in stock (extension E1), stated with its source.
+
+    With a residual value share omega_k > 0 the holding cost must include it:
+    rho_k >= rate * omega_k * p_k (the yearly return forgone on the recoverable value).
+    """
+
+    rate: Annotated[float, Field(ge=0, le=1, description="yearly rate (fraction, e.g. 0.04)")]
+    source: Annotated[str, Field(min_length=1, description="where the rate comes from")]
+
+
 class Instance(_Frozen):
     """A whole stockpile instance."""
 
@@ -199,4 +214,10 @@ class Instance(_Frozen):
     agreements: list[Agreement] = Field(default_factory=list)
     routes: list[Route] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(min_length=1)
+    stress_tests: list[Scenario] = Field(
+        default_factory=list,
+        description="named historical analogues the plan is reported against; not optimised "
+        "over (their probabilities are ignored)")
+    capital_cost: CapitalCost | None = Field(
+        None, description="required when a product has residual_value_share > 0 (E1)")
     sources: list[str] = Field(default_factory=list, description="provenance of the figures")

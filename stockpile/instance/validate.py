@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import Effect, Instance
+from .schema import Effect, Instance, Scenario
 
 PROBABILITY_TOLERANCE = 1e-6
 """Scenario probabilities must sum to 1 within this absolute tolerance."""
@@ -58,6 +58,55 @@ def _check_effect_values(where: str, values: float | list[float], n_periods: int
             yield Problem(f"{where}.values", v, f"must be {rng}")
 
 
+def _check_scenario(at: str, s: Scenario, known: dict[str, set[str]], n_t: int
+                    ) -> list[Problem]:
+    """References and values of one scenario's effects; ``known`` ids by kind."""
+    out: list[Problem] = []
+
+    def ref(where: str, value: str | None, what: str) -> None:
+        if value is not None and value not in known[what]:
+            out.append(Problem(where, value, f"names no {what} of the instance"))
+
+    for field, upper in (("supply", 1.0), ("demand", None)):
+        effects: list[Effect] = getattr(s, field)
+        for j, e in enumerate(effects):
+            where = f"{at}.{field}[{j}]"
+            ref(f"{where}.holder", e.holder, "holder")
+            ref(f"{where}.product", e.product, "product")
+            ref(f"{where}.material", e.material, "material")
+            if e.product is not None and e.material is not None:
+                out.append(Problem(where, {"product": e.product, "material": e.material},
+                                   "give product or material, not both"))
+            out += _check_effect_values(where, e.values, n_t, upper)
+    for j, c in enumerate(s.conversion):
+        where = f"{at}.conversion[{j}]"
+        ref(f"{where}.holder", c.holder, "holder")
+        ref(f"{where}.route", c.route, "route")
+        out += _check_effect_values(where, c.values, n_t, None)
+    return out
+
+
+def _check_residual_value(inst: Instance) -> list[Problem]:
+    """Extension E1: omega_k > 0 needs the capital cost stated, and rho_k >= rate omega_k p_k
+    (holding recoverable value forgoes that return every year)."""
+    out: list[Problem] = []
+    with_value = [(i, k) for i, k in enumerate(inst.products) if k.residual_value_share > 0]
+    if with_value and inst.capital_cost is None:
+        i, k = with_value[0]
+        out.append(Problem(f"products[{i}].residual_value_share", k.residual_value_share,
+                           "a residual value needs the capital_cost block (rate and source): "
+                           "the holding cost must include the return forgone on the money "
+                           "tied up"))
+        return out
+    for i, k in with_value:
+        need = inst.capital_cost.rate * k.residual_value_share * k.price  # type: ignore[union-attr]
+        if k.holding_cost < need - 1e-9 * max(need, 1.0):
+            out.append(Problem(f"products[{i}].holding_cost", k.holding_cost,
+                               f"must include the capital cost of the recoverable value: at "
+                               f"least rate x residual_value_share x price = {need:.6g} USD/t/yr"))
+    return out
+
+
 def check(inst: Instance) -> list[Problem]:
     """Every cross-field problem of ``inst`` (empty when the instance is sound)."""
     out: list[Problem] = []
@@ -67,6 +116,8 @@ def check(inst: Instance) -> list[Problem]:
     tiers = {q.id for q in inst.tiers}
     routes = {r.id for r in inst.routes}
     n_t = len(inst.periods)
+    known = {"holder": holders, "product": set(products), "material": materials,
+             "route": routes}
 
     out += _duplicates("periods[].id", (p.id for p in inst.periods))
     out += _duplicates("holders[].id", (h.id for h in inst.holders))
@@ -135,20 +186,9 @@ def check(inst: Instance) -> list[Problem]:
         out.append(Problem("scenarios[].probability", round(total_p, 12),
                            f"probabilities must sum to 1 (tolerance {PROBABILITY_TOLERANCE:g})"))
     for i, s in enumerate(inst.scenarios):
-        for field, upper in (("supply", 1.0), ("demand", None)):
-            effects: list[Effect] = getattr(s, field)
-            for j, e in enumerate(effects):
-                where = f"scenarios[{i}].{field}[{j}]"
-                ref(f"{where}.holder", e.holder, holders, "holder")
-                ref(f"{where}.product", e.product, products, "product")
-                ref(f"{where}.material", e.material, materials, "material")
-                if e.product is not None and e.material is not None:
-                    out.append(Problem(where, {"product": e.product, "material": e.material},
-                                       "give product or material, not both"))
-                out += _check_effect_values(where, e.values, n_t, upper)
-        for j, c in enumerate(s.conversion):
-            where = f"scenarios[{i}].conversion[{j}]"
-            ref(f"{where}.holder", c.holder, holders, "holder")
-            ref(f"{where}.route", c.route, routes, "route")
-            out += _check_effect_values(where, c.values, n_t, None)
+        out += _check_scenario(f"scenarios[{i}]", s, known, n_t)
+    out += _duplicates("stress_tests[].id", (s.id for s in inst.stress_tests))
+    for i, s in enumerate(inst.stress_tests):
+        out += _check_scenario(f"stress_tests[{i}]", s, known, n_t)
+    out += _check_residual_value(inst)
     return out

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from . import costs
 from .data import ModelData
 
 INF = math.inf
@@ -151,7 +152,7 @@ def build_arrays(data: ModelData) -> LinearArrays:
 
     # ---- first stage: columns ------------------------------------------------------------
     bh, bk = np.nonzero(nmax)
-    buy = b.cols("buy", data.price[bk] * lot[bk] + Y * data.holding[bk] * lot[bk], 0.0,
+    buy = b.cols("buy", costs.lot_objective(data)[bk], 0.0,
                  nmax[bh, bk].astype(float), integer=True)
     buy_col = _col_map((nH, nK), (bh, bk), buy)
     ph_m = np.zeros((nH, nM), bool)
@@ -254,7 +255,7 @@ def build_arrays(data: ModelData) -> LinearArrays:
 
     # (1) budget of each holder with something to pay for
     budget_rows = b.rows(np.full(nH, -INF), data.budget)
-    b.entries(budget_rows[bh], buy, data.price[bk] * lot[bk])
+    b.entries(budget_rows[bh], buy, costs.lot_price(data)[bk])
     b.entries(budget_rows[ph], prog, data.programme_cost[ph, pm])
     b.entries(budget_rows[data.facility_holder], fac, data.facility_cost)
     for side in (0, 1):
@@ -316,7 +317,7 @@ def build_arrays(data: ModelData) -> LinearArrays:
         b.entries(link_rows[linv], ship, 1.0)
         b.entries(link_rows, agree[data.link_agreement[ll]], -big_m)
 
-    offset = float(Y * (data.holding[None, :] * I0).sum())
+    offset = costs.inventory_holding(data)
     return b.finish(offset)
 
 

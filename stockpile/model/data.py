@@ -41,6 +41,7 @@ class ModelData:
     lot: np.ndarray  # lot_k t
     holding: np.ndarray  # rho_k USD/t/yr
     volume: np.ndarray  # vol_k m3/t
+    residual: np.ndarray  # omega_k, residual value share (E1; 0 = canonical)
     # materials (M)
     world: np.ndarray  # W_m t/yr
     market_share: np.ndarray  # beta_m
@@ -223,6 +224,7 @@ def model_data(inst: Instance, mode: Mode = "bilateral") -> ModelData:
         lot=np.array([k.lot for k in inst.products], dtype=float),
         holding=np.array([k.holding_cost for k in inst.products], dtype=float),
         volume=np.array([k.volume for k in inst.products], dtype=float),
+        residual=np.array([k.residual_value_share for k in inst.products], dtype=float),
         world=np.array([m.world_production for m in inst.materials], dtype=float),
         market_share=np.array([m.market_cap_share for m in inst.materials], dtype=float),
         budget=np.array([h.budget for h in inst.holders], dtype=float),

@@ -20,13 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from . import costs
 from .data import ModelData
-
-
-def agreement_key(data: ModelData, a: int) -> str:
-    """Readable key of candidate agreement a: 'US-DLA|JP-JOGMEC|gallium'."""
-    h1, h2 = data.agreement_pair[a]
-    return f"{data.holders[h1]}|{data.holders[h2]}|{data.materials[data.agreement_material[a]]}"
+from .plan import agreement_key
 
 
 def add_purchases(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -139,7 +135,7 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
             + sum_{agreements of h} psi_a b_a / 2 <= B_h
     """
     H, K = data.holders, data.products
-    cost_per_lot = dict(zip(K, (data.price * data.lot).tolist()))
+    cost_per_lot = dict(zip(K, costs.lot_price(data).tolist()))
     bought: dict[str, list[str]] = {h: [] for h in H}
     for h, k in m.buy:
         bought[h].append(k)
@@ -170,8 +166,16 @@ def _fixed_cost(m: pyo.ConcreteModel, data: ModelData, h: str) -> object:
 
 
 def first_stage_cost(m: pyo.ConcreteModel, data: ModelData) -> object:
-    """sum_h [ sum_k p_k x_hk + sigma y + gamma z + psi b / 2 + Y sum_k rho_k X_hk ]."""
+    """sum_h [ sum_k (1 - omega_k) p_k x_hk + sigma y + gamma z + psi b / 2 + Y sum_k rho_k X_hk ].
+
+    Written as the budget's spending (full price, ``holder_purchase_cost`` and
+    ``holder_fixed_cost``) plus holding, minus the residual value omega_k p_k x_hk of
+    extension E1 where an instance gives omega_k > 0 (none: the canonical objective).
+    """
     H, K = data.holders, data.products
-    holding = sum(data.holding_years * float(data.holding[k]) * m.stock[h, K[k]]
-                  for h in H for k in range(len(K)) if data.holding[k] > 0)
-    return sum(m.holder_purchase_cost[h] + m.holder_fixed_cost[h] for h in H) + holding
+    hold = costs.holding_per_tonne(data)
+    holding = sum(float(hold[k]) * m.stock[h, K[k]]
+                  for h in H for k in range(len(K)) if hold[k] > 0)
+    credit_per_lot = dict(zip(K, (data.residual * costs.lot_price(data)).tolist()))
+    credit = sum(credit_per_lot[k] * m.buy[h, k] for h, k in m.buy if credit_per_lot[k] > 0)
+    return sum(m.holder_purchase_cost[h] + m.holder_fixed_cost[h] for h in H) + holding - credit

@@ -27,7 +27,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from .data import ModelData
-from .first_stage import agreement_key
+from .plan import agreement_key
 
 
 def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, object]:
