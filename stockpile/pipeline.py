@@ -10,7 +10,7 @@ import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .extract import extract
@@ -18,8 +18,12 @@ from .instance import Instance, content_hash, load
 from .model.build import build_model
 from .model.data import Mode, ModelData, model_data
 from .model.diagnose import infeasibility_reasons
+from .model.plan import Plan, plan_from_model
 from .solve.highs import SolveOptions, solve
 from .solve.result import SolveStats
+
+if TYPE_CHECKING:
+    from .analysis.evidence import EvidenceOptions
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Outcome:
     stats: SolveStats
     figures: dict[str, Any] | None  # None when there is no plan
     reasons: list[str]  # why the instance is infeasible, where it can be told
+    plan: Plan | None = None  # the first stage found, when there is one
 
     def as_dict(self) -> dict[str, Any]:
         """Everything a report shows, machine-readable (result.json)."""
@@ -77,8 +82,24 @@ def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",
         model.agree[key].fix(1 if signed else 0)
     build_s = time.perf_counter() - t0
     stats = solve(model, options or SolveOptions(), build_seconds=build_s)
-    figures = extract(model, data) if stats.has_plan else None
-    return Outcome(inst, digest, data, stats, figures, [])
+    if not stats.has_plan:
+        return Outcome(inst, digest, data, stats, None, [])
+    return Outcome(inst, digest, data, stats, extract(model, data), [],
+                   plan_from_model(model, data))
+
+
+def add_evidence(outcome: Outcome, options: EvidenceOptions) -> None:
+    """The out-of-sample check (and statistical gap) of analysis/evidence.py added to the
+    outcome's figures; an instance whose periods the library cannot sample is noted, not
+    checked."""
+    from .analysis.evidence import run_evidence
+    if outcome.plan is None or outcome.figures is None:
+        return
+    try:
+        ev = run_evidence(outcome.instance, outcome.data, outcome.plan, options)
+    except ValueError as e:
+        ev = {"skipped": str(e)}
+    outcome.figures["evidence"] = ev
 
 
 def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",

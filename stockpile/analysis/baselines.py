@@ -28,6 +28,7 @@ import numpy as np
 from ..model.data import ModelData
 from ..scenarios import calibration as cal
 from ..model import costs
+from ..solve.highs import SolveOptions
 from ..model.plan import Plan
 
 HIGH_RISK_TOP_SHARE = 0.5
@@ -137,8 +138,52 @@ def risk_ranked(data: ModelData, names: list[str] | None = None, days: float = 1
 
 
 def all_rules(data: ModelData, names: list[str] | None = None) -> list[Plan]:
+    """The rules' targets, fitted to each holder's budget (not yet held to constraints 1-4:
+    :func:`held_to_constraints` does that)."""
     return [jogmec(data, names), komir(data, names), iea(data, names),
             risk_ranked(data, names)]
+
+
+def held_to_constraints(data: ModelData, plan: Plan, options: SolveOptions | None = None
+                        ) -> Plan:
+    """A rule's plan as a first stage of the same model (docs/model.md, "Plans compared").
+
+    Its targets are scaled back within constraints 1-4 (``costs.scale_back``), its lots are
+    fixed in the model of ``data``, and the model chooses its programmes, facilities and
+    agreements at their costs. A plan the model still cannot take is returned with status
+    'infeasible: ...' (and its lots), never raised.
+    """
+    from ..model.build import build_model
+    from ..solve.highs import solve
+    from .evaluate import plan_from_model
+
+    scaled = costs.scale_back(data, plan)
+    m = build_model(data)
+    hi = {h: i for i, h in enumerate(data.holders)}
+    ki = {k: i for i, k in enumerate(data.products)}
+    missing = [f"{data.holders[h]}/{data.products[k]}" for h, k in zip(*np.nonzero(scaled.lots))
+               if (data.holders[h], data.products[k]) not in m.buy]
+    over = [f"{h}/{k}" for (h, k), v in m.buy.items() if scaled.lots[hi[h], ki[k]] > v.ub]
+    if missing or over:
+        return Plan(plan.name, scaled.lots, status="infeasible: lots beyond what the budget, "
+                    f"market cap or storage allow ({', '.join(missing + over)})",
+                    notes=scaled.notes)
+    for (h, k), v in m.buy.items():
+        v.fix(int(scaled.lots[hi[h], ki[k]]))
+    m.mip_start = []
+    stats = solve(m, options or SolveOptions())
+    if not stats.has_plan:
+        return Plan(plan.name, scaled.lots, status=f"infeasible: {stats.describe()}",
+                    notes=scaled.notes)
+    fixed = plan_from_model(m, data, plan.name)
+    fixed.status, fixed.notes = scaled.status, scaled.notes
+    return fixed
+
+
+def rules_held(data: ModelData, names: list[str] | None = None,
+               options: SolveOptions | None = None) -> list[Plan]:
+    """Every rule's plan held to the model's constraints (``held_to_constraints``)."""
+    return [held_to_constraints(data, p, options) for p in all_rules(data, names)]
 
 
 def days_of_cover(data: ModelData, plan: Plan) -> float:

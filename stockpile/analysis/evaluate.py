@@ -39,21 +39,10 @@ import pyomo.environ as pyo
 from ..extract import CVAR_LEVEL, cvar, weighted_quantile
 from ..model import costs
 from ..model.data import ModelData
-from ..model.plan import Plan, agreement_key
+from ..model.plan import Plan, agreement_key, plan_from_model
 
 Z95 = 1.959963984540054
 CHUNK = 5000
-
-
-def plan_from_model(m: pyo.ConcreteModel, data: ModelData, name: str = "optimised") -> Plan:
-    lots = np.zeros((len(data.holders), len(data.products)))
-    hi = {h: i for i, h in enumerate(data.holders)}
-    ki = {k: i for i, k in enumerate(data.products)}
-    for (h, k), v in m.buy.items():
-        lots[hi[h], ki[k]] = round(pyo.value(v))
-    signed = frozenset(a for a, v in m.agree.items() if pyo.value(v) > 0.5)
-    used = frozenset(f for f, v in m.facility_used.items() if pyo.value(v) > 0.5)
-    return Plan(name, lots, signed, used)
 
 
 def plan_from_file(path: str | Path, data: ModelData) -> Plan:

@@ -71,7 +71,8 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
     sset = out_of_sample(inst, args)
     data_out = sset.apply(data_in)
     names = [m.name for m in inst.materials]
-    plans = [plan] + ([] if args.no_baselines else baselines.all_rules(data_out, names))
+    rules = [] if args.no_baselines else baselines.rules_held(data_in, names, options)
+    plans = [plan] + [r for r in rules if r.feasible]
     plans.append(Plan("no stock", np.zeros_like(plan.lots)))
     evals = [evaluate(data_out, p) for p in plans]
     rows = []
@@ -80,7 +81,8 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
                      "minus_first": paired_difference(ev, evals[0]),
                      "lots": {f"{data_out.holders[h]}|{data_out.products[k]}": int(p.lots[h, k])
                               for h, k in zip(*np.nonzero(p.lots))},
-                     "agreements": sorted(p.agreements)})
+                     "agreements": sorted(p.agreements), "status": p.status,
+                     "notes": list(p.notes)})
     res: dict[str, Any] = {
         "instance": inst.name, "mode": args.mode, "scenarios": args.n, "seed": args.seed,
         "structure": args.structure, "rate_scale": args.rate_scale,

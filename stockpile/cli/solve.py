@@ -54,6 +54,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--bundles", type=threads_arg, default=None, metavar="K",
                    help="--engine ph: K scenarios per bundle (each bundle one extensive-form "
                         "subproblem); default: no bundles")
+    s.add_argument("--check-scenarios", type=threads_arg, default=5000, metavar="N",
+                   help="fresh library scenarios of the out-of-sample check of the plan "
+                        "against today's rules (default 5000)")
+    s.add_argument("--no-check", action="store_true",
+                   help="skip the out-of-sample check (the report then says it was skipped)")
+    s.add_argument("--replications", type=threads_arg, default=None, metavar="G",
+                   help="statistical optimality gap from G sample-average replications "
+                        "(Mak, Morton and Wood); default: the instance's own setting, else 0")
+    s.add_argument("--replication-size", type=threads_arg, default=None, metavar="N",
+                   help="scenarios per replication (default: as many as the instance has)")
     s.add_argument("--log", action="store_true", help="show HiGHS's own log")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -86,6 +96,18 @@ def cmd_solve(args: argparse.Namespace) -> int:
         err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
              f"({len(inst.scenarios)} scenarios)")
     outcome = run_solve(inst, args.mode, options)
+    if outcome.plan is not None and not args.no_check:
+        from ..analysis.evidence import EvidenceOptions
+        from ..pipeline import add_evidence
+        reps = args.replications if args.replications is not None else 0
+        if not args.quiet:
+            err(f"[stockpile] checking the plan against today's rules on "
+                f"{args.check_scenarios:,} fresh scenarios"
+                + (f", statistical gap from {reps} replications" if reps else ""))
+        add_evidence(outcome, EvidenceOptions(
+            scenarios=args.check_scenarios, replications=reps,
+            replication_size=args.replication_size,
+            solve=SolveOptions(mip_gap=args.gap, threads=args.threads)))
     return _report(outcome, out_dir)
 
 
@@ -105,8 +127,12 @@ def _report(outcome: Outcome, out_dir: Path) -> int:
             return EXIT_INTERRUPTED
         err(f"stockpile: {st.describe()}; nothing written.")
         return EXIT_NO_PLAN
-    written = write_solve_report(outcome.as_dict(), out_dir)
+    result = outcome.as_dict()
+    written = write_solve_report(result, out_dir)
     print(f"{st.describe()}")
+    from ..report.evidence import verdict_bullets
+    for line in verdict_bullets(result):
+        (err if line.startswith("WARNING") else print)(line)
     print(f"objective {st.objective:,.0f} USD, best bound "
           f"{st.bound:,.0f} USD" if st.bound is not None else
           f"objective {st.objective:,.0f} USD, no bound proven")

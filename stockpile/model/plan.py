@@ -62,3 +62,19 @@ class Plan:
     @property
     def feasible(self) -> bool:
         return not self.status.startswith("infeasible")
+
+
+def plan_from_model(m: object, data: ModelData, name: str = "optimised") -> Plan:
+    """The plan of a solved model (values loaded): lots, agreements signed, facilities used."""
+    import pyomo.environ as pyo
+
+    lots = np.zeros((len(data.holders), len(data.products)))
+    hi = {h: i for i, h in enumerate(data.holders)}
+    ki = {k: i for i, k in enumerate(data.products)}
+    for (h, k), v in m.buy.items():  # type: ignore[attr-defined]
+        lots[hi[h], ki[k]] = round(pyo.value(v))
+    signed = frozenset(a for a, v in m.agree.items()  # type: ignore[attr-defined]
+                       if pyo.value(v) > 0.5)
+    used = frozenset(f for f, v in m.facility_used.items()  # type: ignore[attr-defined]
+                     if pyo.value(v) > 0.5)
+    return Plan(name, lots, signed, used)

@@ -120,6 +120,8 @@ def _summary(result: dict[str, Any]) -> Section:
         bullets.append("No plan was found, so there is nothing to recommend.")
         bullets += [f"Reason: {r}" for r in result.get("infeasibility_reasons") or []]
         return Section("summary", "Executive summary", bullets=bullets)
+    from .evidence import verdict_bullets
+    bullets += verdict_bullets(result)
     bullets.append(_purchases_sentence(result.get("plan") or []))
     bullets.append(
         f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}, of which "
@@ -358,8 +360,13 @@ def _assumptions(result: dict[str, Any]) -> Section:
     return sec
 
 
+def _evidence(result: dict[str, Any]) -> Section:
+    from .evidence import evidence_section
+    return evidence_section(result)
+
+
 SECTIONS: list[Callable[[dict[str, Any]], Section]] = [
-    _plan, _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
+    _plan, _evidence, _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
 
 
