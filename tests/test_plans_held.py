@@ -1,0 +1,130 @@
+"""Extension E1 (residual value), the one feasibility check of a plan, the scale-back of rule
+targets, rules held to the model's constraints, and the statistical optimality gap."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stockpile.analysis import baselines
+from stockpile.analysis.evidence import verdict
+from stockpile.analysis.saa import statistical_gap, t_quantile
+from stockpile.instance import InstanceError, load, parse
+from stockpile.model import costs
+from stockpile.model.data import model_data
+from stockpile.model.plan import Plan
+from stockpile.solve.highs import SolveOptions
+from tests.conftest import solve_dict, tiny
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_residual_value_lowers_the_purchase_term_not_the_budget() -> None:
+    # BASE: price 10, holding 1/yr, Y = 1, demand 10 t, lost entirely with probability 0.5 at
+    # 100 USD/t. With omega = 0.5 a tonne costs (1 - 0.5) 10 + 1 = 6 in the objective and
+    # saves 0.5 x 100 = 50: buy all 10 t. The budget of 80 still pays the full 10 USD/t, so
+    # only 8 t: objective 8 x 6 + 0.5 x 2 x 100 = 148 (without omega: 8 x 11 + 100 = 188).
+    raw = tiny(holders=[{"id": "A", "budget": 80}],
+               capital_cost={"rate": 0.1, "source": "test"})
+    assert solve_dict(raw).stats.objective == pytest.approx(188.0)
+    raw["products"][0]["residual_value_share"] = 0.5
+    out = solve_dict(raw)
+    assert out.stats.objective == pytest.approx(148.0)
+    assert out.figures["objective_terms"]["residual_value"] == pytest.approx(-40.0)
+    assert out.figures["holders"][0]["budget_used"] == pytest.approx(80.0)
+    assert out.figures["objective_recomputed"] == pytest.approx(148.0)
+
+
+def test_residual_value_needs_a_stated_capital_cost() -> None:
+    raw = tiny()
+    raw["products"][0]["residual_value_share"] = 0.5
+    with pytest.raises(InstanceError, match="capital_cost"):
+        parse(raw)
+    # rate 0.4 x omega 0.5 x price 10 = 2 USD/t/yr > holding cost 1
+    raw["capital_cost"] = {"rate": 0.4, "source": "test"}
+    with pytest.raises(InstanceError, match=r"products\[0\].holding_cost"):
+        parse(raw)
+
+
+def _two_holders(**over) -> dict:
+    return tiny(holders=[{"id": "A", "budget": 25}, {"id": "B", "budget": 1000}],
+                materials=[{"id": "ga", "world_production": 1000, "market_cap_share": 0.005}],
+                demand=[{"holder": h, "product": "ga4n", "annual": 10, "shortfall": [
+                    {"tier": "essential", "share": 1, "cost": 100}]} for h in ("A", "B")],
+                **over)
+
+
+def test_scale_back_market_cap_then_budget_by_hand() -> None:
+    # Cap 0.005 x 1000 = 5 t. Targets A 6 t, B 4 t (10 t): both x 0.5 -> A 3, B 2. A's budget
+    # 25 at 10 USD/t: the largest common fraction of 3 lots that fits is 2 lots (20 USD).
+    data = model_data(parse(_two_holders()))
+    plan = Plan("rule", np.array([[6.0], [4.0]]))
+    assert len(costs.violations(data, plan)) == 2  # market cap, budget of A
+    fixed = costs.scale_back(data, plan)
+    np.testing.assert_array_equal(fixed.lots, [[2.0], [2.0]])
+    assert fixed.status == "scaled back" and len(fixed.notes) == 2
+    assert costs.violations(data, fixed) == []
+
+
+def test_a_plan_the_model_cannot_take_is_reported_infeasible_not_raised() -> None:
+    # A's existing 10 t take 10 m3 (1 m3/t) in a 5 m3 facility: no plan fits.
+    raw = _two_holders(inventory=[{"holder": "A", "product": "ga4n", "tonnes": 10}])
+    raw["products"][0]["volume"] = 1.0
+    raw["holders"][0]["facilities"] = [{"id": "small", "capacity": 5}]
+    data = model_data(parse(raw))
+    held = baselines.held_to_constraints(data, Plan("rule", np.array([[0.0], [1.0]])))
+    assert held.status.startswith("infeasible")
+
+
+@pytest.fixture(scope="module")
+def library():
+    inst = load(ROOT / "instances" / "us_japan_2026_library.yaml")
+    return inst, model_data(inst)
+
+
+def test_every_rule_plan_is_feasible_in_the_model(library) -> None:
+    inst, data = library
+    names = [m.name for m in inst.materials]
+    raw = baselines.all_rules(data, names)
+    assert any(costs.violations(data, p) for p in raw)  # the raw targets break constraints
+    for p in baselines.rules_held(data, names):
+        assert p.feasible, (p.name, p.status)
+        assert costs.violations(data, p) == [], p.name
+        assert p.facilities is not None  # chosen by the model
+
+
+def test_verdict_needs_every_interval_above_zero() -> None:
+    def row(name, lo, hi, mean):
+        return {"plan": name, "status": "feasible", "mean": mean,
+                "minus_plan": {"mean": (lo + hi) / 2, "ci95": [lo, hi]}}
+    rows = [row("optimised", 0, 0, 100), row("r1", 1, 3, 102), row("r2", -1, 2, 101),
+            row("no stock", 5, 9, 107)]
+    v = verdict(rows)
+    assert v["beats_every_rule"] is False and v["best_rule"] == "r2"
+    assert v["undecided"] == ["r2"] and v["rules_better_than_plan"] == []
+    rows[2] = row("r2", 0.5, 2, 101)
+    assert verdict(rows)["beats_every_rule"] is True
+
+
+def test_statistical_gap_is_the_replications_mean_plus_t_times_its_error() -> None:
+    inst = parse(tiny(
+        holders=[{"id": "US-DLA", "budget": 1e6}],
+        materials=[{"id": "gallium", "world_production": 1000, "market_cap_share": 1.0}],
+        products=[{"id": "ga4n", "material": "gallium", "price": 10, "lot": 1,
+                   "holding_cost": 1}],
+        demand=[{"holder": "US-DLA", "product": "ga4n", "annual": 10,
+                 "shortfall": [{"tier": "essential", "share": 1, "cost": 100}]}],
+        scenarios=[{"id": "calm", "probability": 1}]))
+    data = model_data(inst)
+    none = Plan("no stock", np.zeros((1, 1)))
+    g = statistical_gap(inst, data, none, 4, 200, 7, SolveOptions(mip_gap=1e-9))
+    gaps = np.array([r["gap"] for r in g["per_replication"]])
+    assert (gaps >= -1e-6).all()  # a plan never beats the sample problem's lower bound
+    for r in g["per_replication"]:
+        assert r["gap"] == pytest.approx(r["plan_cost"] - r["lower_bound"])
+    expect = gaps.mean() + t_quantile(0.95, 3) * gaps.std(ddof=1) / math.sqrt(4)
+    assert g["gap_upper95"] == pytest.approx(expect)
+    assert t_quantile(0.95, 3) == pytest.approx(2.353363, rel=1e-6)  # Student t table
