@@ -93,11 +93,11 @@ def materials() -> list[dict[str, Any]]:
     out = []
     for r in read("materials.csv"):
         w = float(r["world_production_t"])
-        if r["usgs_material"]:  # check the curated figure against the USGS table
-            usgs = world[r["usgs_material"]]
+        if r["usgs_material"]:  # check the curated figure against the USGS table (x its share)
+            usgs = world[r["usgs_material"]] * float(r["usgs_share"])
             if abs(usgs - w) > 1e-6 * max(w, 1):
                 raise SystemExit(f"materials.csv {r['material']}: {w} t differs from the USGS "
-                                 f"table's {usgs} t")
+                                 f"table's {usgs} t (x usgs_share {r['usgs_share']})")
         out.append({"id": r["material"], "name": r["name"], "world_production": w,
                     "market_cap_share": float(r["market_cap_share"])})
     return out
@@ -221,7 +221,7 @@ SOURCES = [
     "USGS Mineral Commodity Summaries 2026 data release (ScienceBase 696a75d5d4be0228872d3bf8): "
     "world production 2025e, US apparent consumption, prices (data/usgs/)",
     "USGS Mineral Commodity Summaries 2025 data release (ScienceBase 677eaf95d34e760b392c4970): "
-    "gallium low- and high-purity prices 2024",
+    "gallium low- and high-purity prices 2024 (scaled to 2025e)",
     "Catalogue of real disruption events with dates, depth and sources (data/events/"
     "disruption_events.csv)",
     "Curated tables with the basis and source of every figure, estimates marked "
@@ -229,6 +229,8 @@ SOURCES = [
     "DLA news, Aug 2025: FY2025 appropriations allocated USD 2 bn to NDS acquisitions",
     "USGS OFR 2024-1057 (Nassar et al. 2024): GDP loss of a Chinese Ga/Ge export restriction "
     "(tier cost calibration)",
+    "MP Materials Form 10-K 2021: NdPr share of REO at Mountain Pass (NdPr world output)",
+    "Europe (outside-China) Dy and Tb oxide prices, May 2025 (trade press, data/curated/products.csv)",
 ]
 
 

@@ -7,6 +7,14 @@ mip_rel_gap 1e-4, so the ledger's objectives were taken with the gap set to 1e-9
 History:
 - 2026-11-24: first ledger (canonical model; sparse second stage).
 - 2026-11-24: us_japan_2026_library added (no existing value moved).
+- 2026-11-30: issue 10 data corrections (data/curated, stockpile/scenarios/data; docs/data.md):
+  NdPr world output and market cap on NdPr (61,230 t) instead of all REO; every market cap 5 %
+  of world output (was 2-5 %); US rare-earth demand from 2024 (9,010 t, not 27,000 t 2025e);
+  heavy-REE imports 74 t (2024), half to Dy, 15 % to Tb (not all 100 t); Dy and Tb priced
+  outside China (850 and 3,000 USD/kg); Ga prices scaled to 2025e; the 2010 quota scenario at a
+  0.2 loss (was 0.4); graphite exposure 0.46 (was 0.78); palladium a threat with a 10 % loss of
+  Russian supply for a year (was 50 % for two years); scenario data: rare-earth and antimony
+  NIR 2024 (provisional 2025e), "Korea, Republic of" parsed whole.
 """
 
 from __future__ import annotations
@@ -27,13 +35,18 @@ LEDGER = {
     ("tiny_sharing", "national"): (220.0, 8, 4, 9),
     ("tiny_sharing", "bilateral"): (177.0, 11, 5, 15),
     ("tiny_sharing", "pooled"): (115.0, 10, 4, 11),
-    ("us_japan_2026", "national"): (4_707_600_713.30, 1291, 76, 477),
-    ("us_japan_2026", "bilateral"): (4_697_991_346.12, 1528, 85, 611),
-    ("us_japan_2026", "pooled"): (4_687_060_036.00, 1549, 76, 487),
-    # 100 scenarios from the calibrated event library (tests/test_instance_data.py rebuilds it)
-    ("us_japan_2026_library", "national"): (4_365_795_788.79, 5157, 76, 2063),
-    ("us_japan_2026_library", "bilateral"): (4_353_081_636.47, 5972, 85, 2787),
-    ("us_japan_2026_library", "pooled"): (4_336_839_747.34, 6337, 76, 2063),
+    # 2026-11-30, data corrections of issue 10 (History): 4,707.6 -> 3,826.5 M USD (national),
+    # mostly US NdPr demand 6,750 -> 2,252 t and the shallower 2010 and palladium scenarios;
+    # sizes moved with the scenario effects (e.g. palladium now cut in year 1 only)
+    ("us_japan_2026", "national"): (3_826_481_929.45, 1275, 76, 473),
+    ("us_japan_2026", "bilateral"): (3_811_988_888.65, 1512, 85, 607),  # was 4_697_991_346.12
+    ("us_japan_2026", "pooled"): (3_799_914_916.09, 1529, 76, 483),  # was 4_687_060_036.00
+    # 100 scenarios from the calibrated event library (tests/test_instance_data.py rebuilds it);
+    # 2026-11-30 data corrections: 4,365.8 -> 4,161.3 M USD (national): the same data changes,
+    # and the library's rare-earth exposure with NIR 0.53 (2024) instead of 0.67
+    ("us_japan_2026_library", "national"): (4_161_262_887.67, 5202, 76, 2058),
+    ("us_japan_2026_library", "bilateral"): (4_138_333_368.34, 6001, 85, 2742),  # 4_353_081_636.47
+    ("us_japan_2026_library", "pooled"): (4_119_835_681.64, 6396, 76, 2058),  # was 4_336_839_747.34
 }
 
 
