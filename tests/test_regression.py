@@ -15,6 +15,9 @@ History:
   0.2 loss (was 0.4); graphite exposure 0.46 (was 0.78); palladium a threat with a 10 % loss of
   Russian supply for a year (was 50 % for two years); scenario data: rare-earth and antimony
   NIR 2024 (provisional 2025e), "Korea, Republic of" parsed whole.
+- 2026-11-30: shortfall (tier) costs per material from published USGS GDP-loss estimates
+  (data/curated/shortfall_costs.csv, docs/data.md) instead of 500/100/10 x the price for every
+  material: one country's supply lost for a year now costs the US the published figure.
 """
 
 from __future__ import annotations
@@ -35,18 +38,22 @@ LEDGER = {
     ("tiny_sharing", "national"): (220.0, 8, 4, 9),
     ("tiny_sharing", "bilateral"): (177.0, 11, 5, 15),
     ("tiny_sharing", "pooled"): (115.0, 10, 4, 11),
-    # 2026-11-30, data corrections of issue 10 (History): 4,707.6 -> 3,826.5 M USD (national),
-    # mostly US NdPr demand 6,750 -> 2,252 t and the shallower 2010 and palladium scenarios;
-    # sizes moved with the scenario effects (e.g. palladium now cut in year 1 only)
-    ("us_japan_2026", "national"): (3_826_481_929.45, 1275, 76, 473),
-    ("us_japan_2026", "bilateral"): (3_811_988_888.65, 1512, 85, 607),  # was 4_697_991_346.12
-    ("us_japan_2026", "pooled"): (3_799_914_916.09, 1529, 76, 483),  # was 4_687_060_036.00
+    # 2026-11-30: data corrections of issue 10 moved national 4,707.6 -> 3,826.5 M USD (US NdPr
+    # demand 6,750 -> 2,252 t, shallower 2010 and palladium scenarios; sizes moved with the
+    # scenario effects, e.g. palladium now cut in year 1 only); then shortfall costs per
+    # material from the USGS GDP-loss estimates moved it 3,826.5 -> 1,713.1 M USD (lower costs
+    # for most materials: antimony 0.27-13.6 x its price, palladium 0.76-38 x, was 10-500 x)
+    ("us_japan_2026", "national"): (1_713_120_801.81, 1275, 76, 473),
+    ("us_japan_2026", "bilateral"): (1_700_657_750.51, 1512, 85, 607),  # same two changes
+    ("us_japan_2026", "pooled"): (1_693_072_063.48, 1529, 76, 483),  # same two changes
     # 100 scenarios from the calibrated event library (tests/test_instance_data.py rebuilds it);
-    # 2026-11-30 data corrections: 4,365.8 -> 4,161.3 M USD (national): the same data changes,
-    # and the library's rare-earth exposure with NIR 0.53 (2024) instead of 0.67
-    ("us_japan_2026_library", "national"): (4_161_262_887.67, 5202, 76, 2058),
-    ("us_japan_2026_library", "bilateral"): (4_138_333_368.34, 6001, 85, 2742),  # 4_353_081_636.47
-    ("us_japan_2026_library", "pooled"): (4_119_835_681.64, 6396, 76, 2058),  # was 4_336_839_747.34
+    # 2026-11-30: data corrections 4,365.8 -> 4,161.3 M USD (national; also the library's
+    # rare-earth NIR 0.53, 2024, instead of 0.67), then shortfall costs per material
+    # 4,161.3 -> 1,205.3 M USD; the reduced set (fast forward selection weighs scenarios by
+    # cost) changed, hence the sizes
+    ("us_japan_2026_library", "national"): (1_205_257_429.68, 5256, 76, 2025),
+    ("us_japan_2026_library", "bilateral"): (1_195_731_531.71, 6157, 85, 2709),  # same
+    ("us_japan_2026_library", "pooled"): (1_187_288_971.96, 6436, 76, 2025),  # same
 }
 
 
