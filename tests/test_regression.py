@@ -40,7 +40,8 @@ LEDGER = {
     ("tiny_sharing", "pooled"): (115.0, 10, 4, 11),
     # 2026-11-30: data corrections of issue 10 moved national 4,707.6 -> 3,826.5 M USD (US NdPr
     # demand 6,750 -> 2,252 t, shallower 2010 and palladium scenarios; sizes moved with the
-    # scenario effects, e.g. palladium now cut in year 1 only); then shortfall costs per
+    # data: market-cap rows are written only where purchases could exceed the cap, and the
+    # scenario effects changed shape, e.g. palladium cut in year 1 only); then shortfall costs per
     # material from the USGS GDP-loss estimates moved it 3,826.5 -> 1,713.1 M USD (lower costs
     # for most materials: antimony 0.27-13.6 x its price, palladium 0.76-38 x, was 10-500 x)
     ("us_japan_2026", "national"): (1_713_120_801.81, 1275, 76, 473),
