@@ -55,15 +55,23 @@ HOLDING_YEARS = 5.0  # Y: years of holding cost charged (the planning horizon of
 HOLDING_RATE = 0.02  # rho_k = 2% of the price a year (capital and insurance) ...
 STORAGE_COST = 20.0  # ... + 20 USD/t/yr of warehousing (assumption)
 PACKING = 1.5  # storage space per tonne = PACKING / density (drums, pallets, aisles)
-TIERS = [  # share of demand and cost of a tonne unmet, as a multiple of the price
-    # Calibration: the USGS (OFR 2024-1057) puts the US GDP loss of a complete Chinese gallium
-    # export restriction at USD 3.1 bn for about 19 t/yr of US consumption: about 280 times the
-    # price per tonne lost on average. Our tiers average 135 times the price over a complete
-    # loss (0.2 x 500 + 0.3 x 100 + 0.5 x 10), about half that figure (assumption).
+TIERS = [  # share of demand and relative weight of a tonne unmet (x the price x the material's
+    # scale f_m below). Shares and weights are the same for every material (assumption: no public
+    # source gives per-material defence or essential-civilian shares; the tiers stand for the
+    # RAMF-SM requirement categories military, essential civilian and the rest, CRS R47833).
     ("essential", "defence and critical infrastructure", 0.2, 500.0),
     ("important", "industry with few substitutes", 0.3, 100.0),
     ("general", "the rest of the economy", 0.5, 10.0),
 ]
+# Per-material scale f_m of the tier costs (data/curated/shortfall_costs.csv, docs/data.md):
+# kappa_hkq = f_m * weight_q * p_k, with f_m set so that the model's own cost of the material's
+# reference disruption (a year without the reference country's supply: the US loses a share e_m
+# of its demand of every product of m, the cheapest tiers going unmet first) equals the
+# published US GDP loss G_m (USGS OFR 2024-1057, OFR 2025-1047). A material without a published
+# figure gets G_m = min(M * e_m * V_m, bound_m): V_m the value of the US demand of m, M the
+# lowest GDP loss per USD of lost supply among the published figures, bound_m from the USGS
+# ranking (the cap_basis column). Japan's tiers use the same f_m (no Japanese figure).
+REFERENCE_HOLDER = "US-DLA"
 PROGRAMME_COST = {"US-DLA": 1.0e6, "JP-JOGMEC": 5.0e5}  # sigma_hm per material (assumption)
 AGREEMENT_MATERIALS = ["ndpr", "dysprosium", "terbium", "gallium", "germanium", "graphite",
                        "antimony", "tungsten", "cobalt"]
@@ -93,11 +101,11 @@ def materials() -> list[dict[str, Any]]:
     out = []
     for r in read("materials.csv"):
         w = float(r["world_production_t"])
-        if r["usgs_material"]:  # check the curated figure against the USGS table
-            usgs = world[r["usgs_material"]]
+        if r["usgs_material"]:  # check the curated figure against the USGS table (x its share)
+            usgs = world[r["usgs_material"]] * float(r["usgs_share"])
             if abs(usgs - w) > 1e-6 * max(w, 1):
                 raise SystemExit(f"materials.csv {r['material']}: {w} t differs from the USGS "
-                                 f"table's {usgs} t")
+                                 f"table's {usgs} t (x usgs_share {r['usgs_share']})")
         out.append({"id": r["material"], "name": r["name"], "world_production": w,
                     "market_cap_share": float(r["market_cap_share"])})
     return out
@@ -114,10 +122,47 @@ def products() -> list[dict[str, Any]]:
     return out
 
 
+def reference_weight(e: float) -> float:
+    """Sum over tiers of weight x share of demand unmet when a share e of supply is lost, the
+    cheapest tiers going unmet first (as the model leaves them)."""
+    left, total = e, 0.0
+    for _, _, share, weight in sorted(TIERS, key=lambda t: t[3]):
+        take = min(left, share)
+        total += take * weight
+        left -= take
+    return total
+
+
+def shortfall_scale(prices: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Per material: e, V (USD), G (USD), f and M; the derivation of the TIERS comment."""
+    material_of = {r["product"]: r["material"] for r in read("products.csv")}
+    value: dict[str, float] = {}
+    for r in read("demand.csv"):
+        if r["holder"] == REFERENCE_HOLDER:
+            m = material_of[r["product"]]
+            value[m] = value.get(m, 0.0) + float(r["annual_t"]) * prices[r["product"]]
+    rows = read("shortfall_costs.csv")
+    out = {r["material"]: {"e": float(r["reference_exposure"]), "V": value[r["material"]]}
+           for r in rows}
+    published = {r["material"]: float(r["gdp_loss_usd"]) for r in rows if r["gdp_loss_usd"]}
+    lowest = min(g / (out[m]["e"] * out[m]["V"]) for m, g in published.items())
+    for r in rows:
+        d = out[r["material"]]
+        d["G"] = published.get(r["material"]) or min(lowest * d["e"] * d["V"],
+                                                     float(r["gdp_cap_usd"]))
+        d["M"] = lowest
+        d["f"] = d["G"] / (d["V"] * reference_weight(d["e"]))
+    return out
+
+
 def demand(prices: dict[str, float]) -> list[dict[str, Any]]:
+    material_of = {r["product"]: r["material"] for r in read("products.csv")}
+    scale = shortfall_scale(prices)
     return [{"holder": r["holder"], "product": r["product"], "annual": float(r["annual_t"]),
-             "shortfall": [{"tier": q, "share": share, "cost": round(mult * prices[r["product"]])}
-                           for q, _, share, mult in TIERS]}
+             "shortfall": [{"tier": q, "share": share,
+                            "cost": round(scale[material_of[r["product"]]]["f"] * weight
+                                          * prices[r["product"]])}
+                           for q, _, share, weight in TIERS]}
             for r in read("demand.csv")]
 
 
@@ -221,14 +266,18 @@ SOURCES = [
     "USGS Mineral Commodity Summaries 2026 data release (ScienceBase 696a75d5d4be0228872d3bf8): "
     "world production 2025e, US apparent consumption, prices (data/usgs/)",
     "USGS Mineral Commodity Summaries 2025 data release (ScienceBase 677eaf95d34e760b392c4970): "
-    "gallium low- and high-purity prices 2024",
+    "gallium low- and high-purity prices 2024 (scaled to 2025e)",
     "Catalogue of real disruption events with dates, depth and sources (data/events/"
     "disruption_events.csv)",
     "Curated tables with the basis and source of every figure, estimates marked "
     "(data/curated/*.csv; docs/data.md)",
     "DLA news, Aug 2025: FY2025 appropriations allocated USD 2 bn to NDS acquisitions",
-    "USGS OFR 2024-1057 (Nassar et al. 2024): GDP loss of a Chinese Ga/Ge export restriction "
-    "(tier cost calibration)",
+    "USGS OFR 2024-1057 (Nassar et al. 2024): US GDP loss of a Chinese Ga/Ge export restriction "
+    "(shortfall cost calibration, data/curated/shortfall_costs.csv)",
+    "USGS OFR 2025-1047 (Nassar, Pineault et al. 2025): ranking and probability-weighted US GDP "
+    "losses of year-long trade disruptions (Dy, Tb figures as quoted second-hand; bounds)",
+    "MP Materials Form 10-K 2021: NdPr share of REO at Mountain Pass (NdPr world output)",
+    "Europe (outside-China) Dy and Tb oxide prices, May 2025 (trade press, data/curated/products.csv)",
 ]
 
 

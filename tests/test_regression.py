@@ -11,6 +11,17 @@ History:
   4.34 -> 5.27 pooled): its scenarios were resampled after the licensing fix (China's regimes
   never matched rare earths; each onset now re-enacts one of the six historical regimes), so
   rare earths are now cut; the model did not change.
+- 2026-11-30: issue 10 data corrections (data/curated, stockpile/scenarios/data; docs/data.md):
+  NdPr world output and market cap on NdPr (61,230 t) instead of all REO; every market cap 5 %
+  of world output (was 2-5 %); US rare-earth demand from 2024 (9,010 t, not 27,000 t 2025e);
+  heavy-REE imports 74 t (2024), half to Dy, 15 % to Tb (not all 100 t); Dy and Tb priced
+  outside China (850 and 3,000 USD/kg); Ga prices scaled to 2025e; the 2010 quota scenario at a
+  0.2 loss (was 0.4); graphite exposure 0.46 (was 0.78); palladium a threat with a 10 % loss of
+  Russian supply for a year (was 50 % for two years); scenario data: rare-earth and antimony
+  NIR 2024 (provisional 2025e), "Korea, Republic of" parsed whole.
+- 2026-11-30: shortfall (tier) costs per material from published USGS GDP-loss estimates
+  (data/curated/shortfall_costs.csv, docs/data.md) instead of 500/100/10 x the price for every
+  material: one country's supply lost for a year now costs the US the published figure.
 """
 
 from __future__ import annotations
@@ -31,13 +42,24 @@ LEDGER = {
     ("tiny_sharing", "national"): (220.0, 8, 4, 9),
     ("tiny_sharing", "bilateral"): (177.0, 11, 5, 15),
     ("tiny_sharing", "pooled"): (115.0, 10, 4, 11),
-    ("us_japan_2026", "national"): (4_707_600_713.30, 1291, 76, 477),
-    ("us_japan_2026", "bilateral"): (4_697_991_346.12, 1528, 85, 611),
-    ("us_japan_2026", "pooled"): (4_687_060_036.00, 1549, 76, 487),
-    # 100 scenarios from the calibrated event library (tests/test_instance_data.py rebuilds it)
-    ("us_japan_2026_library", "national"): (5_293_207_114.78, 6473, 76, 2485),  # 2026-11-30
-    ("us_japan_2026_library", "bilateral"): (5_284_229_194.95, 7618, 85, 3389),  # licensing
-    ("us_japan_2026_library", "pooled"): (5_267_294_405.61, 7947, 76, 2485),  # fix
+    # 2026-11-30: data corrections of issue 10 moved national 4,707.6 -> 3,826.5 M USD (US NdPr
+    # demand 6,750 -> 2,252 t, shallower 2010 and palladium scenarios; sizes moved with the
+    # data: market-cap rows are written only where purchases could exceed the cap, and the
+    # scenario effects changed shape, e.g. palladium cut in year 1 only); then shortfall costs per
+    # material from the USGS GDP-loss estimates moved it 3,826.5 -> 1,713.1 M USD (lower costs
+    # for most materials: antimony 0.27-13.6 x its price, palladium 0.76-38 x, was 10-500 x)
+    ("us_japan_2026", "national"): (1_713_120_801.81, 1275, 76, 473),
+    ("us_japan_2026", "bilateral"): (1_700_657_750.51, 1512, 85, 607),  # same two changes
+    ("us_japan_2026", "pooled"): (1_693_072_063.48, 1529, 76, 483),  # same two changes
+    # 100 scenarios from the calibrated event library (tests/test_instance_data.py rebuilds it);
+    # 2026-11-30: data corrections 4,365.8 -> 4,161.3 M USD (national; also the library's
+    # rare-earth NIR 0.53, 2024, instead of 0.67), then shortfall costs per material
+    # 4,161.3 -> 1,205.3 M USD; the reduced set (fast forward selection weighs scenarios by
+    # cost) changed, hence the sizes; merged with the licensing fix (scenarios resampled with
+    # rare earths now cut): 1,205.3 -> 1,784.0 M USD national
+    ("us_japan_2026_library", "national"): (1_784_016_401.16, 7890, 76, 2952),
+    ("us_japan_2026_library", "bilateral"): (1_762_116_671.13, 9399, 85, 4060),  # same
+    ("us_japan_2026_library", "pooled"): (1_750_317_716.49, 9676, 76, 2952),  # same
 }
 
 

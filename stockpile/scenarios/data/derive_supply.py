@@ -1,5 +1,5 @@
 """Rebuild supply.csv and us_imports.csv from the USGS-derived summary (run by hand, not at
-run time): python stockpile/scenarios/data/derive_supply.py ../shared/data/derived/critical_materials_summary_mcs2026.csv
+run time): python stockpile/scenarios/data/derive_supply.py data/usgs/critical_materials_summary_mcs2026.csv
 """
 
 import csv
@@ -18,6 +18,10 @@ ALIASES = {  # data key -> instance material ids that match it (besides the key'
     "tellurium_refinery": "tellurium",
     "magnesium_metal": "magnesium",
 }
+# Net import reliance is read for 2025e except where USGS's 2025e apparent consumption is
+# provisional (rare earths 9,010 t -> 27,000 t, antimony 24,000 t -> 45,000 t between 2024 and
+# 2025e; data/real_data.md, section 5): there the 2024 figure is used.
+NIR_2024 = {"rare_earths_REO", "antimony"}
 
 
 def nir(text: str) -> float:
@@ -46,12 +50,13 @@ def main(src: str) -> None:
             groups = r["us_import_sources_2021_24"].split("|")
             first = next((g for g in groups if "Total" in g), groups[0])
             body = first.split(":", 1)[-1]
-            for part in body.split(","):
-                m = re.match(r"\s*(.+?)\s+<?(\d+(?:\.\d+)?)%", part)
-                if m:
-                    w.writerow([r["material"], m.group(1).replace("Other countries", "other"),
-                                round(float(m.group(2)) / 100, 4), nir(r["us_nir_pct_2025"]),
-                                "USGS MCS 2026 (US import sources 2021-24, NIR 2025e)"])
+            year = "2024" if r["material"] in NIR_2024 else "2025"
+            # a partner's name may hold a comma ("Korea, Republic of 25%"): match whole items
+            for m in re.finditer(r"\s*(.+?)\s+<?(\d+(?:\.\d+)?)%\s*(?:,|$)", body):
+                w.writerow([r["material"], m.group(1).replace("Other countries", "other"),
+                            round(float(m.group(2)) / 100, 4), nir(r[f"us_nir_pct_{year}"]),
+                            f"USGS MCS 2026 (US import sources 2021-24, NIR {year}"
+                            f"{'' if year == '2024' else 'e'})"])
 
 
 if __name__ == "__main__":
