@@ -52,7 +52,19 @@ PERIODS = [  # NDS time structure: a conflict year, then recovery
     {"id": "y3-4-recovery", "years": 2.0},
 ]
 HOLDING_YEARS = 5.0  # Y: years of holding cost charged (the planning horizon of a stockpile plan)
-HOLDING_RATE = 0.02  # rho_k = 2% of the price a year (capital and insurance) ...
+# Stock is an asset (extension E1 of the model): the share of the price recovered when stock
+# is released to the users who receive it or sold at the end. ASSUMPTION: 0.8 (a fifth lost to
+# disposal discounts on large government sales, handling and grade deterioration).
+RESIDUAL_VALUE_SHARE = 0.8
+# The money tied up in the recoverable value forgoes the Treasury rate of the same term as the
+# holding years (OMB Circular A-94, Appendix C: cost-effectiveness analyses discount at the
+# Treasury rate of matching maturity). 5-year constant-maturity yield, 2025 average about 4 %
+# (Federal Reserve H.15, series DGS5; rounded).
+CAPITAL_RATE = 0.04
+CAPITAL_SOURCE = ("US Treasury 5-year constant-maturity yield, 2025 average about 4 % (Federal "
+                  "Reserve H.15, series DGS5, rounded), the term of the 5 holding years as OMB "
+                  "Circular A-94 Appendix C prescribes for cost-effectiveness analysis")
+INSURANCE_RATE = 0.005  # rho_k = CAPITAL_RATE x omega x p_k + 0.5 % of p_k insurance and losses
 STORAGE_COST = 20.0  # ... + 20 USD/t/yr of warehousing (assumption)
 PACKING = 1.5  # storage space per tonne = PACKING / density (drums, pallets, aisles)
 TIERS = [  # share of demand and relative weight of a tonne unmet (x the price x the material's
@@ -78,6 +90,8 @@ AGREEMENT_MATERIALS = ["ndpr", "dysprosium", "terbium", "gallium", "germanium", 
 AGREEMENT = {"fixed_cost": 2.0e6, "share_cap": 0.3, "transport_cost": 300.0}  # assumption
 SAMPLED_SEED = 2026
 SAMPLED_SCENARIOS = 100
+LIBRARY_SEED = 1  # the default instance's scenarios: drawn from the calibrated event library
+LIBRARY_SCENARIOS = 300
 
 
 def read(name: str) -> list[dict[str, str]]:
@@ -117,7 +131,9 @@ def products() -> list[dict[str, Any]]:
         price = float(r["price_usd_t"])
         out.append({"id": r["product"], "material": r["material"], "grade": r["grade"],
                     "price": price, "lot": float(r["lot_t"]),
-                    "holding_cost": round(HOLDING_RATE * price + STORAGE_COST, 2),
+                    "holding_cost": round((CAPITAL_RATE * RESIDUAL_VALUE_SHARE + INSURANCE_RATE)
+                                          * price + STORAGE_COST, 2),
+                    "residual_value_share": RESIDUAL_VALUE_SHARE,
                     "volume": round(PACKING / float(r["density_t_m3"]), 4)})
     return out
 
@@ -281,7 +297,8 @@ SOURCES = [
 ]
 
 
-def instance(name: str, description: str, scen: list[dict[str, Any]]) -> dict[str, Any]:
+def instance(name: str, description: str, scen: list[dict[str, Any]],
+             stress: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     prods = products()
     prices = {p["id"]: p["price"] for p in prods}
     return {
@@ -295,8 +312,23 @@ def instance(name: str, description: str, scen: list[dict[str, Any]]) -> dict[st
                         "fixed_cost": PROGRAMME_COST[h["id"]]}
                        for h in HOLDERS for m in read("materials.csv")],
         "agreements": agreements(), "routes": routes(), "scenarios": scen,
+        **({"stress_tests": stress} if stress else {}),
+        "capital_cost": {"rate": CAPITAL_RATE, "source": CAPITAL_SOURCE},
         "sources": SOURCES,
     }
+
+
+def library_scenarios(draft: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
+    """n equally likely scenarios from the package's calibrated event library
+    (stockpile.scenarios.sample, the instance's own periods), as an instance block."""
+    sys.path.insert(0, str(ROOT))
+    from stockpile.instance import parse
+    from stockpile.scenarios import sample
+    from stockpile.scenarios.writer import scenarios_block
+
+    inst = parse(draft)
+    block = scenarios_block(inst, sample(inst, n, seed, prefix="lib"))
+    return block
 
 
 def tiny_sharing() -> dict[str, Any]:
@@ -344,11 +376,18 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "instances")
     out = ap.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
-    write(instance("us_japan_2026",
-                   "US National Defense Stockpile and Japan's JOGMEC: 15 critical materials "
-                   "in 21 grades or forms, 16 disruption scenarios drawn from real events "
-                   "(2010-2025), a conflict year then recovery.", scenarios()),
-          out / "us_japan_2026.yaml")
+    named = scenarios()
+    desc = ("US National Defense Stockpile and Japan's JOGMEC: 15 critical materials in 21 "
+            f"grades or forms, {LIBRARY_SCENARIOS} equally likely disruption scenarios sampled "
+            f"(seed {LIBRARY_SEED}) from the event library calibrated on real events "
+            "(2010-2025), a conflict year then recovery; the 16 named historical analogues as "
+            "stress tests; stock valued as an asset (residual value 0.8 of the price).")
+    draft = instance("us_japan_2026", desc, named)
+    default = instance("us_japan_2026", desc,
+                       library_scenarios(draft, LIBRARY_SCENARIOS, LIBRARY_SEED),
+                       stress=[{k: v for k, v in s.items() if k != "probability"}
+                               | {"probability": 1.0} for s in named if s.get("events")])
+    write(default, out / "us_japan_2026.yaml")
     write(instance("us_japan_2026_s100",
                    f"The default instance's data with {SAMPLED_SCENARIOS} scenarios sampled "
                    f"from the same events (seed {SAMPLED_SEED}), to measure scaling.",

@@ -115,6 +115,17 @@ def test_supply_is_cut_exactly_where_an_exposed_holder_is_hit(drawn) -> None:
             assert np.array_equal(cut, hit), (holder.id, m.id)
 
 
+def test_heavy_rare_earths_take_their_own_profile() -> None:
+    # USGS MCS 2026: US Tb, Ho, Lu imports 100 % from China, NIR 100 %: exposure 1.0;
+    # Japan (estimate) 0.9 from China, NIR 1: 0.9 + 0.1 x 0.9 x 0.5 = 0.945.
+    for mat in ("dysprosium", "terbium"):
+        p = cal.match_material(mat)
+        assert p is not None and p.key == "rare_earths_heavy"
+        assert cal.exposure(p, "US-DLA", "China") == pytest.approx(1.0)
+        assert cal.exposure(p, "JP-JOGMEC", "China") == pytest.approx(0.945)
+    assert cal.match_material("ndpr").key == "rare_earths_REO"
+
+
 def test_rare_earths_are_cut_for_both_holders(drawn) -> None:
     inst, sset = drawn
     col = [k.material for k in inst.products]

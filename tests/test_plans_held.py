@@ -81,7 +81,7 @@ def test_a_plan_the_model_cannot_take_is_reported_infeasible_not_raised() -> Non
 
 @pytest.fixture(scope="module")
 def library():
-    inst = load(ROOT / "instances" / "us_japan_2026_library.yaml")
+    inst = load(ROOT / "instances" / "us_japan_2026.yaml")
     return inst, model_data(inst)
 
 

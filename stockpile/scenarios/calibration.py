@@ -89,7 +89,13 @@ def profiles() -> dict[str, Profile]:
 
 
 def match_material(material_id: str, name: str = "") -> Profile | None:
-    """The data profile of an instance material, or None when no data material matches."""
+    """The data profile of an instance material, or None when no data material matches.
+
+    A heavy rare earth (Dy, Tb, ...: ``HEAVY_RARE_EARTHS`` in its id or name) takes the
+    'rare_earths_heavy' profile (separated almost only in China) where the data has one."""
+    text = f"{material_id} {name}".lower()
+    if "rare_earths_heavy" in profiles() and any(w in text for w in HEAVY_RARE_EARTHS):
+        return profiles()["rare_earths_heavy"]
     words = {w.lower() for w in (material_id, name) if w}
     for p in profiles().values():
         names = {p.key.lower(), p.key.split("_")[0].lower(), *(a.lower() for a in p.aliases)}
