@@ -63,12 +63,29 @@ LEDGER = {
 }
 
 
-@pytest.mark.parametrize(("name", "mode"), list(LEDGER))
+SLOW = {"us_japan_2026"}
+"""Instances whose ledger runs in the slow step (300 scenarios, stock as an asset: minutes)."""
+GAP = {"us_japan_2026": 1e-6}
+"""mip_rel_gap of the ledger solve where 1e-9 would take too long; the value was taken at the
+same gap and is compared to twice that tolerance (both solves are within the gap of the
+optimum)."""
+
+
+def ledger_cases() -> list:
+    return [pytest.param(n, m, marks=pytest.mark.slow) if n in SLOW else pytest.param(n, m)
+            for n, m in LEDGER]
+
+
+def tolerance(name: str) -> float:
+    return max(1e-6, 2 * GAP.get(name, 0.0))
+
+
+@pytest.mark.parametrize(("name", "mode"), ledger_cases())
 def test_ledger(name: str, mode: str) -> None:
     objective, n_vars, n_int, n_rows = LEDGER[name, mode]
     out = run_solve(load(ROOT / "instances" / f"{name}.yaml"), mode,  # type: ignore[arg-type]
-                    SolveOptions(mip_gap=1e-9))
+                    SolveOptions(mip_gap=GAP.get(name, 1e-9)))
     st = out.stats
     assert st.status == "optimal"
-    assert st.objective == pytest.approx(objective, rel=1e-6)
+    assert st.objective == pytest.approx(objective, rel=tolerance(name))
     assert (st.n_variables, st.n_integer, st.n_constraints) == (n_vars, n_int, n_rows)
