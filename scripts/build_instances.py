@@ -374,17 +374,20 @@ def write(data: dict[str, Any], path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description="Rebuild instances/ from data/.")
     ap.add_argument("--out", type=Path, default=ROOT / "instances")
-    out = ap.parse_args().out
+    ap.add_argument("--library-scenarios", type=int, default=LIBRARY_SCENARIOS,
+                    help="scenarios of the default instance (to study their number)")
+    args = ap.parse_args()
+    out, n_lib = args.out, args.library_scenarios
     out.mkdir(parents=True, exist_ok=True)
     named = scenarios()
     desc = ("US National Defense Stockpile and Japan's JOGMEC: 15 critical materials in 21 "
-            f"grades or forms, {LIBRARY_SCENARIOS} equally likely disruption scenarios sampled "
+            f"grades or forms, {n_lib} equally likely disruption scenarios sampled "
             f"(seed {LIBRARY_SEED}) from the event library calibrated on real events "
             "(2010-2025), a conflict year then recovery; the 16 named historical analogues as "
             "stress tests; stock valued as an asset (residual value 0.8 of the price).")
     draft = instance("us_japan_2026", desc, named)
     default = instance("us_japan_2026", desc,
-                       library_scenarios(draft, LIBRARY_SCENARIOS, LIBRARY_SEED),
+                       library_scenarios(draft, n_lib, LIBRARY_SEED),
                        stress=[{k: v for k, v in s.items() if k != "probability"}
                                | {"probability": 1.0} for s in named if s.get("events")])
     write(default, out / "us_japan_2026.yaml")
