@@ -239,11 +239,20 @@ class Master:
                        index.astype(np.int32), value)
         self.cuts += self.nb
 
-    def solve(self, time_limit: float | None) -> tuple[np.ndarray, float, bool]:
+    def solve(self, time_limit: float | None, gap: float,
+              start: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[np.ndarray, float, bool]:
         """(x, proven lower bound, exact): x is the master's first stage; exact when the
-        master was a MILP (or has no integer column), so x is a plan of the model."""
+        master was a MILP (or has no integer column), so x is a plan of the model.
+
+        ``gap``: the MILP's own relative gap; ``start``: the best plan x and its Q_b, which
+        satisfy every cut (each under-estimates Q_b), so HiGHS starts with that incumbent."""
         if time_limit is not None:
             self.h.setOptionValue("time_limit", max(1.0, time_limit))
+        self.h.setOptionValue("mip_rel_gap", gap)
+        if start is not None and not self.relaxed:
+            sol = np.concatenate(start)
+            self.h.setSolution(len(sol), np.arange(len(sol), dtype=np.int32), sol)
         self.h.run()
         info = self.h.getInfo()
         status = self.h.getModelStatus()
@@ -275,6 +284,7 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
     timing = {"setup": time.perf_counter() - t0, "master": 0.0, "subproblems": 0.0,
               "communication": 0.0}
     best_x, upper, lower, lp_upper = None, math.inf, -math.inf, math.inf
+    best_q = np.zeros(len(groups))
     stop, it = "iterations", 0
     if master is not None:
         master.relax(first.integer.any())
@@ -283,7 +293,11 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
         if master is not None:
             t = time.perf_counter()
             left = None if options.time_limit is None else options.time_limit - (t - t0)
-            x, bound, exact = master.solve(left)
+            # the master's MILP gap follows the loop's: loose while the bounds are far apart
+            # (cheap first plans), half the requested gap at the end
+            master_gap = max(options.gap / 2, min(0.05, relative_gap(upper, lower) / 4))
+            x, bound, exact = master.solve(left, master_gap,
+                                            None if best_x is None else (best_x, best_q))
             lower = max(lower, bound)  # the relaxed master's optimum is a bound too
             timing["master"] += time.perf_counter() - t
         t = time.perf_counter()
@@ -302,7 +316,7 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
             slopes = np.array([p[2] for p in parts])
             value = float(first.c @ x + first.offset + q.sum())
             if exact and value < upper:
-                best_x, upper = x.copy(), value
+                best_x, best_q, upper = x.copy(), q.copy(), value
             elif not exact:
                 lp_upper = min(lp_upper, value)
             master.add_cuts(q, slopes, x)
