@@ -6,6 +6,8 @@ and path so that peak memory is per size.
     python benchmarks/suite.py --full --time-limit 600  # all 12 sizes (scenarios 10/100/1000
                                                         # x materials 12/50 x holders 2/4)
     python benchmarks/suite.py --sizes 100:50:4,1000:12:2 --repeat 3
+    python benchmarks/suite.py --decomposition          # 10,000 library scenarios, L-shaped
+                                                        # on 1, 2, 4 MPI ranks (decomposition.py)
 
 Per size it prints variables (integer), rows, nonzeros, then for the Pyomo path: model build,
 hand-off to HiGHS (standard-form compile + passModel + MIP start), HiGHS's own solve time,
@@ -178,6 +180,9 @@ def _sizes(text: str) -> list[tuple[int, int, int]]:
 
 
 def main() -> None:
+    if "--decomposition" in sys.argv[1:]:  # the L-shaped engine at 10,000 scenarios
+        from decomposition import main as decomposition
+        return decomposition([a for a in sys.argv[1:] if a != "--decomposition"])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     grp = ap.add_mutually_exclusive_group()
     grp.add_argument("--quick", action="store_true", help="4 sizes (default)")

@@ -171,3 +171,55 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
                          f"({'time limit' if hit_time else 'iteration limit or convergence'})"
                          " with the gap above the requested one")
     return Outcome(inst, digest, data, stats, extract(model, data), [])
+
+
+def run_solve_benders(instance: Instance | str | Path, mode: Mode = "bilateral",
+                      options: SolveOptions | None = None, benders: Any = None,
+                      comm: Any = None) -> Outcome | None:
+    """Solve by the L-shaped (Benders) method (solve/benders.py); every MPI rank calls this.
+
+    No extensive form is built: the figures come from the bundles' second-stage solutions at
+    the best plan, gathered by rank 0. The status is "optimal" only if the proven gap
+    ``(upper - lower) / upper`` is at most the requested one. Returns None on ranks > 0."""
+    from .solve.benders import BendersOptions, decompose, world_comm
+
+    options = options or SolveOptions()
+    benders = benders or BendersOptions(gap=options.mip_gap, time_limit=options.time_limit)
+    comm = comm or world_comm()
+    t0 = time.perf_counter()
+    inst = instance if isinstance(instance, Instance) else load(instance)
+    digest = content_hash(inst)
+    data = model_data(inst, mode)
+    reasons = infeasibility_reasons(data)
+    if reasons:
+        if comm.Get_rank() != 0:
+            return None
+        stats = SolveStats(status="infeasible", has_plan=False,
+                           message="; ".join(reasons), solver_version="")
+        return Outcome(inst, digest, data, stats, None, [])
+    load_s = time.perf_counter() - t0
+    res = decompose(data, benders, comm)
+    if comm.Get_rank() != 0:
+        return None
+    info = {"engine": "benders", "ranks": res.ranks, "bundles": res.bundles,
+            "iterations_run": res.iterations, "stopped_by": res.stop,
+            "upper_bound": res.upper, "lower_bound": res.lower, "benders_gap": res.gap,
+            "benders_seconds": res.seconds, "seconds": {"load": load_s, **res.timing},
+            "peak_rss_mb_per_rank": res.peak_rss_mb,
+            "history": [list(h) for h in res.history], **benders.as_dict()}
+    proven = res.gap <= benders.gap
+    status = "optimal" if proven else ("time_limit" if res.stop == "time_limit" else "limit")
+    stats = SolveStats(status=status, has_plan=res.model is not None,  # type: ignore[arg-type]
+                       objective=res.upper if res.model is not None else None,
+                       bound=res.lower if res.lower > -1e300 else None,
+                       gap=res.gap if res.model is not None else None,
+                       solver="HiGHS (L-shaped over MPI)", solver_version=res.version,
+                       interface="benders", options=info, build_seconds=res.timing["setup"],
+                       solve_seconds=res.seconds - res.timing["setup"],
+                       message=("L-shaped method: the plan's expected cost is within the "
+                                "requested gap of the proven lower bound") if proven else
+                       f"L-shaped method stopped ({res.stop}) above the requested gap")
+    if res.model is None:
+        return Outcome(inst, digest, data, stats, None, [])
+    return Outcome(inst, digest, data, stats, extract(res.model, data), [])
+

@@ -51,15 +51,6 @@ LEDGER = {
     ("us_japan_2026", "national"): (1_713_120_801.81, 1275, 76, 473),
     ("us_japan_2026", "bilateral"): (1_700_657_750.51, 1512, 85, 607),  # same two changes
     ("us_japan_2026", "pooled"): (1_693_072_063.48, 1529, 76, 483),  # same two changes
-    # 100 scenarios from the calibrated event library (tests/test_instance_data.py rebuilds it);
-    # 2026-11-30: data corrections 4,365.8 -> 4,161.3 M USD (national; also the library's
-    # rare-earth NIR 0.53, 2024, instead of 0.67), then shortfall costs per material
-    # 4,161.3 -> 1,205.3 M USD; the reduced set (fast forward selection weighs scenarios by
-    # cost) changed, hence the sizes; merged with the licensing fix (scenarios resampled with
-    # rare earths now cut): 1,205.3 -> 1,784.0 M USD national
-    ("us_japan_2026_library", "national"): (1_784_016_401.16, 7890, 76, 2952),
-    ("us_japan_2026_library", "bilateral"): (1_762_116_671.13, 9399, 85, 4060),  # same
-    ("us_japan_2026_library", "pooled"): (1_750_317_716.49, 9676, 76, 2952),  # same
 }
 
 

@@ -12,7 +12,6 @@ import argparse
 import sys
 
 from .. import __version__
-from ..instance import InstanceError
 from . import compare, convert, evaluate, frontier, scenarios, solve
 from .common import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_PLAN, \
     EXIT_OK, err
@@ -36,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from ..instance import InstanceError  # after parsing: --help needs no pydantic
+
     try:
         return int(args.run(args))
     except InstanceError as e:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # the report could not be written (e.g. no space, no permission)
@@ -11,6 +13,15 @@ EXIT_INPUT = 2  # invalid instance or command line
 EXIT_INFEASIBLE = 3  # no feasible plan exists
 EXIT_NO_PLAN = 4  # the solver stopped or failed without a plan
 EXIT_INTERRUPTED = 130
+
+
+
+def load(path: str | Path) -> Any:
+    """:func:`stockpile.instance.load`, imported when a command runs (pydantic and YAML cost
+    a tenth of a second that ``--help`` need not pay)."""
+    from ..instance import load as load_instance
+
+    return load_instance(path)
 
 
 def err(msg: str) -> None:

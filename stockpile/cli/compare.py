@@ -7,8 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from ..instance import load
-from ..solve.highs import INTERFACES, SolveOptions
+from ..solve.options import INTERFACES, SolveOptions
 from .common import (
     EXIT_INFEASIBLE,
     EXIT_INPUT,
@@ -16,6 +15,7 @@ from .common import (
     EXIT_OK,
     add_solve_limits,
     err,
+    load,
     threads_arg,
 )
 

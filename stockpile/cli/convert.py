@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..instance import Instance, content_hash, dump_yaml, load
-from .common import EXIT_INPUT, EXIT_OK, err
+from .common import EXIT_INPUT, EXIT_OK, err, load
+
+if TYPE_CHECKING:
+    from ..instance import Instance
 
 FORMATS = (".yaml", ".yml", ".json", ".xlsx")
 
@@ -35,6 +38,8 @@ def write_instance(inst: Instance, out: Path) -> None:
                                                   exclude_defaults=True), indent=1) + "\n",
                        encoding="utf-8")
     else:
+        from ..instance import dump_yaml
+
         dump_yaml(inst, tmp)
     tmp.replace(out)
 
@@ -43,6 +48,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() not in FORMATS:
         err(f"stockpile convert: out: value '{args.out}': must end in {', '.join(FORMATS)}")
         return EXIT_INPUT
+    from ..instance import content_hash
+
     inst = load(args.instance)
     tmp = args.out.with_name(f".{args.out.stem}.part{args.out.suffix}")
     try:

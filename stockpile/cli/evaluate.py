@@ -8,9 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..model.data import MODES
+from ..model.modes import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .scenarios import add_sampling_options, add_structure_options, whole
 
@@ -51,6 +49,8 @@ def out_of_sample(inst: Any, args: argparse.Namespace) -> Any:
 
 
 def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
+    import numpy as np
+
     from ..analysis import baselines
     from ..analysis.evaluate import Plan, evaluate, paired_difference, plan_from_file
     from ..analysis.frontier import (

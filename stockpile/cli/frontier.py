@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..model.data import MODES
+from ..model.modes import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .scenarios import add_sampling_options, add_structure_options
 

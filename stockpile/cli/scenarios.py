@@ -10,8 +10,6 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from .common import EXIT_INPUT, EXIT_OK, err, positive_float
 
 MAX_REDUCE = 5000
@@ -65,6 +63,8 @@ def add_structure_options(s: argparse.ArgumentParser) -> None:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ..instance import dump_yaml, load
     from ..model.data import model_data
     from ..scenarios import DEFAULT_LIBRARY, fast_forward, features, sample, with_scenarios

@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..instance import load
-from ..model.data import MODES
-from ..solve.highs import INTERFACES, SolveOptions
+from ..model.modes import MODES
+from ..solve.options import INTERFACES, SolveOptions
 from .common import (
     EXIT_ERROR,
     EXIT_INFEASIBLE,
@@ -19,6 +18,7 @@ from .common import (
     EXIT_OK,
     err,
     gap_arg,
+    load,
     positive_float,
     threads_arg,
 )
@@ -43,9 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="hand-off from Pyomo to HiGHS (default: standard_form, the fastest)")
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/)")
-    s.add_argument("--engine", choices=("ef", "ph"), default="ef",
+    s.add_argument("--engine", choices=("ef", "ph", "benders"), default="ef",
                    help="ef: the extensive form in HiGHS (default); ph: progressive hedging "
-                        "over MPI with mpi-sppy, run under mpiexec -n 3 (docs/decomposition.md)")
+                        "over MPI with mpi-sppy, run under mpiexec -n 3; benders: the L-shaped "
+                        "method, one process or mpiexec -n K (docs/decomposition.md)")
     s.add_argument("--ph-iterations", type=threads_arg, default=100, metavar="N",
                    help="--engine ph: at most N progressive-hedging iterations (default 100)")
     s.add_argument("--rho-factor", type=positive_float, default=1.0, metavar="F",
@@ -53,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "first-stage cost coefficient (default 1)")
     s.add_argument("--bundles", type=threads_arg, default=None, metavar="K",
                    help="--engine ph: K scenarios per bundle (each bundle one extensive-form "
-                        "subproblem); default: no bundles")
+                        "subproblem); default: no bundles; --engine benders: K scenarios per "
+                        "cut (default: 100 bundles)")
     s.add_argument("--check-scenarios", type=threads_arg, default=5000, metavar="N",
                    help="fresh library scenarios of the out-of-sample check of the plan "
                         "against today's rules (default 5000)")
@@ -86,6 +88,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_solve(args: argparse.Namespace) -> int:
     if args.engine == "ph":
         return cmd_solve_ph(args)
+    if args.engine == "benders":
+        return cmd_solve_benders(args)
     from ..pipeline import run_solve
 
     inst = load(args.instance)
@@ -140,6 +144,10 @@ def _report(outcome: Outcome, out_dir: Path) -> int:
         o = st.options
         print(f"progressive hedging on {o['ranks']} ranks ({', '.join(o['cylinders'])}): "
               f"{o['ph_iterations_run']} iterations in {o['ph_seconds']:.1f} s")
+    if st.interface == "benders":
+        o = st.options
+        print(f"L-shaped method on {o['ranks']} rank(s), {o['bundles']} bundles: "
+              f"{o['iterations_run']} iterations in {o['benders_seconds']:.1f} s")
     print(f"build {st.build_seconds:.2f} s, hand-off {st.handoff_seconds:.2f} s, "
           f"solve {st.solve_seconds:.2f} s")
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
@@ -202,3 +210,34 @@ def cmd_solve_ph(args: argparse.Namespace) -> int:
     if outcome is None:  # not rank 0
         return EXIT_OK
     return _report(outcome, out_dir)
+
+
+def cmd_solve_benders(args: argparse.Namespace) -> int:
+    """``--engine benders``: every rank runs the L-shaped loop; rank 0 alone reports. One
+    process needs no MPI; an error on one rank aborts every rank."""
+    from ..pipeline import run_solve_benders
+    from ..solve.benders import BendersOptions, world_comm
+
+    comm = world_comm()
+    rank = comm.Get_rank()
+    inst = load(args.instance)
+    out_dir = args.out or Path("reports") / inst.name
+    options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads)
+    benders = BendersOptions(gap=args.gap, time_limit=args.time_limit,
+                             bundle_size=args.bundles, verbose=args.log or not args.quiet)
+    if rank == 0 and not args.quiet:
+        err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
+            f"({len(inst.scenarios)} scenarios) by the L-shaped method on "
+            f"{comm.Get_size()} rank(s)")
+    try:
+        outcome = run_solve_benders(inst, args.mode, options, benders, comm)
+    except Exception:
+        if comm.Get_size() > 1:
+            import traceback
+            traceback.print_exc()
+            comm.Abort(EXIT_ERROR)
+        raise
+    if outcome is None:  # not rank 0
+        return EXIT_OK
+    return _report(outcome, out_dir)
+

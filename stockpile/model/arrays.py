@@ -58,6 +58,11 @@ class LinearArrays:
     col_hi: np.ndarray
     integer: np.ndarray
     blocks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # the model's indices of each block's columns, as index arrays into ModelData's lists, in
+    # the order of the Pyomo variable's key: buy (h, k), programme (h, m), agree (a,),
+    # facility_used (f,), store (h, k, f), release (h, k, t, s), unmet (h, k, q, t, s),
+    # ship (h, h', k, t, s), convert (h, r, t, s)
+    keys: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
 
     @property
     def n_vars(self) -> int:
@@ -318,7 +323,12 @@ def build_arrays(data: ModelData) -> LinearArrays:
         b.entries(link_rows, agree[data.link_agreement[ll]], -big_m)
 
     offset = costs.inventory_holding(data)
-    return b.finish(offset)
+    out = b.finish(offset)
+    out.keys = {"buy": (bh, bk), "programme": (ph, pm), "agree": (np.arange(nA),),
+                "facility_used": (np.arange(nF),), "store": (sh[w_key], sk[w_key], w_fac),
+                "release": (rh, rk, rt, rs), "unmet": (uh, uk, uq, ut, us),
+                "ship": (e_from, e_to, e_k, e_t, e_s), "convert": (v_h, v_r, v_t, v_s)}
+    return out
 
 
 def _material_sum(I0: np.ndarray, holders: np.ndarray, materials: np.ndarray,

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import numpy as np
 
 from ..instance.schema import Effect, Instance, RouteEffect
+from .modes import MODES, Mode
 
-Mode = Literal["national", "bilateral", "pooled"]
-MODES: tuple[Mode, ...] = ("national", "bilateral", "pooled")
+__all__ = ["MODES", "Mode", "ModelData", "model_data"]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
@@ -27,28 +26,10 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from ..model.build import no_cyclic_gc
+from .options import INTERFACES, SolveOptions
 from .result import SolveStats
 
-INTERFACES = ("standard_form", "appsi")
-
-
-@dataclass
-class SolveOptions:
-    time_limit: float | None = None  # seconds
-    mip_gap: float = 1e-4  # relative
-    threads: int | None = None
-    progress: bool = False  # print progress to stderr every few seconds
-    log: bool = False  # HiGHS's own log to stdout
-    interface: str = "standard_form"
-    # hand HiGHS the model's ``mip_start`` (build_model: the do-nothing plan) so that a solve
-    # stopped early has a plan and a proven gap; standard_form hand-off only
-    warm_start: bool = True
-    highs_options: dict[str, Any] = field(default_factory=dict)  # any other HiGHS option
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_gap,
-                "threads": self.threads, "interface": self.interface,
-                "warm_start": self.warm_start, **self.highs_options}
+__all__ = ["INTERFACES", "SolveOptions", "new_highs", "run_lp", "solve"]
 
 
 def new_highs() -> highspy.Highs:

@@ -1,0 +1,412 @@
+"""L-shaped (Benders) decomposition over MPI: a MILP master in HiGHS, one LP per scenario
+bundle, multi-cut, and a proven gap at every iteration (docs/decomposition.md).
+
+The extensive form (model/arrays.py builds it as arrays) has the L-shaped structure
+
+    min  c'x + sum_b Q_b(x)       x: the first stage (lots, programmes, agreements,
+    s.t. x in X                      facilities, storage), integer where the model says so
+    Q_b(x) = min { q_b'y : lo_b - T_b x <= W_b y <= hi_b - T_b x, y in [l_b, u_b] }
+
+where a bundle b is a set of scenarios and Q_b the probability-weighted second-stage cost of
+its scenarios (the scenario costs carry pi_s, so sum_b Q_b is the expected second-stage
+cost). The first-stage rows and columns come first in build_arrays's order, so a bundle's
+second stage is the rows after the first-stage ones, split at the first-stage columns.
+
+**Complete recourse.** For any first stage x, y = (release 0, shipments 0, conversions 0,
+unmet demand u_q = phi_q D) is feasible: the tier bounds phi_hkq mu d L sum over q to
+mu d L >= the deficit D (shares sum to 1, tested at load), so constraint 6 holds; the stock
+(5), sharing (8) and conversion (9) rows hold at zero. So Q_b is finite for every x, no
+feasibility cuts are needed, and as Q_b is an LP value it is convex piecewise linear in x:
+with row duals lambda at x^, Q_b(x) >= Q_b(x^) - lambda'T_b (x - x^) is exact at x^ and
+valid everywhere (an optimality cut). The costs are non-negative, so theta_b >= 0 is valid.
+
+**The loop** (rank 0 runs the master; every rank solves its bundles):
+
+1. master: min c'x + sum_b theta_b s.t. x in X and every cut so far; first with the
+   integrality relaxed (cheap LP iterations that build the cuts), then as a MILP in HiGHS
+   solved to a quarter of the requested gap. Its proven bound is a lower bound of the
+   extensive form's optimum (the cuts under-estimate every Q_b).
+2. x^ goes to every rank (broadcast); each solves its bundles' LPs (one HiGHS per bundle,
+   only the right-hand sides change, warm-started dual simplex) and returns Q_b(x^) and the
+   cut's slope; rank 0 gathers them.
+3. upper bound: c'x^ + sum_b Q_b(x^) for an integer x^ is the exact expected cost of a plan.
+4. stop when (upper - lower) / upper <= the requested gap, at the time limit or at the
+   iteration limit; the report's plan is the best x^ seen.
+
+**The report** needs no extensive form: every rank solves its bundles once more at the best
+plan and sends the non-zero second-stage values (with their scenario, period, holder ...
+indices) to rank 0, which reads them with the same :func:`stockpile.extract.extract` as the
+extensive form.
+
+Parallelism is plain mpi4py collectives (bcast, gather) over ``MPI.COMM_WORLD``; one
+process needs no MPI at all.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import highspy
+import numpy as np
+
+from ..model.arrays import LinearArrays, build_arrays
+from ..model.data import ModelData
+from .highs import _version, highs_lp, new_highs
+
+FIRST_STAGE = ("buy", "programme", "agree", "facility_used", "store")
+SECOND_STAGE = ("release", "unmet", "ship", "convert")
+
+
+@dataclass
+class BendersOptions:
+    gap: float = 1e-2  # requested relative gap between the bounds
+    time_limit: float | None = None  # seconds, the whole loop
+    bundle_size: int | None = None  # scenarios per bundle; default: about 100 bundles
+    max_iterations: int = 1000
+    lp_iterations: int = 200  # at most this many iterations with the master relaxed
+    verbose: bool = False  # one line per iteration on standard error
+    highs_options: dict[str, Any] = field(default_factory=dict)  # for the subproblem LPs
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requested_gap": self.gap, "time_limit": self.time_limit,
+                "bundle_size": self.bundle_size, "max_iterations": self.max_iterations,
+                "lp_iterations": self.lp_iterations, **self.highs_options}
+
+
+@dataclass
+class BendersResult:
+    x: np.ndarray | None  # first-stage column values of the best plan
+    upper: float  # its expected cost (inf without a plan)
+    lower: float  # the proven lower bound
+    iterations: int
+    seconds: float
+    stop: str  # "gap", "time_limit", "iterations"
+    ranks: int
+    bundles: int
+    history: list[tuple[float, float, float]]  # (seconds, lower, upper) per iteration
+    timing: dict[str, float]  # master, subproblems, communication seconds (rank 0)
+    peak_rss_mb: list[float]  # per rank
+    model: Any = None  # rank 0: the plan's values, read by extract()
+    version: str = ""
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.upper, self.lower)
+
+
+def relative_gap(upper: float, lower: float) -> float:
+    if not (math.isfinite(upper) and math.isfinite(lower)):
+        return math.inf
+    return max(0.0, upper - lower) / max(abs(upper), 1e-10)
+
+
+class SerialComm:
+    """The two collectives the loop uses, for one process without MPI."""
+
+    def Get_rank(self) -> int:  # noqa: N802 (mpi4py's names)
+        return 0
+
+    def Get_size(self) -> int:  # noqa: N802
+        return 1
+
+    def bcast(self, obj: Any, root: int = 0) -> Any:
+        return obj
+
+    def gather(self, obj: Any, root: int = 0) -> list[Any]:
+        return [obj]
+
+
+def world_comm() -> Any:
+    """``MPI.COMM_WORLD`` when started by mpiexec with more than one rank, else one process."""
+    launched = any(os.environ.get(k) for k in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"))
+    if not launched:
+        return SerialComm()
+    os.environ.setdefault("OMPI_MCA_osc", "^ucx")  # as solve/ph.py: no UCX self-test noise
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD if MPI.COMM_WORLD.Get_size() > 1 else SerialComm()
+
+
+def bundles_of(n_scenarios: int, bundle_size: int | None) -> list[np.ndarray]:
+    """Consecutive scenarios per bundle; default about 100 bundles (at least 1 scenario)."""
+    size = bundle_size or max(1, math.ceil(n_scenarios / 100))
+    return [np.arange(i, min(i + size, n_scenarios)) for i in range(0, n_scenarios, size)]
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+class Bundle:
+    """The second stage of some scenarios as one LP whose right-hand side moves with x."""
+
+    def __init__(self, data: ModelData, scenarios: np.ndarray, n_cols: int, n_rows: int,
+                 highs_options: dict[str, Any]):
+        self.scenarios = scenarios
+        arr = build_arrays(data.with_scenarios(list(scenarios)))
+        A = arr.A.tocsr()
+        if A[:n_rows, n_cols:].nnz:
+            raise AssertionError("build_arrays: a first-stage row reads a second-stage column")
+        lower = A[n_rows:]
+        self.T = lower[:, :n_cols].tocsr()
+        self.lo, self.hi = arr.row_lo[n_rows:], arr.row_hi[n_rows:]
+        self.keys = {b: arr.keys[b] for b in SECOND_STAGE}
+        self.blocks = {b: (arr.blocks[b][0] - n_cols, arr.blocks[b][1] - n_cols)
+                       for b in SECOND_STAGE}
+        self.h = new_highs()
+        self.h.setOptionValue("output_flag", False)
+        for key, value in highs_options.items():
+            self.h.setOptionValue(key, value)
+        self.n = int(lower.shape[0])
+        self.h.passModel(highs_lp(arr.c[n_cols:], 0.0, arr.col_lo[n_cols:], arr.col_hi[n_cols:],
+                                  self.lo, self.hi, lower[:, n_cols:].tocsc(),
+                                  np.zeros(arr.n_vars - n_cols, bool)))
+        self.rows = np.arange(self.n, dtype=np.int32)
+
+    def solve(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """Q_b(x) and its slope -T'lambda (lambda: the row duals)."""
+        if self.n == 0:
+            return 0.0, np.zeros(self.T.shape[1])
+        tx = self.T @ x
+        self.h.changeRowsBounds(self.n, self.rows, np.maximum(self.lo - tx, -highspy.kHighsInf),
+                                np.minimum(self.hi - tx, highspy.kHighsInf))
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"a second-stage LP of scenarios {self.scenarios[0]}.."
+                               f"{self.scenarios[-1]} ended {self.h.modelStatusToString(status)}"
+                               " although the recourse is complete")
+        q = float(self.h.getInfo().objective_function_value)
+        dual = np.asarray(self.h.getSolution().row_dual)
+        return q, -(self.T.T @ dual)
+
+    def values(self) -> dict[str, tuple[tuple[np.ndarray, ...], np.ndarray]]:
+        """The last solve's non-zero second-stage values per block, scenario indices global."""
+        if self.n == 0:
+            return {}
+        y = np.asarray(self.h.getSolution().col_value)
+        out = {}
+        for b in SECOND_STAGE:
+            v = y[slice(*self.blocks[b])]
+            nz = np.abs(v) > 1e-9
+            keys = tuple(k[nz] for k in self.keys[b])
+            keys = keys[:-1] + (self.scenarios[keys[-1]],)  # the scenario index comes last
+            out[b] = (keys, v[nz])
+        return out
+
+
+class Master:
+    """min c'x + sum_b theta_b over the first-stage rows and the cuts, in one HiGHS."""
+
+    def __init__(self, first: LinearArrays, n_bundles: int, gap: float):
+        self.n = first.n_vars
+        self.nb = n_bundles
+        self.integer = first.integer
+        c = np.concatenate([first.c, np.ones(n_bundles)])
+        lo = np.concatenate([first.col_lo, np.zeros(n_bundles)])
+        hi = np.concatenate([first.col_hi, np.full(n_bundles, math.inf)])
+        A = first.A.tocsc()
+        A.resize((A.shape[0], self.n + n_bundles))
+        self.h = new_highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("mip_rel_gap", gap)
+        self.h.passModel(highs_lp(c, first.offset, lo, hi, first.row_lo, first.row_hi, A,
+                                  np.concatenate([first.integer, np.zeros(n_bundles, bool)])))
+        self.cuts = 0
+        self.relaxed = False
+
+    def relax(self, relaxed: bool) -> None:
+        self.relaxed = relaxed
+        idx = np.nonzero(self.integer)[0].astype(np.int32)
+        kind = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
+        self.h.changeColsIntegrality(len(idx), idx, np.array([kind] * len(idx)))
+
+    def add_cuts(self, q: np.ndarray, slopes: np.ndarray, x: np.ndarray) -> None:
+        """theta_b - slope_b'x >= Q_b(x^) - slope_b'x^ for every bundle b."""
+        nz = [np.nonzero(g)[0] for g in slopes]
+        starts = np.cumsum([0] + [len(i) + 1 for i in nz[:-1]]).astype(np.int32)
+        index = np.concatenate([np.append(i, self.n + b) for b, i in enumerate(nz)])
+        value = np.concatenate([np.append(-g[i], 1.0) for g, i in zip(slopes, nz)])
+        lo = q - slopes @ x
+        self.h.addRows(self.nb, lo, np.full(self.nb, highspy.kHighsInf), len(index), starts,
+                       index.astype(np.int32), value)
+        self.cuts += self.nb
+
+    def solve(self, time_limit: float | None, gap: float,
+              start: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[np.ndarray, float, bool]:
+        """(x, proven lower bound, exact): x is the master's first stage; exact when the
+        master was a MILP (or has no integer column), so x is a plan of the model.
+
+        ``gap``: the MILP's own relative gap; ``start``: the best plan x and its Q_b, which
+        satisfy every cut (each under-estimates Q_b), so HiGHS starts with that incumbent."""
+        if time_limit is not None:
+            self.h.setOptionValue("time_limit", max(1.0, time_limit))
+        self.h.setOptionValue("mip_rel_gap", gap)
+        if start is not None and not self.relaxed:
+            sol = np.concatenate(start)
+            self.h.setSolution(len(sol), np.arange(len(sol), dtype=np.int32), sol)
+        self.h.run()
+        info = self.h.getInfo()
+        status = self.h.getModelStatus()
+        if info.primal_solution_status != 2:
+            raise RuntimeError("the Benders master found no first stage "
+                               f"({self.h.modelStatusToString(status)})")
+        x = np.asarray(self.h.getSolution().col_value)[:self.n]
+        if self.relaxed or not self.integer.any():
+            if status != highspy.HighsModelStatus.kOptimal:
+                raise RuntimeError(f"the Benders master LP ended "
+                                   f"{self.h.modelStatusToString(status)}")
+            return x, float(info.objective_function_value), not self.relaxed
+        return np.where(self.integer, np.round(x), x), float(info.mip_dual_bound), True
+
+
+def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersResult:
+    """Run the L-shaped loop on every rank of ``comm``; rank 0's result carries the plan."""
+    t0 = time.perf_counter()
+    rank, size = comm.Get_rank(), comm.Get_size()
+    first = build_arrays(data.with_scenarios([]))
+    n_cols, n_rows = first.n_vars, first.n_rows
+    if n_cols != first.blocks["store"][1]:
+        raise AssertionError("build_arrays: the first-stage columns are not the first ones")
+    groups = bundles_of(len(data.scenarios), options.bundle_size)
+    mine = list(range(rank, len(groups), size))
+    bundles = {b: Bundle(data, groups[b], n_cols, n_rows, options.highs_options) for b in mine}
+    master = Master(first, len(groups), options.gap / 4) if rank == 0 else None
+    history: list[tuple[float, float, float]] = []
+    timing = {"setup": time.perf_counter() - t0, "master": 0.0, "subproblems": 0.0,
+              "communication": 0.0}
+    best_x, upper, lower, lp_upper = None, math.inf, -math.inf, math.inf
+    best_q = np.zeros(len(groups))
+    stop, it = "iterations", 0
+    if master is not None:
+        master.relax(first.integer.any())
+    for it in range(1, options.max_iterations + 1):
+        x, exact = None, False
+        if master is not None:
+            t = time.perf_counter()
+            left = None if options.time_limit is None else options.time_limit - (t - t0)
+            # the master's MILP gap follows the loop's: loose while the bounds are far apart
+            # (cheap first plans), half the requested gap at the end
+            master_gap = max(options.gap / 2, min(0.05, relative_gap(upper, lower) / 4))
+            x, bound, exact = master.solve(left, master_gap,
+                                            None if best_x is None else (best_x, best_q))
+            lower = max(lower, bound)  # the relaxed master's optimum is a bound too
+            timing["master"] += time.perf_counter() - t
+        t = time.perf_counter()
+        x = comm.bcast(x, root=0)
+        timing["communication"] += time.perf_counter() - t
+        t = time.perf_counter()
+        local = [(b, *bundles[b].solve(x)) for b in mine]
+        timing["subproblems"] += time.perf_counter() - t
+        t = time.perf_counter()
+        gathered = comm.gather(local, root=0)
+        timing["communication"] += time.perf_counter() - t
+        go = None
+        if master is not None:
+            parts = sorted((p for g in gathered for p in g), key=lambda p: p[0])
+            q = np.array([p[1] for p in parts])
+            slopes = np.array([p[2] for p in parts])
+            value = float(first.c @ x + first.offset + q.sum())
+            if exact and value < upper:
+                best_x, best_q, upper = x.copy(), q.copy(), value
+            elif not exact:
+                lp_upper = min(lp_upper, value)
+            master.add_cuts(q, slopes, x)
+            if master.relaxed and (relative_gap(lp_upper, lower) <= options.gap / 10
+                                   or it >= options.lp_iterations):
+                master.relax(False)  # cuts enough from the LP: the master becomes the MILP
+            elapsed = time.perf_counter() - t0
+            history.append((elapsed, lower, upper))
+            if options.verbose:
+                import sys
+
+                print(f"[benders] it {it:4d} {elapsed:8.1f} s  lower {lower:,.0f}  upper "
+                      f"{upper:,.0f}  gap {relative_gap(upper, lower):.4%}"
+                      f"{'  (LP master)' if not exact else ''}", file=sys.stderr, flush=True)
+            if relative_gap(upper, lower) <= options.gap:
+                stop = "gap"
+            elif options.time_limit is not None and elapsed >= options.time_limit:
+                stop = "time_limit"
+            go = stop == "iterations" and it < options.max_iterations
+        go = comm.bcast(go, root=0)
+        if not go:
+            break
+    # the plan's second stage, from the bundles, gathered by rank 0
+    best_x = comm.bcast(best_x, root=0)
+    values: dict[str, list[Any]] = {}
+    if best_x is not None:
+        for b in mine:
+            bundles[b].solve(best_x)
+            for blk, kv in bundles[b].values().items():
+                values.setdefault(blk, []).append(kv)
+    gathered_values = comm.gather(values, root=0)
+    rss = comm.gather(peak_rss_mb(), root=0)
+    if rank != 0:
+        return BendersResult(None, upper, lower, it, time.perf_counter() - t0, stop, size,
+                             len(groups), history, timing, [])
+    model = None
+    if best_x is not None:
+        model = plan_values(data, first, best_x, gathered_values)
+    return BendersResult(best_x, upper, lower, it, time.perf_counter() - t0, stop, size,
+                         len(groups), history, timing, list(rss), model,
+                         _version(master.h) if master else "")
+
+
+def plan_values(data: ModelData, first: LinearArrays, x: np.ndarray,
+                parts: list[dict[str, list[Any]]]) -> SimpleNamespace:
+    """The plan's variables keyed as the Pyomo model's (first_stage.py, second_stage.py), so
+    that :func:`stockpile.extract.extract` reads them; absent second-stage keys are zero."""
+    H, K, M, Q = data.holders, data.products, data.materials, data.tiers
+    T, S, R, F = data.periods, data.scenarios, data.routes, data.facilities
+    from ..model.first_stage import agreement_key
+
+    names = {
+        "buy": lambda h, k: (H[h], K[k]),
+        "programme": lambda h, m: (H[h], M[m]),
+        "agree": lambda a: agreement_key(data, int(a)),
+        "facility_used": lambda f: F[f],
+        "store": lambda h, k, f: (H[h], K[k], F[f]),
+        "release": lambda h, k, t, s: (H[h], K[k], T[t], S[s]),
+        "unmet": lambda h, k, q, t, s: (H[h], K[k], Q[q], T[t], S[s]),
+        "ship": lambda h, h2, k, t, s: (H[h], H[h2], K[k], T[t], S[s]),
+        "convert": lambda h, r, t, s: (H[h], R[r], T[t], S[s]),
+    }
+    ns = SimpleNamespace()
+    for b in FIRST_STAGE:
+        start, stop = first.blocks[b]
+        keys = first.keys[b]
+        setattr(ns, b, {names[b](*(int(k[i]) for k in keys)): float(x[start + i])
+                        for i in range(stop - start)})
+    link = {(int(a), int(b), int(m)): i for i, (a, b, m) in
+            enumerate(zip(data.link_from, data.link_to, data.link_material))}
+    for b in SECOND_STAGE:
+        pieces = [kv for part in parts for kv in part.get(b, [])]
+        if not pieces:
+            setattr(ns, b, {})
+            continue
+        keys = tuple(np.concatenate([p[0][j] for p in pieces]) for j in range(len(names_of[b])))
+        vals = np.concatenate([p[1] for p in pieces])
+        k = dict(zip(names_of[b], keys))
+        # the Pyomo builder's key order (second_stage._index), whatever the ranks and bundles
+        if b in ("release", "unmet"):
+            order = np.lexsort(tuple(k[i] for i in ("q", "k", "h", "t", "s") if i in k))
+        elif b == "ship":
+            li = np.array([link[a, c, int(data.material_of[kk])]
+                           for a, c, kk in zip(k["h"], k["h2"], k["k"])], dtype=np.int64)
+            order = np.lexsort((k["t"], k["s"], k["k"], li))
+        else:
+            order = np.lexsort((k["t"], k["s"], k["r"], k["h"]))
+        setattr(ns, b, {names[b](*(int(kk[i]) for kk in keys)): float(vals[i]) for i in order})
+    return ns
+
+
+names_of = {"release": ("h", "k", "t", "s"), "unmet": ("h", "k", "q", "t", "s"),
+            "ship": ("h", "h2", "k", "t", "s"), "convert": ("h", "r", "t", "s")}
