@@ -91,7 +91,7 @@ AGREEMENT = {"fixed_cost": 2.0e6, "share_cap": 0.3, "transport_cost": 300.0}  # 
 SAMPLED_SEED = 2026
 SAMPLED_SCENARIOS = 100
 LIBRARY_SEED = 1  # the default instance's scenarios: drawn from the calibrated event library
-LIBRARY_SCENARIOS = 300
+LIBRARY_SCENARIOS = 100
 
 
 def read(name: str) -> list[dict[str, str]]:
@@ -389,7 +389,8 @@ def main() -> None:
     default = instance("us_japan_2026", desc,
                        library_scenarios(draft, n_lib, LIBRARY_SEED),
                        stress=[{k: v for k, v in s.items() if k != "probability"}
-                               | {"probability": 1.0} for s in named if s.get("events")])
+                               | {"probability": 1.0} for s in named
+                               if s.get("supply") or s.get("demand") or s.get("conversion")])
     write(default, out / "us_japan_2026.yaml")
     write(instance("us_japan_2026_s100",
                    f"The default instance's data with {SAMPLED_SCENARIOS} scenarios sampled "

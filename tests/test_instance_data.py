@@ -44,7 +44,7 @@ def test_default_instance_covers_the_story() -> None:
     assert next(h for h in inst.holders if h.id == "US-DLA").budget == 2.0e9  # FY2025 NDS
     # the scenarios optimised over come from the calibrated library; the named real events
     # stay as stress tests
-    assert len(inst.periods) == 3 and len(inst.scenarios) == 300
+    assert len(inst.periods) == 3 and len(inst.scenarios) == 100
     assert all(s.id.startswith("lib") for s in inst.scenarios)
     drawn = {e for s in inst.stress_tests for e in s.events}
     assert {"REE2010", "GAGE2023", "GRAPH2023", "SB2024", "W2025", "REE2025", "CO2025"} <= drawn

@@ -11,13 +11,14 @@ Sheets (first row: column names; an empty cell takes the format's default):
 
 =================  =========================================================================
 instance           two columns, ``field`` and ``value``: name, description, currency,
-                   holding_years
+                   holding_years, capital_cost_rate, capital_cost_source (extension E1)
 sources            ``source``: one provenance line per row
 periods            id, years
 holders            id, name, budget
 facilities         holder, id, capacity, fixed_cost
 materials          id, name, world_production, market_cap_share
-products           id, material, grade, price, lot, holding_cost, volume
+products           id, material, grade, price, lot, holding_cost, volume,
+                   residual_value_share
 tiers              id, name
 demand             holder, product, annual, then ``<tier> share`` and ``<tier> cost`` for
                    every tier (both empty: the tier is not listed for that row)
@@ -31,6 +32,9 @@ supply             scenario, holder, product, material, all_periods, then one co
                    period id (a_hkts; ``all_periods`` for one value in every period)
 demand_multiplier  the same columns (mu_hkts)
 conversion         scenario, holder, route, all_periods, then one column per period (g_hrts)
+stress_tests       the named analogues, as ``scenarios`` (probability ignored); their
+                   effects in ``stress_supply``, ``stress_demand_multiplier``,
+                   ``stress_conversion``
 =================  =========================================================================
 """
 
@@ -48,7 +52,8 @@ SIMPLE: dict[str, tuple[str, ...]] = {
     "periods": ("id", "years"),
     "holders": ("id", "name", "budget"),
     "materials": ("id", "name", "world_production", "market_cap_share"),
-    "products": ("id", "material", "grade", "price", "lot", "holding_cost", "volume"),
+    "products": ("id", "material", "grade", "price", "lot", "holding_cost", "volume",
+                 "residual_value_share"),
     "tiers": ("id", "name"),
     "inventory": ("holder", "product", "tonnes"),
     "programmes": ("holder", "material", "fixed_cost"),
@@ -58,6 +63,8 @@ TEXT = {"id", "name", "material", "grade", "holder", "product", "from", "to", "r
         "scenario", "description", "holder_1", "holder_2", "source", "field", "events"}
 EFFECTS = {"supply": "supply", "demand_multiplier": "demand", "conversion": "conversion"}
 ALL = "all_periods"
+CAPITAL = ("capital_cost_rate", "capital_cost_source")  # the capital_cost block, in 'instance'
+SCENARIO_BLOCKS = (("scenarios", ""), ("stress_tests", "stress_"))  # block, effect-sheet prefix
 
 
 # ---- reading -----------------------------------------------------------------------------------
@@ -113,6 +120,9 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
         if "field" in rec and "value" in rec:
             raw[str(rec["field"])] = _cell(str(rec["field"]), rec["value"])
             place(str(rec["field"]), "instance", n)
+    if any(k in raw for k in CAPITAL):
+        raw["capital_cost"] = {k.removeprefix("capital_cost_"): raw.pop(k)
+                               for k in CAPITAL if k in raw}
     sources = [str(rec["source"]) for _, rec in _rows(wb, "sources") if "source" in rec]
     if sources:
         raw["sources"] = sources
@@ -171,21 +181,29 @@ def _read_nested(wb: Any, raw: dict[str, Any], place: Any, problems: list[Proble
         agreements.append(rec)
         place(f"agreements[{i}]", "agreements", n)
     raw["agreements"] = agreements
+    for block, prefix in SCENARIO_BLOCKS:
+        _read_scenarios(wb, raw, place, problems, block, prefix)
+
+
+def _read_scenarios(wb: Any, raw: dict[str, Any], place: Any, problems: list[Problem],
+                    block: str, prefix: str) -> None:
+    """One block of scenarios (``scenarios`` or ``stress_tests``) and its effect sheets."""
     scenarios = []
     index = {}
-    for i, (n, rec) in enumerate(_rows(wb, "scenarios")):
+    for i, (n, rec) in enumerate(_rows(wb, block)):
         if "events" in rec:
             rec["events"] = [e.strip() for e in str(rec["events"]).split(";") if e.strip()]
         scenarios.append(rec)
         index[rec.get("id")] = i
-        place(f"scenarios[{i}]", "scenarios", n)
+        place(f"{block}[{i}]", block, n)
     periods = [str(p.get("id")) for p in raw.get("periods", [])]
-    for sheet, field in EFFECTS.items():
+    for base, field in EFFECTS.items():
+        sheet = prefix + base
         for n, rec in _rows(wb, sheet):
             sid = rec.pop("scenario", None)
             if sid not in index:
                 problems.append(Problem(f"sheet '{sheet}', row {n}, scenario", sid,
-                                        "names no scenario of sheet 'scenarios'"))
+                                        f"names no scenario of sheet '{block}'"))
                 continue
             entry = {k: rec[k] for k in ("holder", "product", "material", "route") if k in rec}
             if ALL in rec:
@@ -193,9 +211,10 @@ def _read_nested(wb: Any, raw: dict[str, Any], place: Any, problems: list[Proble
             else:
                 entry["values"] = [rec.get(p) for p in periods]
             effects = scenarios[index[sid]].setdefault(field, [])
-            place(f"scenarios[{index[sid]}].{field}[{len(effects)}]", sheet, n)
+            place(f"{block}[{index[sid]}].{field}[{len(effects)}]", sheet, n)
             effects.append(entry)
-    raw["scenarios"] = scenarios
+    if scenarios or block == "scenarios":
+        raw[block] = scenarios
 
 
 # ---- writing -----------------------------------------------------------------------------------
@@ -209,7 +228,9 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
     periods = [p["id"] for p in d["periods"]]
     tiers = [t["id"] for t in d["tiers"]]
     sheets: dict[str, list[list[Any]]] = {
-        "instance": [["field", "value"]] + [[k, d[k]] for k in TOP],
+        "instance": [["field", "value"]] + [[k, d[k]] for k in TOP] + (
+            [[f"capital_cost_{k}", d["capital_cost"][k]] for k in ("rate", "source")]
+            if d.get("capital_cost") else []),
         "sources": [["source"]] + [[s] for s in d["sources"]],
     }
     for block, cols in SIMPLE.items():
@@ -229,17 +250,21 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
                              "transport_cost"]] + [
         [*a["holders"], a["material"], a["fixed_cost"], a["share_cap"], a["transport_cost"]]
         for a in d["agreements"]]
-    sheets["scenarios"] = [["id", "probability", "description", "events"]] + [
-        [s["id"], s["probability"], s["description"], "; ".join(s["events"])]
-        for s in d["scenarios"]]
-    for sheet, field in EFFECTS.items():
-        keys = ["holder", "route"] if field == "conversion" else ["holder", "product", "material"]
-        sheets[sheet] = [["scenario", *keys, ALL, *periods]]
-        for s in d["scenarios"]:
-            for e in s[field]:
-                v = e["values"]
-                vals = [v, *[None] * len(periods)] if not isinstance(v, list) else [None, *v]
-                sheets[sheet].append([s["id"], *[e.get(k) for k in keys], *vals])
+    for block, prefix in SCENARIO_BLOCKS:
+        if block == "stress_tests" and not d[block]:
+            continue
+        sheets[block] = [["id", "probability", "description", "events"]] + [
+            [s["id"], s["probability"], s["description"], "; ".join(s["events"])]
+            for s in d[block]]
+        for sheet, field in EFFECTS.items():
+            keys = (["holder", "route"] if field == "conversion"
+                    else ["holder", "product", "material"])
+            rows = sheets[prefix + sheet] = [["scenario", *keys, ALL, *periods]]
+            for s in d[block]:
+                for e in s[field]:
+                    v = e["values"]
+                    vals = [v, *[None] * len(periods)] if not isinstance(v, list) else [None, *v]
+                    rows.append([s["id"], *[e.get(k) for k in keys], *vals])
     wb = Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
