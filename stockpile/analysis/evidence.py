@@ -37,6 +37,13 @@ class EvidenceOptions:
     replications: int = 0  # statistical gap: SAA replications (0: not computed)
     replication_size: int | None = None  # scenarios per replication (default: the instance's)
     solve: SolveOptions = field(default_factory=SolveOptions)
+    progress: bool = False  # one line on standard error per step
+
+
+def _say(options: EvidenceOptions, text: str) -> None:
+    if options.progress:
+        import sys
+        print(f"[stockpile] {text}", file=sys.stderr, flush=True)
 
 
 def hit_frequency(data: ModelData) -> np.ndarray:
@@ -104,10 +111,12 @@ def run_evidence(inst: Instance, data_in: ModelData, plan: Plan,
     """Every piece of evidence of the module docstring, as one JSON-ready dict."""
     t0 = time.perf_counter()
     names = [m.name for m in inst.materials]
+    _say(options, "holding today's rules to the model's constraints")
     rules = baselines.rules_held(data_in, names, options.solve)
     none = Plan("no stock", np.zeros_like(plan.lots))
     plans = [plan, *rules, none]
     feasible = [p for p in plans if p.feasible]
+    _say(options, f"evaluating {len(feasible)} plans on {options.scenarios:,} fresh scenarios")
     rows, data_out = out_of_sample(inst, data_in, feasible, options)
     for p in plans:
         if not p.feasible:
@@ -128,8 +137,10 @@ def run_evidence(inst: Instance, data_in: ModelData, plan: Plan,
     }
     if options.replications > 0:
         from .saa import statistical_gap
+        _say(options, f"statistical gap: {options.replications} replications")
         out["statistical_gap"] = statistical_gap(
             inst, data_in, plan, options.replications, options.replication_size,
-            options.seed + 1000, options.solve, reference_mean=rows[0]["mean"])
+            options.seed + 1000, options.solve, reference_mean=rows[0]["mean"],
+            say=lambda text: _say(options, text))
     out["seconds"] = time.perf_counter() - t0
     return out

@@ -20,6 +20,7 @@ the spread of tonnes).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,8 @@ def t_quantile(q: float, dof: int) -> float:
 
 def statistical_gap(inst: Instance, data_in: ModelData, plan: Plan, replications: int,
                     size: int | None, seed: int, options: SolveOptions,
-                    reference_mean: float | None = None) -> dict[str, Any]:
+                    reference_mean: float | None = None,
+                    say: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The multiple-replication gap of ``plan`` (module docstring) as a JSON-ready dict."""
     from ..model.build import build_model
     from ..scenarios import sample
@@ -59,6 +61,9 @@ def statistical_gap(inst: Instance, data_in: ModelData, plan: Plan, replications
         cands.append(cand)
         gaps.append(cand - float(stats.bound))
         plans.append(plan_from_model(m, data_g, f"replication {g + 1}"))
+        if say:
+            say(f"replication {g + 1}/{replications}: plan {cand:,.0f} USD, lower bound "
+                f"{stats.bound:,.0f} USD, gap {gaps[-1]:,.0f} USD")
     G = np.array(gaps)
     mean, sd = float(G.mean()), float(G.std(ddof=1))
     upper = mean + t_quantile(0.95, replications - 1) * sd / math.sqrt(replications)

@@ -111,7 +111,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         add_evidence(outcome, EvidenceOptions(
             scenarios=args.check_scenarios, replications=reps,
             replication_size=args.replication_size,
-            solve=SolveOptions(mip_gap=args.gap, threads=args.threads)))
+            solve=SolveOptions(mip_gap=args.gap, threads=args.threads),
+            progress=not args.quiet))
     return _report(outcome, out_dir)
 
 
