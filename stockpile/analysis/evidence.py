@@ -36,6 +36,7 @@ class EvidenceOptions:
     seed: int = DEFAULT_SEED
     replications: int = 0  # statistical gap: SAA replications (0: not computed)
     replication_size: int | None = None  # scenarios per replication (default: the instance's)
+    replication_engine: str = "ef"  # "ef" or "benders" (saa.statistical_gap)
     solve: SolveOptions = field(default_factory=SolveOptions)
     progress: bool = False  # one line on standard error per step
 
@@ -141,6 +142,6 @@ def run_evidence(inst: Instance, data_in: ModelData, plan: Plan,
         out["statistical_gap"] = statistical_gap(
             inst, data_in, plan, options.replications, options.replication_size,
             options.seed + 1000, options.solve, reference_mean=rows[0]["mean"],
-            say=lambda text: _say(options, text))
+            say=lambda text: _say(options, text), engine=options.replication_engine)
     out["seconds"] = time.perf_counter() - t0
     return out

@@ -66,6 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(Mak, Morton and Wood); default: the instance's own setting, else 0")
     s.add_argument("--replication-size", type=threads_arg, default=None, metavar="N",
                    help="scenarios per replication (default: as many as the instance has)")
+    s.add_argument("--replication-engine", choices=("ef", "benders"), default="ef",
+                   help="how each replication's sample problem is bounded: ef, the extensive "
+                        "form (default); benders, the L-shaped method (larger samples)")
     s.add_argument("--log", action="store_true", help="show HiGHS's own log")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -111,6 +114,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         add_evidence(outcome, EvidenceOptions(
             scenarios=args.check_scenarios, replications=reps,
             replication_size=args.replication_size,
+            replication_engine=args.replication_engine,
             solve=SolveOptions(mip_gap=args.gap, threads=args.threads),
             progress=not args.quiet))
     return _report(outcome, out_dir)

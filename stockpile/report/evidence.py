@@ -53,9 +53,11 @@ def verdict_bullets(result: dict[str, Any]) -> list[str]:
     gap = ev.get("statistical_gap")
     if gap:
         out.append(f"Statistical optimality gap: at most {fmt.money(gap['gap_upper95'])} "
-                   f"({fmt.percent(100 * gap['gap_upper95_relative'], 2)} of the expected "
+                   f"({fmt.percent(gap['gap_upper95_relative'], 2)} of the expected "
                    f"cost) with 95 % confidence, from {gap['replications']} replications of "
-                   f"{fmt.integer(gap['scenarios_per_replication'])} scenarios.")
+                   f"{fmt.integer(gap['scenarios_per_replication'])} scenarios"
+                   + (" (lower bounds by the L-shaped method)." if gap.get("engine") == "benders"
+                      else "."))
     return out
 
 
@@ -111,7 +113,7 @@ def evidence_section(result: dict[str, Any]) -> Section:
             "solved; the gap of each is the plan's cost on that sample minus the sample "
             "problem's proven lower bound. Mean "
             f"{fmt.money(gap['gap_mean'])}, 95 % upper bound {fmt.money(gap['gap_upper95'])} "
-            f"({fmt.percent(100 * gap['gap_upper95_relative'], 2)} of the expected cost).")
+            f"({fmt.percent(gap['gap_upper95_relative'], 2)} of the expected cost).")
         st = gap["stability"]
         sec.tables.append(Table("Stability", [
             Column("Holder"), Column("Product"), Column("Plan (t)", fmt.tonnes, True),
