@@ -17,10 +17,12 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_NO_PLAN,
     EXIT_OK,
+    count_arg,
     err,
     gap_arg,
     positive_float,
     threads_arg,
+    time_limit_arg,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--mode", choices=MODES, default="bilateral",
                    help="national: no sharing; bilateral: agreements are decisions (default); "
                         "pooled: one joint pool, the bound on what cooperation can give")
-    s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS",
+    s.add_argument("--time-limit", type=time_limit_arg, default=None, metavar="SECONDS",
                    help="stop after this many seconds and report the best plan with its gap")
     s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL",
                    help="relative optimality gap at which HiGHS stops (default 1e-4)")
@@ -46,12 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--engine", choices=("ef", "ph"), default="ef",
                    help="ef: the extensive form in HiGHS (default); ph: progressive hedging "
                         "over MPI with mpi-sppy, run under mpiexec -n 3 (docs/decomposition.md)")
-    s.add_argument("--ph-iterations", type=threads_arg, default=100, metavar="N",
+    s.add_argument("--ph-iterations", type=count_arg, default=100, metavar="N",
                    help="--engine ph: at most N progressive-hedging iterations (default 100)")
     s.add_argument("--rho-factor", type=positive_float, default=1.0, metavar="F",
                    help="--engine ph: rho of each first-stage variable = F times its "
                         "first-stage cost coefficient (default 1)")
-    s.add_argument("--bundles", type=threads_arg, default=None, metavar="K",
+    s.add_argument("--bundles", type=count_arg, default=None, metavar="K",
                    help="--engine ph: K scenarios per bundle (each bundle one extensive-form "
                         "subproblem); default: no bundles")
     s.add_argument("--log", action="store_true", help="show HiGHS's own log")
@@ -78,8 +80,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return cmd_solve_ph(args)
     from ..pipeline import run_solve
 
+    from ..report.files import output_folder
+
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name
+    out_dir = output_folder(args.out, inst.name)
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
                            progress=not args.quiet, log=args.log, interface=args.interface)
     if not args.quiet:
@@ -151,8 +155,10 @@ def cmd_solve_ph(args: argparse.Namespace) -> int:
         if rank == 0:
             err(str(e))
         return EXIT_INPUT
+    from ..report.files import output_folder
+
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name
+    out_dir = output_folder(args.out, inst.name)
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads)
     ph = PHOptions(iterations=args.ph_iterations, rho_factor=args.rho_factor,
                    time_limit=args.time_limit, mip_gap=args.gap, bundle_size=args.bundles,
