@@ -151,6 +151,14 @@ def _open(path: Path) -> Any:
                 "(file)", f"{len(members)} members, {inflated:,} bytes inflated",
                 f"a workbook may hold at most {MAX_MEMBERS} members inflating to "
                 f"{limit:,} bytes ({INFLATE_FACTOR} x the input limit)")])
+        for m in members:  # a DTD can declare entities: no part of a workbook needs one
+            if m.filename.endswith((".xml", ".rels")):
+                with z.open(m) as part:
+                    head = part.read(65536)
+                if b"<!DOCTYPE" in head.upper():
+                    raise InstanceError(str(path), [Problem(
+                        "(file)", m.filename, "declares a DTD (<!DOCTYPE ...>), which can "
+                        "define entities; a workbook never needs one")])
     return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
 
 
@@ -278,6 +286,8 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from ..report.cells import as_text_cells
+
     d = inst.model_dump(mode="json", by_alias=True)
     periods = [p["id"] for p in d["periods"]]
     tiers = [t["id"] for t in d["tiers"]]
@@ -319,6 +329,7 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append([_exact(v) for v in row])
+            as_text_cells(ws[ws.max_row])  # an id "=1+1" stays text, never a formula
         for c in ws[1]:
             c.font = Font(bold=True)
         ws.freeze_panes = "A2"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..interrupts import Interrupted, deferred
+from .cells import csv_text
 from .content import document
 from .xlsx import write_xlsx
 
@@ -54,7 +55,7 @@ def write_json(result: dict[str, Any], path: Path) -> None:
 def _csv_value(value: Any) -> Any:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    return repr(value) if isinstance(value, float) else value
+    return repr(value) if isinstance(value, float) else csv_text(value)
 
 
 def write_plan_csv(result: dict[str, Any], path: Path) -> None:
@@ -82,7 +83,7 @@ def _write_all(result: dict[str, Any], folder: Path) -> list[str]:
     return ["report.md", "report.html", "report.xlsx", "plan.csv", "result.json"]
 
 
-def _umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -296,7 +297,7 @@ def write_folder(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path
         tmp = Path(tempfile.mkdtemp(dir=out_dir.parent,
                                     prefix=f".{out_dir.name}.tmp-{os.getpid()}-"))
         try:
-            os.chmod(tmp, 0o777 & ~_umask())
+            os.chmod(tmp, 0o777 & ~current_umask())
             names = write(tmp)
             _write_marker(tmp, names)
             if out_dir.is_dir():
