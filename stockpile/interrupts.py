@@ -44,10 +44,16 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
-def install() -> None:
-    """Route SIGINT and SIGTERM to :class:`Interrupted` (main thread only)."""
-    for s in SIGNALS:
-        signal.signal(s, _handler)
+@contextmanager
+def installed() -> Iterator[None]:
+    """Route SIGINT and SIGTERM to :class:`Interrupted` in the block (main thread only; the
+    previous handlers come back after it)."""
+    previous = {s: signal.signal(s, _handler) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 @contextmanager

@@ -10,13 +10,14 @@ can be, and never into a folder holding files stockpile did not write.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
 
 from .. import __version__
 from ..instance import InstanceError
-from ..interrupts import Interrupted, install
+from ..interrupts import Interrupted, installed
 from . import compare, convert, evaluate, frontier, scenarios, solve
 from .common import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_PLAN, \
     EXIT_OK, EXIT_TERMINATED, err
@@ -41,11 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from ..report.files import UnsafeOutput
 
-    if threading.current_thread() is threading.main_thread():
-        install()  # SIGINT and SIGTERM raise Interrupted: every cleanup runs
     args = build_parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
     try:
-        return int(args.run(args))
+        # SIGINT and SIGTERM raise Interrupted: every cleanup runs
+        with installed() if main_thread else contextlib.nullcontext():
+            return int(args.run(args))
     except InstanceError as e:
         err(str(e))
         return EXIT_INPUT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,10 @@ from .limits import MAX_DEPTH, check_tree, read_bytes, too_deep
 from .schema import Instance
 from .validate import InstanceError, Problem, check, echo
 from .workbook import read_workbook, relocate
+
+
+TYPE_TAG = re.compile(r"function-after\[.*\]|function-after|list\[.*\]|(constrained-)?float")
+"""The names pydantic gives the branches of a type in an error's location (not fields)."""
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -29,7 +34,7 @@ def _where(loc: tuple[Any, ...]) -> str:
 def _problems_from_pydantic(err: ValidationError) -> list[Problem]:
     problems = []
     for e in err.errors():
-        loc = tuple(p for p in e["loc"] if p not in ("function-after", "list[float]", "float"))
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and TYPE_TAG.fullmatch(p)))
         value = e.get("input")
         if isinstance(value, dict | list):
             value = f"<{type(value).__name__} of {len(value)}>"

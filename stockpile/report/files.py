@@ -289,7 +289,6 @@ def write_folder(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path
     place).
     """
     out_dir = Path(out_dir).absolute()
-    check_out_dir(out_dir)  # before creating anything
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with _locked(_lock_dir(out_dir)):
         clean_leftovers(out_dir)
