@@ -242,16 +242,16 @@ def test_xlsx_with_a_far_cell_is_quick(tmp_path: Path) -> None:
 
 
 def test_xlsx_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
-    # reproducer: a 1 MB xlsx took 4.27 GB; here 1 MB of zip declaring 1 GB
+    # reproducer: a 1 MB xlsx took 4.27 GB; here 0.3 MB of zip declaring 320 MB
     def bomb(w: zipfile.ZipFile) -> None:
         with w.open("xl/media/zero.bin", "w", force_zip64=True) as f:
             chunk = b"\0" * (1 << 24)
-            for _ in range(64):
+            for _ in range(20):
                 f.write(chunk)
 
     p = rewrite_zip(workbook(tmp_path), tmp_path / "bomb.xlsx", lambda n, d: d, bomb)
-    assert p.stat().st_size < 2 * 2**20
-    assert_quick_rejection(p, "1,073,7.* bytes inflated")
+    assert p.stat().st_size < 2**20
+    assert_quick_rejection(p, "335,.* bytes inflated")
 
 
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml"])
@@ -403,7 +403,8 @@ def leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("sig, code", [
+    (signal.SIGINT, 130), pytest.param(signal.SIGTERM, 143, marks=pytest.mark.slow)])
 def test_signal_during_solve_ends_promptly(tmp_path: Path, sig: int, code: int) -> None:
     # reproducer: Ctrl-C with progress lines ended as exit 4 "HiGHS: Solve error"; with
     # --quiet it waited for the solve (101 s). The previous report stays as it was.
@@ -599,14 +600,14 @@ def test_duplicate_keys_are_rejected(tmp_path: Path) -> None:
 
 
 def test_values_are_echoed_at_most_200_characters(tmp_path: Path) -> None:
-    # reproducer: a 50 MB bad value was echoed in full (here 2 MB)
-    big = "9" * 2_000_000 + "x"
+    # reproducer: a 50 MB bad value was echoed in full (here 200 KB)
+    big = "9" * 200_000 + "x"
     with pytest.raises(InstanceError) as e:
         load(write(tmp_path / "b.yaml", tiny(holding_years=big)))
     line = [x for x in str(e.value).splitlines() if "holding_years" in x][0]
     assert len(line) < ECHO_MAX + 150
     with pytest.raises(InstanceError) as e:
-        load(write(tmp_path / "l.yaml", tiny(periods=[{"id": "y1", "years": list(range(10**5))}])))
+        load(write(tmp_path / "l.yaml", tiny(periods=[{"id": "y1", "years": list(range(5000))}])))
     assert max(len(x) for x in str(e.value).splitlines()) < ECHO_MAX + 150
 
 
