@@ -172,7 +172,12 @@ def _parse_text(text: str, suffix: str, where: str) -> Any:
         mark = e.problem_mark or e.context_mark
         at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         rule = " ".join(str(x) for x in (e.context, e.problem) if x)
-        raise InstanceError(where, [Problem(at, Path(where).name, f"not parseable as YAML: {rule}")]) \
+        raise InstanceError(where, [Problem(at, Path(where).name,
+                                            f"not parseable as YAML: {rule}")]) from None
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        raise InstanceError(where, [Problem(f"line {line}", chr(e.character) if isinstance(
+            e.character, int) else e.character, f"not parseable as YAML: {e.reason}")]) \
             from None
     except yaml.YAMLError as e:
         raise InstanceError(where, [Problem("(file)", Path(where).name,

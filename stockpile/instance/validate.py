@@ -37,6 +37,8 @@ def echo(value: Any) -> str:
 
 
 def _cut(text: str) -> str:
+    """One line of at most ECHO_MAX characters."""
+    text = " ".join(str(text).splitlines())
     return text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 3] + "..."
 
 
