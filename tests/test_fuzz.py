@@ -52,7 +52,6 @@ EXTREME = [1e300, -1e300, 1e16, MAX_MAGNITUDE, -1.0, 0.0, 5e-324, 2**63, 10**30,
            1e-12, 0.5, 2.0]
 WRONG_TYPE = [None, "", "text", [], {}, [1, 2, 3], {"x": 1}, "12", 12]
 PROBLEM = re.compile(r"  - (?P<where>.+?): value (?P<value>.*): (?P<rule>.+)")
-COUNTS: Counter[str] = Counter()
 
 
 def slots(tree: Any) -> list[tuple[Any, Any]]:

@@ -599,6 +599,21 @@ def test_duplicate_keys_are_rejected(tmp_path: Path) -> None:
     assert_quick_rejection(j, "NaN is not a number")
 
 
+def test_a_schema_error_does_not_hide_cross_block_problems(tmp_path: Path) -> None:
+    # reproducer: with one negative price, the reference to a missing material went unsaid
+    d = tiny()
+    d["products"].append({"id": "x", "material": "ga", "price": -5, "lot": 1})
+    d["products"].append({"id": "y", "material": "nomaterial", "price": 5, "lot": 1})
+    d["demand"].append({"holder": "Z", "product": "x", "annual": 1,
+                        "shortfall": [{"tier": "essential", "share": 1, "cost": 1}]})
+    with pytest.raises(InstanceError) as e:
+        load(write(tmp_path / "m.yaml", d))
+    assert [(p.where, p.value) for p in e.value.problems] == [
+        ("products[1].price", -5),  # the schema error
+        ("products[2].material", "nomaterial"),  # at its place in the file, not the 2nd
+        ("demand[1].holder", "Z")]  # the reference to x, set aside, is not reported
+
+
 def test_values_are_echoed_at_most_200_characters(tmp_path: Path) -> None:
     # reproducer: a 50 MB bad value was echoed in full (here 200 KB)
     big = "9" * 200_000 + "x"

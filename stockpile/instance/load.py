@@ -42,6 +42,49 @@ def _problems_from_pydantic(err: ValidationError) -> list[Problem]:
     return problems
 
 
+def _cross_block_problems(raw: dict[str, Any], err: ValidationError) -> list[Problem]:
+    """The cross-block problems (references, sums, uniqueness) a schema error would hide.
+
+    Every entry of a block with a field-level error is set aside and the rest validated
+    again; if that succeeds, :func:`check` runs on it and its problems are reported at the
+    entries' original places, except those the setting aside causes (a reference to an entry
+    set aside; the probabilities' sum once a scenario is set aside). If a block-level field
+    itself is wrong, nothing more can be said and nothing is added."""
+    dropped: dict[str, set[int]] = {}
+    for e in err.errors():
+        loc = e["loc"]
+        if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(raw.get(loc[0]), list):
+            return []
+        dropped.setdefault(str(loc[0]), set()).add(loc[1])
+    kept_index: dict[str, list[int]] = {}
+    gone_ids: set[str] = set()
+    partial = dict(raw)
+    for block, indices in dropped.items():
+        entries = raw[block]
+        kept_index[block] = [i for i in range(len(entries)) if i not in indices]
+        partial[block] = [entries[i] for i in kept_index[block]]
+        gone_ids |= {str(entries[i].get("id")) for i in indices if isinstance(entries[i], dict)}
+    try:
+        inst = Instance.model_validate(partial)
+    except ValidationError:
+        return []
+
+    def original(where: str) -> str:
+        m = re.match(r"(\w+)\[(\d+)\]", where)
+        if m and m[1] in kept_index:
+            return f"{m[1]}[{kept_index[m[1]][int(m[2])]}]" + where[m.end():]
+        return where
+
+    out = []
+    for p in check(inst):
+        if p.rule.startswith("names no") and str(p.value) in gone_ids:
+            continue
+        if "scenarios" in dropped and p.where == "scenarios[].probability":
+            continue
+        out.append(Problem(original(p.where), p.value, p.rule))
+    return out
+
+
 def parse(raw: Any, source: str = "<instance>") -> Instance:
     """Validate already-parsed data (a dict) into an :class:`Instance`.
 
@@ -53,7 +96,8 @@ def parse(raw: Any, source: str = "<instance>") -> Instance:
     try:
         inst = Instance.model_validate(raw)
     except ValidationError as err:
-        raise InstanceError(source, _problems_from_pydantic(err)) from None
+        problems = _problems_from_pydantic(err)
+        raise InstanceError(source, problems + _cross_block_problems(raw, err)) from None
     problems = check(inst)
     if problems:
         raise InstanceError(source, problems)
