@@ -1,7 +1,5 @@
 """``python -m stockpile``: the same as the ``stockpile`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -12,6 +12,7 @@ import yaml
 
 from conftest import tiny
 from stockpile import cli
+from stockpile.report import files
 
 
 def write(tmp_path: Path, raw: dict, name: str = "inst.yaml") -> Path:
@@ -122,8 +123,14 @@ def test_solve_keeps_other_reports_in_subfolders(tmp_path: Path) -> None:
     inst = write(tmp_path, tiny())
     out = tmp_path / "rep"
     assert cli.main(["solve", str(inst), "--out", str(out), "--quiet"]) == 0
-    (out / "compare").mkdir()
-    (out / "compare" / "compare.md").write_text("kept")
+    # a report of stockpile's own in a sub-folder (marker file) is carried over
+    files.write_folder(out / "compare",
+                       lambda tmp: [(tmp / "compare.md").write_text("kept") and "compare.md"])
     assert cli.main(["solve", str(inst), "--out", str(out), "--quiet"]) == 0
     assert (out / "compare" / "compare.md").read_text() == "kept"
     assert (out / "report.md").exists()
+    # a sub-folder stockpile did not write makes the solve refuse the folder (exit 2)
+    (out / "mine").mkdir()
+    (out / "mine" / "notes.txt").write_text("mine")
+    assert cli.main(["solve", str(inst), "--out", str(out), "--quiet"]) == cli.EXIT_INPUT
+    assert (out / "mine" / "notes.txt").read_text() == "mine"

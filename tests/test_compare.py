@@ -171,7 +171,7 @@ def test_compare_command_writes_the_report(tmp_path: Path, capsys) -> None:
                      "--workers", "1", "--quiet", "--gap", "1e-9"])
     assert code == cli.EXIT_OK
     assert sorted(p.name for p in out.iterdir()) == [
-        "compare.html", "compare.json", "compare.md", "compare.xlsx"]
+        ".stockpile-report", "compare.html", "compare.json", "compare.md", "compare.xlsx"]
     result = json.loads((out / "compare.json").read_text())
     assert result["value_of_cooperation"]["bilateral"]["difference"] == pytest.approx(85)
     html = (out / "compare.html").read_text()

@@ -311,13 +311,18 @@ def test_write_report_with_empty_sections(tmp_path: Path) -> None:
 def test_rewrite_replaces_previous_report(tmp_path: Path) -> None:
     out = tmp_path / "r"
     write_solve_report(make_result(), out)
-    (out / "stale.txt").write_text("from an older run")
     r = make_result()
     r["instance"]["description"] = "second run"
     write_solve_report(r, out)
-    assert {p.name for p in out.iterdir()} == REPORT_FILES
+    assert {p.name for p in out.iterdir()} == REPORT_FILES | {files.MARKER}
     assert json.loads((out / "result.json").read_text())["instance"]["description"] == "second run"
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
+    # a file stockpile did not write: the folder is refused, nothing is touched
+    (out / "notes.txt").write_text("the user's")
+    with pytest.raises(files.UnsafeOutput, match="notes.txt"):
+        write_solve_report(make_result(), out)
+    assert (out / "notes.txt").read_text() == "the user's"
+    assert json.loads((out / "result.json").read_text())["instance"]["description"] == "second run"
 
 
 @pytest.mark.parametrize("module, broken", [(files, "write_xlsx"), (report, "render_html"),

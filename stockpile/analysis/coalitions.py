@@ -63,9 +63,39 @@ def parallel_map(fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]],
     if workers <= 1 or len(tasks) <= 1:
         return [fn(*args) for args in tasks]
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx,
+                               initializer=_worker_init)
+    try:
         futures = [pool.submit(fn, *args) for args in tasks]
-        return [f.result() for f in futures]
+        out = [f.result() for f in futures]
+    except BaseException:  # an interrupt or a failed task: the workers go now, not later
+        _kill_workers(pool)
+        raise
+    pool.shutdown()
+    return out
+
+
+def _worker_init() -> None:
+    """In each worker: die with the parent (Linux: the kernel sends SIGKILL when the parent
+    dies, even by SIGKILL) and leave Ctrl-C to the parent, which stops the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent's cleanup still ends them
+        pass
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for p in processes:
+        p.kill()
+    for p in processes:
+        p.join(1.0)
+    pool.shutdown(wait=True, cancel_futures=True)  # the pool sees its workers gone at once
 
 
 # ---- coalition costs ---------------------------------------------------------------------------

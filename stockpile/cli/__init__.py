@@ -3,21 +3,26 @@
 Exit status: 0 a plan was written (its status says whether it is proven optimal);
 1 the report could not be written; 2 the instance or the command line is invalid;
 3 the instance has no feasible plan; 4 the solver stopped without a plan or failed;
-130 interrupted. Nothing is written unless a whole report can be.
+130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM. Nothing is written unless a whole report
+can be, and never into a folder holding files stockpile did not write.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import threading
 
 from .. import __version__
+from ..interrupts import Interrupted, installed
 from . import compare, convert, evaluate, frontier, scenarios, solve
 from .common import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_PLAN, \
-    EXIT_OK, err
+    EXIT_OK, EXIT_TERMINATED, err
 
 __all__ = ["EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_NO_PLAN",
-           "EXIT_OK", "build_parser", "main"]
+           "EXIT_OK", "EXIT_TERMINATED", "build_parser", "main", "run"]
 
 COMMANDS = [solve, convert, compare, scenarios, evaluate, frontier]  # each registers its subcommands
 
@@ -36,12 +41,24 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from ..instance import InstanceError  # after parsing: --help needs no pydantic
+    from ..report.files import UnsafeOutput
 
+    main_thread = threading.current_thread() is threading.main_thread()
     try:
-        return int(args.run(args))
+        # SIGINT and SIGTERM raise Interrupted: every cleanup runs
+        with installed() if main_thread else contextlib.nullcontext():
+            return int(args.run(args))
     except InstanceError as e:
         err(str(e))
         return EXIT_INPUT
+    except UnsafeOutput as e:
+        err(f"stockpile: {e}")
+        return EXIT_INPUT
+    except Interrupted as e:
+        err(f"stockpile: interrupted ({e}); " + (
+            f"the new report was already complete in {e.written}/." if e.written else
+            "nothing written; any previous report is unchanged."))
+        return e.exit_code
     except KeyboardInterrupt:
         err("stockpile: interrupted; nothing written.")
         return EXIT_INTERRUPTED
@@ -50,5 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def run() -> None:
+    """The ``stockpile`` console script: :func:`main`, then exit at once, even if a solver
+    thread told to stop is still winding down (it must not keep a stopped run alive)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED) and any(t.is_alive() for t in others):
+        os._exit(code)  # a HiGHS thread still stopping: do not wait for it at shutdown
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -14,9 +14,11 @@ from .common import (
     EXIT_NO_PLAN,
     EXIT_OK,
     add_solve_limits,
+    count_arg,
     err,
     load,
     threads_arg,
+    workers_arg,
 )
 
 
@@ -37,10 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_solve_limits(c)
     c.add_argument("--threads", type=threads_arg, default=None, help="HiGHS threads per solve")
     c.add_argument("--interface", choices=INTERFACES, default="standard_form")
-    c.add_argument("--workers", type=threads_arg, default=min(2, os.cpu_count() or 1),
+    c.add_argument("--workers", type=workers_arg, default=min(2, os.cpu_count() or 1),
                    help="parallel processes for the mode, coalition and rule solves "
                         "(default: 2, or 1 on a one-core machine)")
-    c.add_argument("--permutations", type=threads_arg, default=200, metavar="N",
+    c.add_argument("--permutations", type=count_arg, default=200, metavar="N",
                    help="random orders for the sampled Shapley value above 6 holders")
     c.add_argument("--seed", type=int, default=0, help="seed of the sampled orders")
     c.add_argument("--no-shapley", action="store_true", help="skip the coalition game")
@@ -55,9 +57,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.whatif import WhatIf, WhatIfError
     from ..report.compare_content import voc_sentence
     from ..report.compare_files import write_compare_report
+    from ..report.files import output_folder
 
     t0 = time.perf_counter()
     inst = load(args.instance)
+    out_dir = output_folder(args.out, inst.name, "compare")
     whatif = WhatIf(tuple(args.budget), tuple(args.remove_material),
                     tuple(args.force_agreement), tuple(args.forbid_agreement))
     options = CompareOptions(
@@ -85,7 +89,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
             for reason in result["reasons"].get(mode, []):
                 err(f"      {reason}")
         return EXIT_INFEASIBLE if infeasible else EXIT_NO_PLAN
-    out_dir = args.out or Path("reports") / inst.name / "compare"
     written = write_compare_report(result, out_dir)
     for mode, d in result["modes"].items():
         print(f"{mode:9s} {d['solver']['objective']:>18,.0f} USD  {d['solver']['summary']}")

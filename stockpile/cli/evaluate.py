@@ -99,9 +99,10 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..instance import load
     from ..report import evaluate_report as rep
+    from ..report.files import output_folder
 
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name / "evaluate"
+    out_dir = output_folder(args.out, inst.name, "evaluate")
     try:
         res = evaluation_result(inst, args)
     except ValueError as e:

@@ -71,6 +71,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     from ..instance import load
     from ..model.data import model_data
     from ..report import evaluate_report as rep
+    from ..report.files import output_folder
     from ..solve.highs import SolveOptions
     from .evaluate import out_of_sample
 
@@ -78,7 +79,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         err(f"stockpile frontier: --alpha {args.alpha!r}: must be in [0, 1); nothing written.")
         return EXIT_INPUT
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name / "frontier"
+    out_dir = output_folder(args.out, inst.name, "frontier")
     try:
         data_in = model_data(inst, args.mode)
         data_out = out_of_sample(inst, args).apply(data_in)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -66,6 +65,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ..instance import dump_yaml, load
+    from ..instance.schema import safe_name_from
+    from ..report.files import current_umask
     from ..model.data import model_data
     from ..scenarios import DEFAULT_LIBRARY, fast_forward, features, sample, with_scenarios
     from ..scenarios.generator import EVENT_TYPES
@@ -114,13 +115,14 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         print(f"reduced to {args.reduce} scenarios by fast forward selection "
               f"(Kantorovich distance {dist:,.4g})")
     # the new instance is named after its file: its reports go to their own folder
-    new = with_scenarios(inst, sset, note, name=re.sub(r"[^A-Za-z0-9_.-]", "_", args.out.stem))
+    new = with_scenarios(inst, sset, note, name=safe_name_from(args.out.stem))
     out = args.out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
     os.close(fd)
     try:
         dump_yaml(new, tmp)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; a written file is the user's
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

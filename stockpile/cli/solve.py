@@ -16,11 +16,13 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_NO_PLAN,
     EXIT_OK,
+    count_arg,
     err,
     gap_arg,
     load,
     positive_float,
     threads_arg,
+    time_limit_arg,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--mode", choices=MODES, default="bilateral",
                    help="national: no sharing; bilateral: agreements are decisions (default); "
                         "pooled: one joint pool, the bound on what cooperation can give")
-    s.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS",
+    s.add_argument("--time-limit", type=time_limit_arg, default=None, metavar="SECONDS",
                    help="stop after this many seconds and report the best plan with its gap")
     s.add_argument("--gap", type=gap_arg, default=1e-4, metavar="REL",
                    help="relative optimality gap at which HiGHS stops (default 1e-4)")
@@ -47,24 +49,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ef: the extensive form in HiGHS (default); ph: progressive hedging "
                         "over MPI with mpi-sppy, run under mpiexec -n 3; benders: the L-shaped "
                         "method, one process or mpiexec -n K (docs/decomposition.md)")
-    s.add_argument("--ph-iterations", type=threads_arg, default=100, metavar="N",
+    s.add_argument("--ph-iterations", type=count_arg, default=100, metavar="N",
                    help="--engine ph: at most N progressive-hedging iterations (default 100)")
     s.add_argument("--rho-factor", type=positive_float, default=1.0, metavar="F",
                    help="--engine ph: rho of each first-stage variable = F times its "
                         "first-stage cost coefficient (default 1)")
-    s.add_argument("--bundles", type=threads_arg, default=None, metavar="K",
+    s.add_argument("--bundles", type=count_arg, default=None, metavar="K",
                    help="--engine ph: K scenarios per bundle (each bundle one extensive-form "
                         "subproblem); default: no bundles; --engine benders: K scenarios per "
                         "cut (default: 100 bundles)")
-    s.add_argument("--check-scenarios", type=threads_arg, default=5000, metavar="N",
+    s.add_argument("--check-scenarios", type=count_arg, default=5000, metavar="N",
                    help="fresh library scenarios of the out-of-sample check of the plan "
                         "against today's rules (default 5000)")
     s.add_argument("--no-check", action="store_true",
                    help="skip the out-of-sample check (the report then says it was skipped)")
-    s.add_argument("--replications", type=threads_arg, default=None, metavar="G",
+    s.add_argument("--replications", type=replications_arg, default=None, metavar="G",
                    help="statistical optimality gap from G sample-average replications "
                         "(Mak, Morton and Wood); default: the instance's own setting, else 0")
-    s.add_argument("--replication-size", type=threads_arg, default=None, metavar="N",
+    s.add_argument("--replication-size", type=count_arg, default=None, metavar="N",
                    help="scenarios per replication (default: as many as the instance has)")
     s.add_argument("--replication-engine", choices=("ef", "benders"), default="ef",
                    help="how each replication's sample problem is bounded: ef, the extensive "
@@ -75,6 +77,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser("validate", help="check an instance file and print its content hash")
     v.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     v.set_defaults(run=cmd_validate)
+
+
+def replications_arg(text: str) -> int:
+    value = count_arg(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"value {text!r}: an interval needs >= 2 replications")
+    return value
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -95,8 +104,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return cmd_solve_benders(args)
     from ..pipeline import run_solve
 
+    from ..report.files import output_folder
+
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name
+    out_dir = output_folder(args.out, inst.name)
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
                            progress=not args.quiet, log=args.log, interface=args.interface)
     if not args.quiet:
@@ -190,8 +201,10 @@ def cmd_solve_ph(args: argparse.Namespace) -> int:
         if rank == 0:
             err(str(e))
         return EXIT_INPUT
+    from ..report.files import output_folder
+
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name
+    out_dir = output_folder(args.out, inst.name)
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads)
     ph = PHOptions(iterations=args.ph_iterations, rho_factor=args.rho_factor,
                    time_limit=args.time_limit, mip_gap=args.gap, bundle_size=args.bundles,
@@ -226,7 +239,8 @@ def cmd_solve_benders(args: argparse.Namespace) -> int:
     comm = world_comm()
     rank = comm.Get_rank()
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name
+    from ..report.files import output_folder
+    out_dir = output_folder(args.out, inst.name)
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads)
     benders = BendersOptions(gap=args.gap, time_limit=args.time_limit,
                              bundle_size=args.bundles, verbose=args.log or not args.quiet)

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from .limits import MAX_DEPTH, check_tree, read_bytes, too_deep
 from .schema import Instance
-from .validate import InstanceError, Problem, check
+from .validate import InstanceError, Problem, check, echo
 from .workbook import read_workbook, relocate
+
+
+TYPE_TAG = re.compile(r"function-after\[.*\]|function-after|list\[.*\]|(constrained-)?float")
+"""The names pydantic gives the branches of a type in an error's location (not fields)."""
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -28,12 +34,55 @@ def _where(loc: tuple[Any, ...]) -> str:
 def _problems_from_pydantic(err: ValidationError) -> list[Problem]:
     problems = []
     for e in err.errors():
-        loc = tuple(p for p in e["loc"] if p not in ("function-after", "list[float]", "float"))
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and TYPE_TAG.fullmatch(p)))
         value = e.get("input")
-        if isinstance(value, dict | list) and len(repr(value)) > 80:
+        if isinstance(value, dict | list):
             value = f"<{type(value).__name__} of {len(value)}>"
         problems.append(Problem(_where(loc), value, e["msg"]))
     return problems
+
+
+def _cross_block_problems(raw: dict[str, Any], err: ValidationError) -> list[Problem]:
+    """The cross-block problems (references, sums, uniqueness) a schema error would hide.
+
+    Every entry of a block with a field-level error is set aside and the rest validated
+    again; if that succeeds, :func:`check` runs on it and its problems are reported at the
+    entries' original places, except those the setting aside causes (a reference to an entry
+    set aside; the probabilities' sum once a scenario is set aside). If a block-level field
+    itself is wrong, nothing more can be said and nothing is added."""
+    dropped: dict[str, set[int]] = {}
+    for e in err.errors():
+        loc = e["loc"]
+        if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(raw.get(loc[0]), list):
+            return []
+        dropped.setdefault(str(loc[0]), set()).add(loc[1])
+    kept_index: dict[str, list[int]] = {}
+    gone_ids: set[str] = set()
+    partial = dict(raw)
+    for block, indices in dropped.items():
+        entries = raw[block]
+        kept_index[block] = [i for i in range(len(entries)) if i not in indices]
+        partial[block] = [entries[i] for i in kept_index[block]]
+        gone_ids |= {str(entries[i].get("id")) for i in indices if isinstance(entries[i], dict)}
+    try:
+        inst = Instance.model_validate(partial)
+    except ValidationError:
+        return []
+
+    def original(where: str) -> str:
+        m = re.match(r"(\w+)\[(\d+)\]", where)
+        if m and m[1] in kept_index:
+            return f"{m[1]}[{kept_index[m[1]][int(m[2])]}]" + where[m.end():]
+        return where
+
+    out = []
+    for p in check(inst):
+        if p.rule.startswith("names no") and str(p.value) in gone_ids:
+            continue
+        if "scenarios" in dropped and p.where == "scenarios[].probability":
+            continue
+        out.append(Problem(original(p.where), p.value, p.rule))
+    return out
 
 
 def parse(raw: Any, source: str = "<instance>") -> Instance:
@@ -47,37 +96,171 @@ def parse(raw: Any, source: str = "<instance>") -> Instance:
     try:
         inst = Instance.model_validate(raw)
     except ValidationError as err:
-        raise InstanceError(source, _problems_from_pydantic(err)) from None
+        problems = _problems_from_pydantic(err)
+        raise InstanceError(source, problems + _cross_block_problems(raw, err)) from None
     problems = check(inst)
     if problems:
         raise InstanceError(source, problems)
     return inst
 
 
-def read_raw(path: str | Path) -> Any:
-    """Read a YAML (.yaml/.yml), JSON (.json) or Excel (.xlsx) file into plain Python data."""
-    path = Path(path)
-    if not path.exists():
-        raise InstanceError(str(path), [Problem("(file)", str(path), "file does not exist")])
-    if path.suffix.lower() == ".xlsx":
-        return read_workbook(path)[0]
-    text = path.read_text(encoding="utf-8")
+def decode(data: bytes, where: str) -> str:
+    """UTF-8 text, with or without a byte-order mark; anything else is named."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InstanceError(where, [Problem("(file)", data[:2], "is UTF-16 (or UTF-32) text; "
+                                            "save it as UTF-8")])
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        if path.suffix.lower() in (".yaml", ".yml"):
-            return yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as err:
-        raise InstanceError(str(path), [Problem("(file)", path.name, f"not parseable: {err}")]) \
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InstanceError(where, [Problem(f"line {line}", data[e.start:e.start + 4],
+                                            "is not UTF-8 text (save the file as UTF-8)")]) \
             from None
-    raise InstanceError(str(path), [Problem("(file)", path.suffix,
-                                            "instance files end in .yaml, .yml, .json or .xlsx")])
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (plain data only, no Python objects) with bounds: nesting at most
+    MAX_DEPTH levels while composing (no RecursionError), aliases expanded to a bounded size
+    and never cyclic (no alias bomb), and duplicate keys rejected (never a silent last
+    value)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if node is not None:
+            problem = check_tree(node, _yaml_children)
+            if problem:
+                raise yaml.composer.ComposerError(None, None, problem, node.start_mark)
+        return node
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    continue  # an unhashable key: PyYAML itself says so
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {echo(key)} (first on line {first + 1})",
+                        key_node.start_mark)
+                seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _json_no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number an instance may hold")
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r} in one object")
+        out[key] = value
+    return out
+
+
+def _parse_text(text: str, suffix: str, where: str) -> Any:
+    if suffix == ".json":
+        try:
+            raw = json.loads(text, object_pairs_hook=_json_object,
+                             parse_constant=_json_no_constant)
+        except json.JSONDecodeError as e:
+            raise InstanceError(where, [Problem(f"line {e.lineno}, column {e.colno}",
+                                                text[e.pos:e.pos + 40], f"not parseable as JSON: "
+                                                f"{e.msg}")]) from None
+        except ValueError as e:
+            raise InstanceError(where, [Problem("(file)", Path(where).name,
+                                                f"not parseable as JSON: {e}")]) from None
+        except RecursionError:
+            raise InstanceError(where, [Problem("(file)", Path(where).name, too_deep())]) \
+                from None
+        problem = check_tree(raw, _json_children, aliases=False)
+        if problem:
+            raise InstanceError(where, [Problem("(file)", Path(where).name, problem)])
+        return raw
+    try:
+        loader = _StrictLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        rule = " ".join(str(x) for x in (e.context, e.problem) if x)
+        raise InstanceError(where, [Problem(at, Path(where).name,
+                                            f"not parseable as YAML: {rule}")]) from None
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        raise InstanceError(where, [Problem(f"line {line}", chr(e.character) if isinstance(
+            e.character, int) else e.character, f"not parseable as YAML: {e.reason}")]) \
+            from None
+    except yaml.YAMLError as e:
+        raise InstanceError(where, [Problem("(file)", Path(where).name,
+                                            f"not parseable as YAML: {e}")]) from None
+    except RecursionError:
+        raise InstanceError(where, [Problem("(file)", Path(where).name, too_deep())]) from None
+
+
+def _json_children(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list):
+        return value
+    return []
+
+
+SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+
+
+def read_raw(path: str | Path) -> Any:
+    """Read a YAML (.yaml/.yml), JSON (.json) or Excel (.xlsx) file into plain Python data.
+
+    Bounded and strict (docs/security.md): at most the input limit in bytes, UTF-8 text, at
+    most MAX_DEPTH levels of nesting, aliases expanded to a bounded size, no duplicate keys,
+    no NaN or Infinity in JSON."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InstanceError(str(path), [Problem("(file)", path.suffix, "instance files end in "
+                                                ".yaml, .yml, .json or .xlsx")])
+    if suffix == ".xlsx":
+        return read_workbook(path)[0]
+    return _parse_text(decode(read_bytes(path), str(path)), suffix, str(path))
 
 
 def load(path: str | Path) -> Instance:
     """Read and validate an instance file (YAML, JSON or an Excel workbook)."""
     path = Path(path)
-    if path.suffix.lower() == ".xlsx" and path.exists():
+    if path.suffix.lower() == ".xlsx":
         raw, places = read_workbook(path)
         try:
             return parse(raw, source=str(path))

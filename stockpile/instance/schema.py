@@ -10,24 +10,69 @@ The symbols in the descriptions are those of docs/model.md.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-NonNeg = Annotated[float, Field(ge=0)]
+MAX_MAGNITUDE = 1e15
+"""Largest number an instance may hold: 1e15 USD is ten times world GDP, 1e15 t a thousand
+times the world's annual steel output. HiGHS treats 1e20 as infinite and loses precision
+long before; a larger figure is a typing error, not data."""
+
+NonNeg = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE)]
 Share = Annotated[float, Field(ge=0, le=1)]
+Number = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
 Ident = Annotated[str, Field(min_length=1, max_length=80)]
+
+NAME_MAX = 80
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                    *(f"lpt{i}" for i in range(10))}
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an instance name (it names the folder reports/<name>/), or None.
+
+    One safe path component: letters, digits, ``_``, ``-`` and ``.``, not starting with a dot
+    (so never ``.`` or ``..`` and never a hidden file), at most 80 characters, not a name
+    Windows reserves for a device."""
+    if not isinstance(name, str) or not 1 <= len(name) <= NAME_MAX:
+        return f"must be 1 to {NAME_MAX} characters"
+    if not NAME_PATTERN.fullmatch(name):
+        return ("must be letters, digits, '_', '-' or '.', not starting with '.' (it names "
+                "the report folder)")
+    if name.split(".")[0].lower() in WINDOWS_RESERVED:
+        return "is a device name on Windows (it names the report folder)"
+    return None
+
+
+def _safe_name(name: str) -> str:
+    problem = name_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+def safe_name_from(text: str) -> str:
+    """A valid instance name made from any text (e.g. a file's stem): unsafe characters become
+    '_', leading dots are dropped, the length is cut to 80; 'instance' if nothing is left."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", text).lstrip(".")[:NAME_MAX]
+    return name if name and name_problem(name) is None else f"instance_{name}"[:NAME_MAX]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: "inf", "nan", 1e999 are rejected in every number field (a NaN
+    # supply share would read as no disruption, an infinite demand as an empty model)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Period(_Frozen):
     """One period t of the disruption horizon."""
 
     id: Ident
-    years: Annotated[float, Field(gt=0, description="length L_t of the period (yr)")]
+    years: Annotated[float, Field(gt=0, le=MAX_MAGNITUDE,
+                                  description="length L_t of the period (yr)")]
 
 
 class Facility(_Frozen):
@@ -68,7 +113,8 @@ class Product(_Frozen):
     material: Ident
     grade: str = Field("", description="grade or form, e.g. 'oxide 99%' or 'metal 6N'")
     price: NonNeg = Field(description="p_k, acquisition price (USD/t)")
-    lot: Annotated[float, Field(gt=0, description="lot_k, purchases come in whole lots (t)")]
+    lot: Annotated[float, Field(gt=0, le=MAX_MAGNITUDE,
+                                description="lot_k, purchases come in whole lots (t)")]
     holding_cost: NonNeg = Field(0.0, description="rho_k, holding cost (USD/t/yr)")
     volume: NonNeg = Field(0.0, description="vol_k, storage space (m3/t)")
     residual_value_share: Share = Field(
@@ -131,12 +177,14 @@ class Agreement(_Frozen):
 class Route(_Frozen):
     """A conversion route k -> k' inside one material."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
     id: Ident
     from_product: Ident = Field(alias="from")
     to_product: Ident = Field(alias="to")
-    yield_: Annotated[float, Field(gt=0, alias="yield", description="eta_r, t out per t in")]
+    yield_: Annotated[float, Field(gt=0, le=MAX_MAGNITUDE, alias="yield",
+                                   description="eta_r, t out per t in")]
     cost: NonNeg = Field(0.0, description="c_r, cost per input tonne (USD/t)")
     capacity: dict[Ident, NonNeg] = Field(
         default_factory=dict,
@@ -156,7 +204,7 @@ class Effect(_Frozen):
     holder: Ident | None = None
     product: Ident | None = None
     material: Ident | None = None
-    values: float | list[float]
+    values: Number | list[Number]
 
 
 class RouteEffect(_Frozen):
@@ -164,7 +212,7 @@ class RouteEffect(_Frozen):
 
     holder: Ident | None = None
     route: Ident | None = None
-    values: float | list[float]
+    values: Number | list[Number]
 
 
 class Scenario(_Frozen):
@@ -199,7 +247,8 @@ class CapitalCost(_Frozen):
 class Instance(_Frozen):
     """A whole stockpile instance."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: Annotated[str, AfterValidator(_safe_name),
+                    Field(description="names the report folder reports/<name>/")]
     description: str = ""
     currency: Literal["USD"] = "USD"
     holding_years: NonNeg = Field(description="Y, years of holding cost charged")

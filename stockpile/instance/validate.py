@@ -6,6 +6,7 @@ run reports every problem at once.
 
 from __future__ import annotations
 
+import reprlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,27 @@ TIER_TOLERANCE = 1e-6
 """Tier shares of one demand row must sum to 1 within this absolute tolerance."""
 
 
+ECHO_MAX = 200
+"""A value is echoed in a message with at most this many characters."""
+
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = _repr.maxlong = ECHO_MAX
+_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 12
+_repr.maxlevel = 3
+
+
+def echo(value: Any) -> str:
+    """``repr(value)`` cut to :data:`ECHO_MAX` characters, without building the whole repr of
+    a huge value first (reprlib bounds every level)."""
+    return _cut(_repr.repr(value))
+
+
+def _cut(text: str) -> str:
+    """One line of at most ECHO_MAX characters."""
+    text = " ".join(str(text).splitlines())
+    return text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 3] + "..."
+
+
 @dataclass(frozen=True)
 class Problem:
     where: str
@@ -27,7 +49,7 @@ class Problem:
     rule: str
 
     def __str__(self) -> str:
-        return f"{self.where}: value {self.value!r}: {self.rule}"
+        return f"{_cut(self.where)}: value {echo(self.value)}: {_cut(self.rule)}"
 
 
 class InstanceError(ValueError):

@@ -40,12 +40,16 @@ stress_tests       the named analogues, as ``scenarios`` (probability ignored); 
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .limits import input_limit_bytes, read_bytes
 from .schema import Instance
-from .validate import InstanceError, Problem
+from .validate import InstanceError, Problem, echo
 
 TOP = ("name", "description", "currency", "holding_years")
 SIMPLE: dict[str, tuple[str, ...]] = {
@@ -66,6 +70,16 @@ ALL = "all_periods"
 CAPITAL = ("capital_cost_rate", "capital_cost_source")  # the capital_cost block, in 'instance'
 SCENARIO_BLOCKS = (("scenarios", ""), ("stress_tests", "stress_"))  # block, effect-sheet prefix
 
+MAX_COLUMNS = 1000
+"""Widest sheet read (an instance's widest sheet has 5 + periods or 3 + 2 x tiers columns)."""
+MAX_ROWS = 1_048_576
+"""Excel's own last row; a cell beyond it is a forged file."""
+MAX_MEMBERS = 1000
+INFLATE_FACTOR = 4
+"""A workbook's zip members may inflate to at most INFLATE_FACTOR times the input limit in
+all, checked on the sizes the zip declares before anything is inflated (Python's zipfile
+never inflates a member beyond its declared size)."""
+
 
 # ---- reading -----------------------------------------------------------------------------------
 def _cell(column: str, value: Any) -> Any:
@@ -78,21 +92,81 @@ def _cell(column: str, value: Any) -> Any:
     return value
 
 
-def _rows(wb: Any, sheet: str) -> list[tuple[int, dict[str, Any]]]:
-    """(row number, {column: value}) of the non-empty rows of a sheet; [] if it is absent."""
+def _cells(ws: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """(row number, cells) of the rows a sheet's XML holds, as openpyxl's parser reads them.
+
+    Read directly rather than through ``iter_rows``, which trusts the sheet's declared
+    dimensions and pads every row to the widest one (one cell at XFD1048576 would make it
+    produce 17 billion empty cells)."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=False,
+                                 epoch=ws.parent.epoch, date_formats=ws.parent._date_formats,
+                                 timedelta_formats=ws.parent._timedelta_formats)
+        yield from parser.parse()
+
+
+def _rows(wb: Any, sheet: str, problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, {column: value}) of the non-empty rows of a sheet; [] if it is absent.
+
+    A formula, or a cell beyond column MAX_COLUMNS or row MAX_ROWS, is a problem naming the
+    cell: a formula's cached value may be stale or absent (a holding cost ``=2*5`` saved by a
+    program that does not calculate would read as empty)."""
+    from openpyxl.utils import get_column_letter
+
     if sheet not in wb.sheetnames:
         return []
-    values = list(wb[sheet].iter_rows(values_only=True))
-    if not values:
-        return []
-    head = [str(h).strip() if h is not None else "" for h in values[0]]
+    head: list[str] = []
     out = []
-    for n, row in enumerate(values[1:], start=2):
-        rec = {h: _cell(h, v) for h, v in zip(head, row) if h}
+    for n, cells in _cells(wb[sheet]):
+        values: dict[int, Any] = {}
+        for c in cells:
+            col = c["column"]
+            where = f"sheet '{sheet}', cell {get_column_letter(min(col, 18278))}{n}"
+            if n > MAX_ROWS or col > MAX_COLUMNS:
+                problems.append(Problem(where, c["value"], f"beyond the {MAX_COLUMNS} columns "
+                                        f"and {MAX_ROWS:,} rows an instance sheet may use"))
+                return out
+            if c["data_type"] == "f":
+                problems.append(Problem(where, c["value"], "is a formula: type its value "
+                                        "(stockpile reads values, not formulas)"))
+                continue
+            values[col] = c["value"]
+        if n == 1:
+            width = max(values, default=0)
+            head = [str(values.get(j) or "").strip() for j in range(1, width + 1)]
+            continue
+        rec = {h: _cell(h, values.get(j)) for j, h in enumerate(head, start=1) if h}
         rec = {h: v for h, v in rec.items() if v is not None}
         if rec:
             out.append((n, rec))
     return out
+
+
+def _open(path: Path) -> Any:
+    """The workbook, after checking the file's size and its zip members' declared sizes."""
+    from openpyxl import load_workbook
+
+    data = read_bytes(path)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        members = z.infolist()
+        inflated = sum(m.file_size for m in members)
+        limit = INFLATE_FACTOR * input_limit_bytes()
+        if len(members) > MAX_MEMBERS or inflated > limit:
+            raise InstanceError(str(path), [Problem(
+                "(file)", f"{len(members)} members, {inflated:,} bytes inflated",
+                f"a workbook may hold at most {MAX_MEMBERS} members inflating to "
+                f"{limit:,} bytes ({INFLATE_FACTOR} x the input limit)")])
+        for m in members:  # a DTD can declare entities: no part of a workbook needs one
+            if m.filename.endswith((".xml", ".rels")):
+                with z.open(m) as part:
+                    head = part.read(65536)
+                if b"<!DOCTYPE" in head.upper():
+                    raise InstanceError(str(path), [Problem(
+                        "(file)", m.filename, "declares a DTD (<!DOCTYPE ...>), which can "
+                        "define entities; a workbook never needs one")])
+    return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
 
 
 def read_workbook(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
@@ -102,51 +176,59 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
     the instance (``"demand[3]"``, ``"scenarios[0].supply[2]"``) to ``"sheet 'demand', row
     5"``. Raises :class:`InstanceError` if the file is not a readable workbook.
     """
-    from openpyxl import load_workbook
-
+    path = Path(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise InstanceError(str(path), [Problem("(file)", Path(path).name,
-                                                f"not a readable .xlsx workbook: {err}")]) \
+        return _read(path)
+    except InstanceError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a hostile file raises many kinds in openpyxl
+        raise InstanceError(str(path), [Problem("(file)", path.name, (
+            f"not a readable .xlsx workbook: {type(err).__name__}: {echo(str(err))}"))]) \
             from None
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    wb = _open(path)
     raw: dict[str, Any] = {}
     places: dict[str, str] = {}
+    problems: list[Problem] = []
 
     def place(key: str, sheet: str, n: int) -> None:
         places[key] = f"sheet '{sheet}', row {n}"
 
-    for n, rec in _rows(wb, "instance"):
+    def rows(sheet: str) -> list[tuple[int, dict[str, Any]]]:
+        return _rows(wb, sheet, problems)
+
+    for n, rec in rows("instance"):
         if "field" in rec and "value" in rec:
             raw[str(rec["field"])] = _cell(str(rec["field"]), rec["value"])
             place(str(rec["field"]), "instance", n)
     if any(k in raw for k in CAPITAL):
         raw["capital_cost"] = {k.removeprefix("capital_cost_"): raw.pop(k)
                                for k in CAPITAL if k in raw}
-    sources = [str(rec["source"]) for _, rec in _rows(wb, "sources") if "source" in rec]
+    sources = [str(rec["source"]) for _, rec in rows("sources") if "source" in rec]
     if sources:
         raw["sources"] = sources
     for block in SIMPLE:
-        rows = _rows(wb, block)
-        if rows or block in wb.sheetnames:
-            raw[block] = [rec for _, rec in rows]
-            for i, (n, _) in enumerate(rows):
+        block_rows = rows(block)
+        if block_rows or block in wb.sheetnames:
+            raw[block] = [rec for _, rec in block_rows]
+            for i, (n, _) in enumerate(block_rows):
                 place(f"{block}[{i}]", block, n)
-    problems: list[Problem] = []
-    _read_nested(wb, raw, place, problems)
+    _read_nested(rows, raw, place, problems)
     wb.close()
     if problems:
         raise InstanceError(str(path), problems)
     return raw, places
 
 
-def _read_nested(wb: Any, raw: dict[str, Any], place: Any, problems: list[Problem]) -> None:
+def _read_nested(rows: Any, raw: dict[str, Any], place: Any, problems: list[Problem]) -> None:
     """The sheets that fill lists inside other entries: facilities, capacities, demand tiers,
     agreements' holder pairs, scenario effects."""
     holders = {h.get("id"): h for h in raw.get("holders", [])}
     pos = {h.get("id"): i for i, h in enumerate(raw.get("holders", []))}
     counts: dict[Any, int] = defaultdict(int)
-    for n, rec in _rows(wb, "facilities"):
+    for n, rec in rows("facilities"):
         owner = rec.pop("holder", None)
         if owner not in holders:
             problems.append(Problem(f"sheet 'facilities', row {n}, holder", owner,
@@ -156,16 +238,15 @@ def _read_nested(wb: Any, raw: dict[str, Any], place: Any, problems: list[Proble
         place(f"holders[{pos[owner]}].facilities[{counts[owner]}]", "facilities", n)
         counts[owner] += 1
     routes = {r.get("id"): r for r in raw.get("routes", [])}
-    for n, rec in _rows(wb, "route_capacity"):
+    for n, rec in rows("route_capacity"):
         r = routes.get(rec.get("route"))
         if r is None:
             problems.append(Problem(f"sheet 'route_capacity', row {n}, route", rec.get("route"),
                                     "names no route of sheet 'routes'"))
             continue
         r.setdefault("capacity", {})[rec.get("holder")] = rec.get("capacity")
-    rows = _rows(wb, "demand")
     raw["demand"] = []
-    for i, (n, rec) in enumerate(rows):
+    for i, (n, rec) in enumerate(rows("demand")):
         entry = {k: rec[k] for k in ("holder", "product", "annual") if k in rec}
         tiers: dict[str, dict[str, Any]] = {}
         for col, v in rec.items():
@@ -176,21 +257,21 @@ def _read_nested(wb: Any, raw: dict[str, Any], place: Any, problems: list[Proble
         raw["demand"].append(entry)
         place(f"demand[{i}]", "demand", n)
     agreements = []
-    for i, (n, rec) in enumerate(_rows(wb, "agreements")):
+    for i, (n, rec) in enumerate(rows("agreements")):
         rec["holders"] = [rec.pop("holder_1", None), rec.pop("holder_2", None)]
         agreements.append(rec)
         place(f"agreements[{i}]", "agreements", n)
     raw["agreements"] = agreements
     for block, prefix in SCENARIO_BLOCKS:
-        _read_scenarios(wb, raw, place, problems, block, prefix)
+        _read_scenarios(rows, raw, place, problems, block, prefix)
 
 
-def _read_scenarios(wb: Any, raw: dict[str, Any], place: Any, problems: list[Problem],
+def _read_scenarios(rows: Any, raw: dict[str, Any], place: Any, problems: list[Problem],
                     block: str, prefix: str) -> None:
     """One block of scenarios (``scenarios`` or ``stress_tests``) and its effect sheets."""
     scenarios = []
     index = {}
-    for i, (n, rec) in enumerate(_rows(wb, block)):
+    for i, (n, rec) in enumerate(rows(block)):
         if "events" in rec:
             rec["events"] = [e.strip() for e in str(rec["events"]).split(";") if e.strip()]
         scenarios.append(rec)
@@ -199,7 +280,7 @@ def _read_scenarios(wb: Any, raw: dict[str, Any], place: Any, problems: list[Pro
     periods = [str(p.get("id")) for p in raw.get("periods", [])]
     for base, field in EFFECTS.items():
         sheet = prefix + base
-        for n, rec in _rows(wb, sheet):
+        for n, rec in rows(sheet):
             sid = rec.pop("scenario", None)
             if sid not in index:
                 problems.append(Problem(f"sheet '{sheet}', row {n}, scenario", sid,
@@ -223,6 +304,8 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
     instance (same content hash)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from ..report.cells import as_text_cells
 
     d = inst.model_dump(mode="json", by_alias=True)
     periods = [p["id"] for p in d["periods"]]
@@ -271,6 +354,7 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append([_exact(v) for v in row])
+            as_text_cells(ws[ws.max_row])  # an id "=1+1" stays text, never a formula
         for c in ws[1]:
             c.font = Font(bold=True)
         ws.freeze_panes = "A2"

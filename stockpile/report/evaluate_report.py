@@ -9,8 +9,8 @@ import io
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import cells, svg
 from . import format as fmt
-from . import svg
 from .files import write_folder, write_json
 
 COLUMNS = [("plan", "plan", fmt.text), ("days of cover", "days_of_cover", fmt.days),
@@ -130,7 +130,7 @@ def csv_text(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
     w.writerow(keys)
     for r in rows:
         w.writerow(["" if r.get(k) is None else (repr(r[k]) if isinstance(r[k], float)
-                                                  else r[k]) for k in keys])
+                                                  else cells.csv_text(r[k])) for k in keys])
     return buf.getvalue()
 
 

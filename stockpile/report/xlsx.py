@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import format as fmt
+from .cells import as_text_cells
 from .content import Column, Document
 
 NUMBER_FORMATS = {fmt.usd: "#,##0", fmt.days: "#,##0", fmt.integer: "#,##0",
@@ -41,6 +42,12 @@ def _cell_value(value: Any) -> Any:
     return str(value)
 
 
+def _append(ws: Any, values: list[Any]) -> None:
+    """A row, with formula-like text kept as text (cells.py: formula injection)."""
+    ws.append(values)
+    as_text_cells(ws[ws.max_row])
+
+
 def _fit(ws: Any, widths: list[int]) -> None:
     from openpyxl.utils import get_column_letter
 
@@ -51,7 +58,7 @@ def _fit(ws: Any, widths: list[int]) -> None:
 def _header(ws: Any, columns: list[Column]) -> None:
     from openpyxl.styles import Font, PatternFill
 
-    ws.append([c.name for c in columns])
+    _append(ws, [c.name for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
@@ -67,19 +74,19 @@ def write_xlsx(doc: Document, path: Path) -> None:
     summary = wb.active
     taken: set[str] = set()
     summary.title = _sheet_name("Summary", taken)
-    summary.append([doc.title])
+    _append(summary, [doc.title])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([doc.subtitle])
+    _append(summary, [doc.subtitle])
     summary.append([])
     for line in doc.summary.bullets:
-        summary.append([line])
+        _append(summary, [line])
     summary.column_dimensions["A"].width = 140
     for table in doc.tables():
         ws = wb.create_sheet(_sheet_name(table.sheet, taken))
         _header(ws, table.columns)
         widths = [len(c.name) for c in table.columns]
         for raw, shown in zip(table.rows, table.display()):
-            ws.append([_cell_value(v) for v in raw])
+            _append(ws, [_cell_value(v) for v in raw])
             widths = [max(w, len(s)) for w, s in zip(widths, shown)]
         for j, col in enumerate(table.columns, start=1):
             number_format = NUMBER_FORMATS.get(col.show)

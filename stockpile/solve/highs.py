@@ -210,7 +210,7 @@ def run_lp(lp: highspy.HighsLp, integer: np.ndarray, options: SolveOptions,
         h.cbMipInterrupt.subscribe(progress.on_mip_event)
     t1 = time.perf_counter()
     with progress, _Watchdog(h, options.time_limit) as watchdog:
-        h.run()
+        run_interruptible(h)
     solve_s = time.perf_counter() - t1
     if lp.num_col_ == 0:
         # nothing left to decide (e.g. a scenario with every first-stage variable fixed and no
@@ -226,6 +226,27 @@ def run_lp(lp: highspy.HighsLp, integer: np.ndarray, options: SolveOptions,
                              "time limit by stockpile's watchdog (HiGHS's own check came late)"
                              + (" with a plan" if stats.has_plan else " before any plan"))
     return h, stats, handoff, solve_s
+
+
+STOP_GRACE = 1.5
+"""Seconds an interrupted run waits for HiGHS to stop before the exception goes on (the
+process then exits without it: SIGINT/SIGTERM end a command within 2 s)."""
+
+
+def run_interruptible(h: highspy.Highs) -> None:
+    """``h.run()`` in HiGHS's solver thread while this thread waits in short, interruptible
+    steps. A signal (or any exception) here asks HiGHS to stop (``cancelSolve``, seen at its
+    interrupt checks), waits at most :data:`STOP_GRACE` seconds, and is raised again: Ctrl-C
+    no longer waits for the solve to end, nor turns into a "solve error"."""
+    h.HandleUserInterrupt = True
+    thread = h.startSolve()
+    try:
+        while not h.wait(0.1)[0]:
+            pass
+    except BaseException:
+        h.cancelSolve()
+        thread.join(STOP_GRACE)
+        raise
 
 
 def highs_lp(c: np.ndarray, offset: float, col_lo: np.ndarray, col_hi: np.ndarray,

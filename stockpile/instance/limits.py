@@ -1,0 +1,114 @@
+"""Bounds on what an instance file may make stockpile do while reading it (docs/security.md).
+
+A small hostile file must end in one message, not in a hang, a memory blow-up or a
+traceback: the file's size is bounded before it is read, nesting is bounded while it is
+parsed, and aliases (YAML anchors) may not expand a document beyond a bounded size.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .validate import InstanceError, Problem
+
+DEFAULT_MAX_INPUT_MB = 64
+"""Largest instance file read, in MB (2**20 bytes); the environment variable
+STOCKPILE_MAX_INPUT_MB overrides it. The largest shipped instance is 0.15 MB."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings (an instance needs 6 levels)."""
+
+MAX_EXPANSION = 10
+EXPANSION_ALLOWANCE = 100_000
+"""Aliases may expand a document to at most MAX_EXPANSION times its own nodes plus
+EXPANSION_ALLOWANCE: sharing a profile among scenarios is fine, a billion laughs is not."""
+
+
+def input_limit_bytes() -> int:
+    text = os.environ.get("STOCKPILE_MAX_INPUT_MB", "")
+    try:
+        mb = float(text) if text.strip() else DEFAULT_MAX_INPUT_MB
+    except ValueError:
+        mb = DEFAULT_MAX_INPUT_MB
+    if not mb > 0 or mb == float("inf"):
+        mb = DEFAULT_MAX_INPUT_MB
+    return int(mb * 2**20)
+
+
+def too_deep() -> str:
+    return f"nested more than {MAX_DEPTH} levels deep (an instance needs 6)"
+
+
+def check_tree(root: Any, children: Callable[[Any], list[Any]],
+               aliases: bool = True) -> str | None:
+    """Why the tree under ``root`` is unacceptable, or None: a cycle (an alias inside its own
+    anchor), nesting deeper than MAX_DEPTH once aliases are expanded, or an expanded size
+    beyond the bound (``aliases``: the tree may share nodes, as a YAML node graph does).
+    Iterative, and linear in the number of distinct nodes."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            kids = children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            on_path.discard(key)
+            if depth[key] > MAX_DEPTH:
+                return too_deep()
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            return "an alias refers to the node that contains it (a cycle)"
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in children(node) if id(k) not in size)
+    distinct, expanded = len(size), size[id(root)]
+    if aliases and expanded > MAX_EXPANSION * distinct + EXPANSION_ALLOWANCE:
+        return (f"aliases expand {distinct:,} nodes to {expanded:,}: more than "
+                f"{MAX_EXPANSION} times plus {EXPANSION_ALLOWANCE:,}")
+    return None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of an instance file, refusing what is not a regular file (a directory, a FIFO,
+    a device) and anything larger than the input limit before reading it."""
+    where = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InstanceError(where, [Problem("(file)", where, "file does not exist")]) from None
+    except OSError as e:
+        raise InstanceError(where, [Problem("(file)", where,
+                                            f"cannot be read: {e.strerror}")]) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise InstanceError(where, [Problem("(file)", where, "is not a regular file (a "
+                                            "directory, pipe or device)")])
+    with os.fdopen(fd, "rb") as f:
+        limit = input_limit_bytes()
+        if st.st_size > limit:
+            raise InstanceError(where, [Problem("(file)", f"{st.st_size:,} bytes", too_big(
+                limit))])
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:
+            raise InstanceError(where, [Problem("(file)", where,
+                                                f"cannot be read: {e.strerror}")]) from None
+    if len(data) > limit:  # grew while being read
+        raise InstanceError(where, [Problem("(file)", f"> {limit:,} bytes", too_big(limit))])
+    return data
+
+
+def too_big(limit: int) -> str:
+    return (f"larger than the input limit of {limit / 2**20:g} MB (set the environment "
+            "variable STOCKPILE_MAX_INPUT_MB to raise it)")
