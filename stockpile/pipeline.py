@@ -77,8 +77,22 @@ def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",
         model.agree[key].fix(1 if signed else 0)
     build_s = time.perf_counter() - t0
     stats = solve(model, options or SolveOptions(), build_seconds=build_s)
-    figures = extract(model, data) if stats.has_plan else None
-    return Outcome(inst, digest, data, stats, figures, [])
+    return Outcome(inst, digest, data, stats, _figures(model, data, inst, stats), [])
+
+
+def _figures(model: Any, data: ModelData, inst: Instance, stats: SolveStats
+             ) -> dict[str, Any] | None:
+    """What the solved model says (extract), and why this plan (analysis/why.py)."""
+    if not stats.has_plan:
+        return None
+    from .analysis.why import explain
+
+    figures = extract(model, data)
+    try:
+        figures["why"] = explain(model, data, inst)
+    except RuntimeError as e:  # an explanation LP failed: the plan stands, the reason is told
+        figures["why"] = {"error": str(e)}
+    return figures
 
 
 def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
@@ -149,4 +163,4 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
         stats.message = (f"progressive hedging stopped after {result.iterations} iterations "
                          f"({'time limit' if hit_time else 'iteration limit or convergence'})"
                          " with the gap above the requested one")
-    return Outcome(inst, digest, data, stats, extract(model, data), [])
+    return Outcome(inst, digest, data, stats, _figures(model, data, inst, stats), [])

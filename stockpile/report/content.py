@@ -121,12 +121,18 @@ def _summary(result: dict[str, Any]) -> Section:
         bullets += [f"Reason: {r}" for r in result.get("infeasibility_reasons") or []]
         return Section("summary", "Executive summary", bullets=bullets)
     bullets.append(_purchases_sentence(result.get("plan") or []))
-    bullets.append(
-        f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}, of which "
-        f"{fmt.money(result.get('first_stage_cost'))} is committed before any disruption "
-        "(purchases, holding, programmes, facilities, agreements).")
     no_stock = result.get("no_stock") or {}
     terms = result.get("objective_terms") or {}
+    years = (result.get("instance") or {}).get("holding_years")
+    bullets.append(
+        f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}. It adds "
+        f"what is spent, {fmt.money(result.get('first_stage_cost'))} committed before any "
+        f"disruption (purchases, holding for {fmt.number(years, 1)} years, programmes, "
+        "facilities, agreements), to the modelled damage of disruptions weighted by their "
+        f"probability, {fmt.money(terms.get('expected_shortfall'))} of expected shortfall cost "
+        "plus expected transport and conversion.")
+    if (result.get("why") or {}).get("limits") is not None:
+        bullets.append(binding_sentence(result["why"]))
     bullets.append(
         "Expected shortfall cost avoided against holding nothing: "
         f"{fmt.money(no_stock.get('expected_shortfall_avoided'))} (from "
@@ -146,10 +152,17 @@ def _summary(result: dict[str, Any]) -> Section:
     return Section("summary", "Executive summary", bullets=bullets)
 
 
+def _years(result: dict[str, Any]) -> str:
+    """'5 years': the years of holding cost the holding figures cover."""
+    y = (result.get("instance") or {}).get("holding_years")
+    return f"{fmt.number(y, 1)} year{'' if y == 1 else 's'}"
+
+
 def _plan(result: dict[str, Any]) -> Section:
     cols = [Column("Holder"), Column("Product"), Column("Material"), _t_col("Inventory"),
             Column("Lots", fmt.integer, True), _t_col("Bought"), _t_col("Stock"),
-            _money_col("Purchase cost"), _money_col("Holding cost"), _t_col("Annual demand"),
+            _money_col("Purchase cost"), _money_col(f"Holding cost, {_years(result)}"),
+            _t_col("Annual demand"),
             Column("Days of cover", fmt.days, True)]
     keys = ["holder", "product", "material", "inventory_t", "lots", "bought_t", "stock_t",
             "purchase_cost", "holding_cost", "annual_demand_t", "days_of_cover"]
@@ -358,8 +371,14 @@ def _assumptions(result: dict[str, Any]) -> Section:
     return sec
 
 
+from .why_content import (  # noqa: E402  (they use the classes above)
+    assumptions_section, binding_sentence, last_lots_section, limits_section)
+
+
+# The solve report's sections in reading order: one function each, result -> Section.
+# A new section is one line here (and, for charts, one entry in html.CHARTS).
 SECTIONS: list[Callable[[dict[str, Any]], Section]] = [
-    _plan, _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
+    _plan, limits_section, last_lots_section, assumptions_section, _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
 
 
