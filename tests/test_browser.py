@@ -26,6 +26,7 @@ RUNS = {
     "solve": ["solve", str(DEFAULT)],
     "solve-national": ["solve", str(DEFAULT), "--mode", "national"],
     "solve-tiny": ["solve", str(TINY)],
+    "solve-sensitivity": ["solve", str(TINY), "--sensitivity", "0.3"],
     "compare": ["compare", str(DEFAULT)],
     "evaluate": ["evaluate", str(DEFAULT), "--n", "300"],
     "frontier": ["frontier", str(DEFAULT), "--budgets", "0.5,1", "--lambdas", "0,1",
@@ -54,8 +55,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for name, argv in RUNS.items():
         folder = root / name
-        extra = ["--out", str(folder / "new.yaml")] if argv[0] == "scenarios" else \
-            ["--out", str(folder)]
+        extra = ["--out", str(folder / "new.yaml"), "--report", str(folder / "report")] \
+            if argv[0] == "scenarios" else ["--out", str(folder)]
         rc = main([*argv, *extra, "--quiet"])
         assert rc == 0, f"stockpile {' '.join(argv)} exited {rc}"
         (html,) = [p for p in folder.rglob("*.html")]

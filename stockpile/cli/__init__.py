@@ -13,14 +13,14 @@ import sys
 
 from .. import __version__
 from ..instance import InstanceError
-from . import compare, convert, evaluate, frontier, scenarios, solve
+from . import compare, convert, evaluate, frontier, scenarios, sensitivity, solve
 from .common import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_PLAN, \
     EXIT_OK, err
 
 __all__ = ["EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_NO_PLAN",
            "EXIT_OK", "build_parser", "main"]
 
-COMMANDS = [solve, convert, compare, scenarios, evaluate, frontier]  # each registers its subcommands
+COMMANDS = [solve, convert, compare, scenarios, evaluate, frontier, sensitivity]  # each registers its subcommands
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,20 +20,15 @@ from .common import (
 )
 
 
+from .whatif_args import add_whatif, whatif_folder, whatif_of  # noqa: E402
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("compare", help="national vs bilateral vs pooled: value of cooperation, "
                                        "settlement, Shapley split and core, IEA-style rules")
     c.set_defaults(run=cmd_compare)
     c.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
-    w = c.add_argument_group("what-if overrides (the instance file is not changed)")
-    w.add_argument("--budget", action="append", default=[], metavar="HOLDER=USD",
-                   help="set a holder's acquisition budget (repeatable)")
-    w.add_argument("--force-agreement", action="append", default=[],
-                   metavar="H1|H2|MATERIAL", help="sign this candidate agreement (repeatable)")
-    w.add_argument("--forbid-agreement", action="append", default=[],
-                   metavar="H1|H2|MATERIAL", help="do not sign this candidate agreement")
-    w.add_argument("--remove-material", action="append", default=[], metavar="MATERIAL",
-                   help="drop a material and everything that names it (repeatable)")
+    add_whatif(c)
     add_solve_limits(c)
     c.add_argument("--threads", type=threads_arg, default=None, help="HiGHS threads per solve")
     c.add_argument("--interface", choices=INTERFACES, default="standard_form")
@@ -52,14 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.compare import CompareOptions, run_compare
-    from ..analysis.whatif import WhatIf, WhatIfError
+    from ..analysis.whatif import WhatIfError
     from ..report.compare_content import voc_sentence
     from ..report.compare_files import write_compare_report
 
     t0 = time.perf_counter()
     inst = load(args.instance)
-    whatif = WhatIf(tuple(args.budget), tuple(args.remove_material),
-                    tuple(args.force_agreement), tuple(args.forbid_agreement))
+    whatif = whatif_of(args)
     options = CompareOptions(
         solve=SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
                            interface=args.interface),
@@ -85,7 +79,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             for reason in result["reasons"].get(mode, []):
                 err(f"      {reason}")
         return EXIT_INFEASIBLE if infeasible else EXIT_NO_PLAN
-    out_dir = args.out or Path("reports") / inst.name / "compare"
+    out_dir = args.out or Path("reports") / inst.name / "compare" / whatif_folder(args)
     written = write_compare_report(result, out_dir)
     for mode, d in result["modes"].items():
         print(f"{mode:9s} {d['solver']['objective']:>18,.0f} USD  {d['solver']['summary']}")

@@ -146,18 +146,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             "p95", "cvar95", "expected_shortfall", "shortfall_cvar95",
             "probability_any_shortfall", "lp_scenarios", "seconds"]
     written = rep.write_files(rep.evaluation_files(res, keys), out_dir)
-    for r in res["plans"] if not args.quiet else []:
+    for r in res["plans"]:
         d = r["minus_first"]
         print(f"{r['plan']:28s} mean {r['mean']:>15,.0f} [{r['ci95'][0]:,.0f}, "
               f"{r['ci95'][1]:,.0f}]  minus first [{d['ci95'][0]:,.0f}, {d['ci95'][1]:,.0f}]"
               f"  CVaR95 {r['cvar95']:,.0f}  P(shortfall) {r['probability_any_shortfall']:.1%}")
     for key in ("vss", "evpi"):
-        if key in res and not args.quiet:
+        if key in res:
             d = res[key][key]
             print(f"{key.upper()}: {d['mean']:,.0f} USD (standard error {d['std_error']:,.0f})")
     warning = rep.warning_text(res)
     if warning:
         err(warning)
-    if not args.quiet:
-        print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
+    print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK

@@ -76,6 +76,5 @@ def cmd_frontier(args: argparse.Namespace) -> int:
             "probability_any_shortfall", "marginal_value", "shortfall_avoided_per_usd"]
     written = rep.write_files(rep.frontier_files(inst.name, rows, args.alpha, args.n,
                                                  args.seed, keys), out_dir)
-    if not args.quiet:
-        print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
+    print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK

@@ -12,7 +12,7 @@ import time
 
 def add_quiet(s: argparse.ArgumentParser) -> None:
     s.add_argument("--quiet", action="store_true",
-                   help="no progress lines and no summary; errors are still printed")
+                   help="no progress lines (the short summary at the end is still printed)")
 
 
 class Progress:

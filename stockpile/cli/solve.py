@@ -23,6 +23,9 @@ from .common import (
     threads_arg,
 )
 
+from .progress import Progress
+from .whatif_args import add_whatif, whatif_folder, whatif_of
+
 if TYPE_CHECKING:
     from ..pipeline import Outcome
 
@@ -54,6 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--bundles", type=threads_arg, default=None, metavar="K",
                    help="--engine ph: K scenarios per bundle (each bundle one extensive-form "
                         "subproblem); default: no bundles")
+    s.add_argument("--sensitivity", nargs="?", type=positive_float, const=0.2, default=None,
+                   metavar="STEP", help="add the sensitivity section: re-solve with tier "
+                   "costs, prices, market caps, budgets and disruption probabilities each "
+                   "scaled by 1 -/+ STEP (default 0.2)")
+    add_whatif(s)
     s.add_argument("--log", action="store_true", help="show HiGHS's own log")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -78,19 +86,45 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return cmd_solve_ph(args)
     from ..pipeline import run_solve
 
+    from ..analysis.whatif import WhatIfError, apply_whatif
+
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name
+    out_dir = args.out or Path("reports") / inst.name / whatif_folder(args)
+    if args.sensitivity is not None and not args.sensitivity < 1:
+        err(f"stockpile solve: --sensitivity {args.sensitivity!r}: the step must be in "
+            "(0, 1); nothing written.")
+        return EXIT_INPUT
+    try:
+        applied = apply_whatif(inst, whatif_of(args))
+    except WhatIfError as e:
+        err(f"stockpile: {e}; nothing written.")
+        return EXIT_INPUT
+    if applied.agreements and args.mode != "bilateral":
+        err(f"stockpile: --force-agreement/--forbid-agreement: only in bilateral mode (mode "
+            f"{args.mode} has no agreements to fix); nothing written.")
+        return EXIT_INPUT
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
                            progress=not args.quiet, log=args.log, interface=args.interface)
     if not args.quiet:
         err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
-             f"({len(inst.scenarios)} scenarios)")
-    outcome = run_solve(inst, args.mode, options)
-    return _report(outcome, out_dir)
+             f"({len(inst.scenarios)} scenarios)"
+            + (f" with {'; '.join(applied.notes)}" if applied.notes else ""))
+    outcome = run_solve(applied.instance, args.mode, options, applied.agreements or None)
+    extra = {"whatif": applied.notes} if applied.notes else {}
+    if args.sensitivity is not None and outcome.stats.has_plan:
+        from ..analysis.sensitivity import PARAMETERS, sensitivity
+
+        bar = Progress(1 + 2 * len(PARAMETERS), args.quiet, "sensitivity")
+        extra["sensitivity"] = sensitivity(
+            outcome.data, args.sensitivity,
+            SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads,
+                         progress=False), bar.step)
+    return _report(outcome, out_dir, extra)
 
 
-def _report(outcome: Outcome, out_dir: Path) -> int:
-    """Exit status, messages and the report of a solve (written only with a plan)."""
+def _report(outcome: Outcome, out_dir: Path, extra: dict | None = None) -> int:
+    """Exit status, messages and the report of a solve (written only with a plan);
+    ``extra`` adds figures to the result (what-ifs, sensitivity)."""
     from ..report import write_solve_report
 
     inst, st = outcome.instance, outcome.stats
@@ -105,7 +139,7 @@ def _report(outcome: Outcome, out_dir: Path) -> int:
             return EXIT_INTERRUPTED
         err(f"stockpile: {st.describe()}; nothing written.")
         return EXIT_NO_PLAN
-    written = write_solve_report(outcome.as_dict(), out_dir)
+    written = write_solve_report({**outcome.as_dict(), **(extra or {})}, out_dir)
     print(f"{st.describe()}")
     print(f"objective {st.objective:,.0f} USD, best bound "
           f"{st.bound:,.0f} USD" if st.bound is not None else

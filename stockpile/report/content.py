@@ -116,6 +116,9 @@ def _purchases_sentence(plan: list[dict[str, Any]]) -> str:
 def _summary(result: dict[str, Any]) -> Section:
     solver = result.get("solver") or {}
     bullets = [status_sentence(result)]
+    if result.get("whatif"):
+        bullets.append("What-if overrides applied (the instance file is unchanged): "
+                       + "; ".join(result["whatif"]) + ".")
     if not solver.get("has_plan", bool(result.get("plan"))):
         bullets.append("No plan was found, so there is nothing to recommend.")
         bullets += [f"Reason: {r}" for r in result.get("infeasibility_reasons") or []]
@@ -373,12 +376,14 @@ def _assumptions(result: dict[str, Any]) -> Section:
 
 from .why_content import (  # noqa: E402  (they use the classes above)
     assumptions_section, binding_sentence, last_lots_section, limits_section)
+from .sensitivity_report import sensitivity_section  # noqa: E402
 
 
 # The solve report's sections in reading order: one function each, result -> Section.
 # A new section is one line here (and, for charts, one entry in html.CHARTS).
 SECTIONS: list[Callable[[dict[str, Any]], Section]] = [
-    _plan, limits_section, last_lots_section, assumptions_section, _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
+    _plan, limits_section, last_lots_section, assumptions_section, sensitivity_section,
+    _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from . import format as fmt
 from . import svg
 from .content import Document, Section, Table, document, is_proven_optimal
+from .sensitivity_report import tornado_chart
 
 MAX_BARS = 30
 
@@ -153,6 +154,7 @@ def _last_lot_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
 CHARTS: dict[str, list[Callable[[dict[str, Any]], list[tuple[str, str]]]]] = {
     "plan": [_purchase_chart, _cover_chart],
     "last-lots": [_last_lot_chart],
+    "sensitivity": [tornado_chart],
     "distribution": [_distribution_chart],
     "holders": [_holder_chart],
     "shortfall": [_shortfall_chart],

@@ -55,6 +55,7 @@ def hbar(items: Sequence[tuple[str, float]], title: str,
     labels = [_lines(lbl, limit) for lbl, _ in items]
     values = [float(v) for _, v in items]
     longest = max((len(line) for ls in labels for line in ls), default=4)
+    longest = max(longest, len(category_axis or "item"))
     left = min(WIDTH * 0.45, max(70.0, 16 + CHAR_PX * longest))
     right = 120.0
     lo, hi = min([0.0, *values]), max([0.0, *values])
@@ -149,5 +150,50 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
                      f"{escape(label)}</text>")
     parts.append(axis_label(left + pw / 2, height - 6, "Total cost in a scenario (USD)"))
     parts.append(axis_label(14, top + ph / 2, "Probability cost is at most this", rotate=True))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def tornado(items: Sequence[tuple[str, float, float]], title: str,
+            value_text: Callable[[float], str], value_axis: str, category_axis: str,
+            low_name: str = "down", high_name: str = "up") -> str:
+    """A tornado chart: per (label, change when the input goes down, change when it goes
+    up), two bars from zero, in the order given (widest swing first); both axes titled."""
+    labels = [_lines(lbl, 40) for lbl, _, _ in items]
+    values = [float(v) for _, a, b in items for v in (a, b)]
+    longest = max((len(line) for ls in labels for line in ls), default=4)
+    longest = max(longest, len(category_axis))
+    left = min(WIDTH * 0.4, max(70.0, 16 + CHAR_PX * longest))
+    margin = 110.0
+    lo, hi = min([0.0, *values]), max([0.0, *values])
+    span = (hi - lo) or 1.0
+    plot = WIDTH - left - 2 * margin
+    x = lambda v: left + margin + (v - lo) / span * plot  # noqa: E731
+    top, row = 40, 2 * BAR + GAP + 6
+    height = top + len(items) * row + 34
+    parts = [_open(height, title), axis_label(left - 8, 14, category_axis, "end"),
+             f'<rect x="{left + margin:.1f}" y="22" width="10" height="10" fill="{INK}"/>'
+             f'<text x="{left + margin + 14:.1f}" y="31" fill="{MUTED}">{escape(high_name)}'
+             f'</text><rect x="{left + margin + 120:.1f}" y="22" width="10" height="10" '
+             f'fill="{GRID}"/><text x="{left + margin + 134:.1f}" y="31" fill="{MUTED}">'
+             f"{escape(low_name)}</text>",
+             f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" '
+             f'y2="{top + len(items) * row:.0f}" stroke="{MUTED}"/>']
+    for i, (lines, (_, down, up)) in enumerate(zip(labels, items)):
+        y = top + i * row
+        spans = "".join(f'<tspan x="{left - 8:.1f}" dy="{0 if j == 0 else 13}">'
+                        f"{escape(line)}</tspan>" for j, line in enumerate(lines))
+        parts.append(f'<text x="{left - 8:.1f}" y="{y + BAR + 2:.1f}" text-anchor="end">'
+                     f"{spans}</text>")
+        for k, (v, colour) in enumerate(((up, INK), (down, GRID))):
+            yy = y + k * BAR
+            x0, x1 = sorted((x(0), x(float(v))))
+            parts.append(f'<rect x="{x0:.1f}" y="{yy}" width="{max(x1 - x0, 0.5):.1f}" '
+                         f'height="{BAR - 2}" fill="{colour}"/>')
+            tx, anchor = (x1 + 4, "start") if float(v) >= 0 else (x0 - 4, "end")
+            parts.append(f'<text x="{tx:.1f}" y="{yy + BAR - 6}" text-anchor="{anchor}" '
+                         f'fill="{MUTED}" font-size="11">{escape(value_text(float(v)))}</text>')
+    parts.append(axis_label(x(0) if lo < 0 < hi else left + margin + plot / 2, height - 8,
+                            value_axis))
     parts.append("</svg>")
     return "".join(parts)
