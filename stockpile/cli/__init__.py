@@ -12,15 +12,14 @@ import argparse
 import sys
 
 from .. import __version__
-from ..instance import InstanceError
-from . import compare, convert, evaluate, frontier, scenarios, sensitivity, solve
+from . import compare, convert, diff, evaluate, frontier, init, scenarios, sensitivity, solve
 from .common import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_PLAN, \
     EXIT_OK, err
 
 __all__ = ["EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_NO_PLAN",
            "EXIT_OK", "build_parser", "main"]
 
-COMMANDS = [solve, convert, compare, scenarios, evaluate, frontier, sensitivity]  # each registers its subcommands
+COMMANDS = [solve, convert, init, compare, scenarios, evaluate, frontier, sensitivity, diff]  # each registers its subcommands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from ..instance import InstanceError  # not at the top: --help and --version stay fast
     try:
         return int(args.run(args))
     except InstanceError as e:

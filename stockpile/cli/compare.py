@@ -7,8 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from ..instance import load
-from ..solve.highs import INTERFACES, SolveOptions
+from .choices import INTERFACES
 from .common import (
     EXIT_INFEASIBLE,
     EXIT_INPUT,
@@ -47,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.compare import CompareOptions, run_compare
+    from ..instance import load
+    from ..solve.highs import SolveOptions
     from ..analysis.whatif import WhatIfError
     from ..report.compare_content import voc_sentence
     from ..report.compare_files import write_compare_report

@@ -6,7 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
-from ..instance import Instance, content_hash, dump_yaml, load
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..instance import Instance
 from .common import EXIT_INPUT, EXIT_OK, err
 
 FORMATS = (".yaml", ".yml", ".json", ".xlsx")
@@ -23,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def write_instance(inst: Instance, out: Path) -> None:
     """Write ``inst`` in the format ``out``'s ending names (all at once: temporary file, then
     moved into place)."""
+    from ..instance import dump_yaml
+
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
         from ..instance.workbook import write_workbook
@@ -40,6 +45,8 @@ def write_instance(inst: Instance, out: Path) -> None:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    from ..instance import content_hash, load
+
     if args.out.suffix.lower() not in FORMATS:
         err(f"stockpile convert: out: value '{args.out}': must end in {', '.join(FORMATS)}")
         return EXIT_INPUT

@@ -8,9 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..model.data import MODES
+from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .progress import Progress, add_quiet
 from .scenarios import add_sampling_options, add_structure_options, whole
@@ -64,6 +62,8 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
         value_of_perfect_information,
         value_of_stochastic_solution,
     )
+    import numpy as np
+
     from ..model.data import model_data
     from ..solve.highs import SolveOptions
 

@@ -11,8 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .common import EXIT_INPUT, EXIT_OK, err, positive_float
 from .progress import add_quiet
 
@@ -70,6 +68,8 @@ def add_structure_options(s: argparse.ArgumentParser) -> None:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ..instance import dump_yaml, load
     from ..model.data import model_data
     from ..scenarios import DEFAULT_LIBRARY, fast_forward, features, sample, with_scenarios

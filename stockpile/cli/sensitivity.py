@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..model.data import MODES
+from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err, positive_float
 from .progress import Progress, add_quiet
 from .whatif_args import add_whatif, whatif_folder, whatif_of

@@ -7,9 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..instance import load
-from ..model.data import MODES
-from ..solve.highs import INTERFACES, SolveOptions
+from .choices import INTERFACES, MODES
 from .common import (
     EXIT_ERROR,
     EXIT_INFEASIBLE,
@@ -71,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..instance import content_hash
+    from ..instance import content_hash, load
 
     inst = load(args.instance)
     print(f"{args.instance}: valid instance '{inst.name}' ({len(inst.holders)} holders, "
@@ -87,6 +85,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from ..pipeline import run_solve
 
     from ..analysis.whatif import WhatIfError, apply_whatif
+    from ..instance import load
+    from ..solve.highs import SolveOptions
 
     inst = load(args.instance)
     out_dir = args.out or Path("reports") / inst.name / whatif_folder(args)
@@ -168,7 +168,9 @@ def cmd_solve_ph(args: argparse.Namespace) -> int:
 
     A missing mpi-sppy/mpi4py/MPI runtime or too few ranks: one message, exit 2, nothing
     written. An unexpected error on one rank aborts every rank (no rank left waiting)."""
+    from ..instance import load
     from ..pipeline import run_solve_ph
+    from ..solve.highs import SolveOptions
     from ..solve.ph import MPIUnavailable, PHOptions, TooFewRanks, cylinders_for, require_mpi
 
     rank = _launcher_rank()
