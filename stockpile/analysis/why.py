@@ -111,6 +111,7 @@ def explain(model: pyo.ConcreteModel, data: ModelData, instance: Instance) -> di
         "limits": limits,
         "purchases": purchases,
         "assumptions": _assumptions(data),
+        "cover_by_material": cover_by_material(model, data),
         "scenario_descriptions": {s.id: {"description": s.description, "events": list(s.events)}
                                   for s in instance.scenarios},
     }
@@ -254,4 +255,34 @@ def _assumptions(data: ModelData) -> list[dict[str, Any]]:
             "price_max": float(data.price[ks].max()) if ks else None,
             "holding_per_t_yr": float(data.holding[ks].max()) if ks else None,
             "annual_demand_t": float(weight), "tiers": tiers})
+    return out
+
+
+def cover_by_material(model: pyo.ConcreteModel, data: ModelData) -> list[dict[str, Any]]:
+    """Days of cover per holder and material: 365 x usable stock / annual demand, where a
+    grade nobody demands counts at the best yield of a route that turns it into a demanded
+    grade (conversion capacity permitting), and a grade with neither counts nothing."""
+    H, K = len(data.holders), len(data.products)
+    stock = np.array([[float(pyo.value(model.stock[h, k])) for k in data.products]
+                      for h in data.holders])
+    out = []
+    for h in range(H):
+        demanded = data.demand[h] > 0
+        for mi, mat in enumerate(data.materials):
+            ks = [k for k in range(K) if data.material_of[k] == mi]
+            d = float(data.demand[h, ks].sum())
+            if d <= 0:
+                continue
+            usable, raw = 0.0, 0.0
+            for k in ks:
+                raw += stock[h, k]
+                if demanded[k]:
+                    usable += stock[h, k]
+                    continue
+                yields = [float(data.route_yield[r]) for r in range(len(data.route_yield))
+                          if data.route_from[r] == k and demanded[data.route_to[r]]]
+                usable += stock[h, k] * max(yields, default=0.0)
+            out.append({"holder": data.holders[h], "material": mat, "stock_t": raw,
+                        "usable_t": usable, "annual_demand_t": d,
+                        "days_of_cover": 365.0 * usable / d})
     return out

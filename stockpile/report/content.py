@@ -101,15 +101,16 @@ def _purchases_sentence(plan: list[dict[str, Any]]) -> str:
                     key=lambda p: -(p.get("purchase_cost") or 0.0))
     if not bought:
         return "What to buy: nothing; the plan keeps existing inventory only."
-    total_t = sum(p.get("bought_t") or 0.0 for p in bought)
     total_usd = sum(p.get("purchase_cost") or 0.0 for p in bought)
+    materials = len({p.get("material") for p in bought})
     top = "; ".join(
         f"{fmt.mass(p.get('bought_t'))} of {p.get('product')} for {p.get('holder')} "
         f"({fmt.money(p.get('purchase_cost'))})" for p in bought[:TOP_PURCHASES])
     more = len(bought) - TOP_PURCHASES
     tail = f"; and {more} smaller purchase{'s' if more > 1 else ''}" if more > 0 else ""
-    return (f"What to buy: {fmt.mass(total_t)} in {len(bought)} purchase"
-            f"{'s' if len(bought) > 1 else ''} for {fmt.money(total_usd)}. "
+    return (f"What to buy: {len(bought)} purchase{'s' if len(bought) > 1 else ''} of "
+            f"{materials} material{'s' if materials > 1 else ''} for {fmt.money(total_usd)} "
+            "(tonnes are not added across materials). "
             f"Largest first: {top}{tail}.")
 
 
@@ -180,6 +181,27 @@ def _plan(result: dict[str, Any]) -> Section:
     return sec
 
 
+def _material_cover(result: dict[str, Any]) -> Section:
+    rows = (result.get("why") or {}).get("cover_by_material") or []
+    sec = Section("cover", "Days of cover per material, grades converted at their yields",
+                  paragraphs=[
+                      "Days of cover = 365 x usable stock / annual demand of the material's "
+                      "grades. A grade the holder does not use counts at the best yield of a "
+                      "route that converts it into one it uses (conversion capacity "
+                      "permitting), and not at all without one; so this can be more than the "
+                      "per-grade figures above suggest, or less than a sum of tonnes."])
+    if rows:
+        sec.tables.append(Table("Cover per material", [
+            Column("Holder"), Column("Material"), _t_col("Stock, all grades"),
+            _t_col("Usable, at yields"), _t_col("Annual demand"),
+            Column("Days of cover", fmt.days, True)],
+            [[r["holder"], r["material"], r["stock_t"], r["usable_t"], r["annual_demand_t"],
+              r["days_of_cover"]] for r in rows]))
+    else:
+        sec.paragraphs.append("No holder has demand for any material.")
+    return sec
+
+
 def _programmes(result: dict[str, Any]) -> Section:
     rows = [[p.get("holder"), p.get("material"), p.get("fixed_cost")]
             for p in result.get("programmes") or []]
@@ -204,6 +226,7 @@ NO_AGREEMENTS = {
 def _agreements(result: dict[str, Any]) -> Section:
     agreements = result.get("agreements") or []
     flows = result.get("flows") or []
+    prob = {s.get("scenario"): s.get("probability") for s in result.get("scenarios") or []}
     sec = Section("agreements", "Sharing agreements and flows", paragraphs=[
         "Which bilateral agreements to sign, and the stock that moves between holders in each "
         "scenario (the sender releases stock, the receiver uses it)."])
@@ -212,10 +235,12 @@ def _agreements(result: dict[str, Any]) -> Section:
             "Agreements",
             [Column("Holders"), Column("Material"), Column("Signed", fmt.yes_no),
              Column("Share cap", fmt.percent, True), _money_col("Fixed cost"),
-             Column("Flows", fmt.integer, True), _t_col("Moved, all scenarios")],
+             Column("Flows", fmt.integer, True),
+             _t_col("Expected moved (probability-weighted)")],
             [[PAIR.join(a.get("holders") or []), a.get("material"), a.get("signed"),
               a.get("share_cap"), a.get("fixed_cost"), len(a.get("flows") or []),
-              sum(f.get("tonnes") or 0.0 for f in a.get("flows") or [])]
+              sum((prob.get(f.get("scenario")) or 0.0) * (f.get("tonnes") or 0.0)
+                  for f in a.get("flows") or [])]
              for a in agreements]))
     else:
         sec.paragraphs.append(NO_AGREEMENTS.get(str(result.get("mode")), NO_AGREEMENTS[""]))
@@ -382,7 +407,7 @@ from .sensitivity_report import sensitivity_section  # noqa: E402
 # The solve report's sections in reading order: one function each, result -> Section.
 # A new section is one line here (and, for charts, one entry in html.CHARTS).
 SECTIONS: list[Callable[[dict[str, Any]], Section]] = [
-    _plan, limits_section, last_lots_section, assumptions_section, sensitivity_section,
+    _plan, _material_cover, limits_section, last_lots_section, assumptions_section, sensitivity_section,
     _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
 
