@@ -19,6 +19,7 @@ from .common import (
 )
 
 
+from .progress import Progress  # noqa: E402
 from .whatif_args import add_whatif, whatif_folder, whatif_of  # noqa: E402
 
 
@@ -59,7 +60,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         solve=SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
                            interface=args.interface),
         workers=args.workers, permutations=args.permutations, seed=args.seed,
-        shapley=not args.no_shapley, rules=not args.no_rules)
+        shapley=not args.no_shapley, rules=not args.no_rules,
+        progress=None if args.quiet else Progress(0, False, "compare").done)
     if not args.quiet:
         n = len(inst.holders)
         err(f"[stockpile] comparing '{inst.name}': 3 modes"

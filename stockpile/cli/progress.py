@@ -27,3 +27,10 @@ class Progress:
         if not self.quiet:
             print(f"{self.what} [{self.i}/{self.total}] {text} "
                   f"({time.perf_counter() - self.t0:,.1f} s)", file=sys.stderr, flush=True)
+
+    def done(self, text: str) -> None:
+        """A step when the total is not known in advance: "[i] text done (elapsed s)"."""
+        self.i += 1
+        if not self.quiet:
+            print(f"{self.what} [{self.i}] {text} done ({time.perf_counter() - self.t0:,.1f} s)",
+                  file=sys.stderr, flush=True)
