@@ -45,7 +45,9 @@ def _why(result: dict[str, Any], key: str, title: str) -> tuple[Section, dict[st
     why = result.get("why") or {}
     sec = Section(key, title)
     if not why:
-        sec.paragraphs.append("No plan, so nothing to explain.")
+        has_plan = (result.get("solver") or {}).get("has_plan", bool(result.get("plan")))
+        sec.paragraphs.append("Not computed for this report (solve --no-why)." if has_plan
+                              else "No plan, so nothing to explain.")
     elif why.get("error"):
         sec.paragraphs.append(f"The explanation could not be computed: {why['error']}.")
         why = {}
