@@ -147,3 +147,18 @@ def test_help_does_not_import_the_model() -> None:
 
     assert MODES == MODEL_MODES and INTERFACES == SOLVER_INTERFACES
 
+
+
+def test_evaluate_whatif_folder(tmp_path: Path, monkeypatch,  # noqa: ANN001
+                                capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.chdir(tmp_path)
+    inst = _write(tmp_path, tiny())
+    assert main(["evaluate", str(inst), "--budget", "A=5", "--n", "20", "--no-baselines",
+                 "--quiet"]) == 0
+    res = json.loads((tmp_path / "reports" / "tiny" / "evaluate" / "whatif-budget-A-5" /
+                      "evaluation.json").read_text())
+    assert res["whatif"] == ["budget A=5 USD"]
+    # budget 5 buys nothing: the optimised plan holds no stock, as the 'no stock' plan
+    assert res["plans"][0]["mean"] == pytest.approx(res["plans"][-1]["mean"])
+    assert main(["evaluate", str(inst), "--forbid-agreement", "A|B|ga", "--n", "20"]) == 2
+    assert "--forbid-agreement 'A|B|ga': not available in 'evaluate'" in capsys.readouterr().err

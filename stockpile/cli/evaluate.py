@@ -11,6 +11,7 @@ from typing import Any
 from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .progress import Progress, add_quiet
+from .whatif_args import add_whatif, instance_whatif, whatif_folder
 from .scenarios import add_sampling_options, add_structure_options, whole
 
 
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_solve_limits(s)
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/evaluate/)")
+    add_whatif(s)
     add_quiet(s)
 
 
@@ -132,10 +134,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..instance import load
     from ..report import evaluate_report as rep
 
+    from ..analysis.whatif import WhatIfError
+
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name / "evaluate"
+    try:
+        applied = instance_whatif(inst, args, "evaluate")
+    except WhatIfError as e:
+        err(f"stockpile evaluate: {e}; nothing written.")
+        return EXIT_INPUT
+    inst = applied.instance
+    out_dir = args.out or Path("reports") / inst.name / "evaluate" / whatif_folder(args)
     try:
         res = evaluation_result(inst, args)
+        res["whatif"] = applied.notes
     except ValueError as e:
         err(f"stockpile evaluate: {e}; nothing written.")
         return EXIT_INPUT

@@ -10,6 +10,7 @@ from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .evaluate import DEFAULT_SEED
 from .progress import Progress, add_quiet
+from .whatif_args import add_whatif, instance_whatif, whatif_folder
 from .scenarios import add_sampling_options, add_structure_options
 
 
@@ -43,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_solve_limits(s)
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/frontier/)")
+    add_whatif(s)
     add_quiet(s)
 
 
@@ -57,8 +59,16 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     if not 0 <= args.alpha < 1:
         err(f"stockpile frontier: --alpha {args.alpha!r}: must be in [0, 1); nothing written.")
         return EXIT_INPUT
+    from ..analysis.whatif import WhatIfError
+
     inst = load(args.instance)
-    out_dir = args.out or Path("reports") / inst.name / "frontier"
+    try:
+        applied = instance_whatif(inst, args, "frontier")
+    except WhatIfError as e:
+        err(f"stockpile frontier: {e}; nothing written.")
+        return EXIT_INPUT
+    inst = applied.instance
+    out_dir = args.out or Path("reports") / inst.name / "frontier" / whatif_folder(args)
     try:
         data_in = model_data(inst, args.mode)
         data_out = out_of_sample(inst, args).apply(data_in)
@@ -75,6 +85,6 @@ def cmd_frontier(args: argparse.Namespace) -> int:
             "stock_t", "mean", "std_error", "cvar95", "expected_shortfall",
             "probability_any_shortfall", "marginal_value", "shortfall_avoided_per_usd"]
     written = rep.write_files(rep.frontier_files(inst.name, rows, args.alpha, args.n,
-                                                 args.seed, keys), out_dir)
+                                                 args.seed, keys, applied.notes), out_dir)
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK

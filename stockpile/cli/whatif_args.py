@@ -39,3 +39,17 @@ def whatif_folder(args: argparse.Namespace) -> str:
         return ""
     name = "whatif-" + "_".join(re.sub(r"[^A-Za-z0-9.+-]+", "-", p) for p in parts)
     return name[:120]
+
+
+def instance_whatif(inst, args: argparse.Namespace, command: str):  # noqa: ANN001, ANN201
+    """The instance with the budget and material what-ifs applied, for the commands that
+    optimise plans themselves (evaluate, frontier): agreements cannot be forced there.
+    Raises WhatIfError naming the option."""
+    from ..analysis.whatif import WhatIfError, apply_whatif
+
+    for option, given in (("--force-agreement", args.force_agreement),
+                          ("--forbid-agreement", args.forbid_agreement)):
+        if given:
+            raise WhatIfError(option, given[0], f"not available in '{command}' (use solve or "
+                                                "compare)")
+    return apply_whatif(inst, whatif_of(args))

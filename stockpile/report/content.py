@@ -16,6 +16,7 @@ from . import format as fmt
 
 TOP_PURCHASES = 5
 PAIR = " \u2013 "  # joins the two holders of an agreement
+WHATIF = "What-if overrides applied (the instance file is unchanged): "
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,7 @@ def _summary(result: dict[str, Any]) -> Section:
     solver = result.get("solver") or {}
     bullets = [status_sentence(result)]
     if result.get("whatif"):
-        bullets.append("What-if overrides applied (the instance file is unchanged): "
-                       + "; ".join(result["whatif"]) + ".")
+        bullets.append(WHATIF + "; ".join(result["whatif"]) + ".")
     if not solver.get("has_plan", bool(result.get("plan"))):
         bullets.append("No plan was found, so there is nothing to recommend.")
         bullets += [f"Reason: {r}" for r in result.get("infeasibility_reasons") or []]

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from . import format as fmt
 from . import svg
-from .content import Column, Document, Section, Table
+from .content import WHATIF, Column, Document, Section, Table
 from .files import write_folder, write_json
 from .html import html_document
 from .markdown import markdown
@@ -86,6 +86,8 @@ def evaluation_document(res: dict[str, Any]) -> Document:
     """The evaluation report's content: rendered as Markdown, HTML and Excel."""
     warning = warning_text(res)
     bullets = [warning] if warning else []
+    if res.get("whatif"):
+        bullets.append(WHATIF + "; ".join(res["whatif"]) + ".")
     first = res["plans"][0]
     bullets.append(
         f"{res['scenarios']:,} fresh scenarios (seed {res['seed']}, time structure "
@@ -228,7 +230,7 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
 
 
 def frontier_document(name: str, rows: list[dict[str, Any]], alpha: float, n: int,
-                      seed: int) -> Document:
+                      seed: int, whatif: Sequence[str] = ()) -> Document:
     """The frontier report's content."""
     def rate(v: Any) -> str:
         return fmt.DASH if fmt.missing(v) else fmt.number(v, 3)
@@ -247,7 +249,8 @@ def frontier_document(name: str, rows: list[dict[str, Any]], alpha: float, n: in
         "Fall of mean cost per extra USD: how much the out-of-sample mean cost falls per extra "
         "dollar of budget between consecutive budgets at the same lambda. It can be negative "
         "when lambda > 0: a risk-averse plan spends the extra budget to cut the tail (CVaR), "
-        "which may raise the mean; a value near zero means more budget buys nothing."])
+        "which may raise the mean; a value near zero means more budget buys nothing."]
+        + ([WHATIF + "; ".join(whatif) + "."] if whatif else []))
     table = Section("frontier", "Plans over budgets and risk weights", paragraphs=[
         "Stock adds tonnes across materials only to show how much the plan holds in all; "
         "compare materials in the solve report."], tables=[_rows_table("Frontier", rows, cols)])
@@ -272,14 +275,14 @@ def frontier_charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def frontier_files(name: str, rows: list[dict[str, Any]], alpha: float, n: int, seed: int,
-                   csv_keys: Sequence[str]) -> dict[str, Any]:
-    doc = frontier_document(name, rows, alpha, n, seed)
+                   csv_keys: Sequence[str], whatif: Sequence[str] = ()) -> dict[str, Any]:
+    doc = frontier_document(name, rows, alpha, n, seed, whatif)
     return {"frontier.md": markdown(doc),
             "frontier.html": html_document(doc, {}, frontier_charts(rows),
                                            ok=all(r.get("status") == "optimal" for r in rows)),
             "frontier.xlsx": doc, "frontier.csv": csv_text(rows, csv_keys),
             "frontier.json": {"instance": name, "alpha": alpha, "scenarios": n, "seed": seed,
-                              "rows": rows}}
+                              "whatif": list(whatif), "rows": rows}}
 
 
 def write_files(files: dict[str, Any], out_dir: Path) -> list[Path]:
