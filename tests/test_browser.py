@@ -33,6 +33,7 @@ RUNS = {
                  "--n", "300"],
     "scenarios": ["scenarios", str(DEFAULT), "--n", "200", "--reduce", "20"],
     "sensitivity": ["sensitivity", str(DEFAULT), "--step", "0.2"],
+    "diff": ["diff", "{solve}", "{solve-national}"],  # two of the results above
 }
 
 
@@ -57,7 +58,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         folder = root / name
         extra = ["--out", str(folder / "new.yaml"), "--report", str(folder / "report")] \
             if argv[0] == "scenarios" else ["--out", str(folder)]
-        rc = main([*argv, *extra, "--quiet"])
+        argv = [a.format(**{k: str(root / k) for k in RUNS}) for a in argv]
+        quiet = [] if argv[0] == "diff" else ["--quiet"]
+        rc = main([*argv, *extra, *quiet])
         assert rc == 0, f"stockpile {' '.join(argv)} exited {rc}"
         (html,) = [p for p in folder.rglob("*.html")]
         out[name] = html

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..instance import Instance
 from .common import EXIT_INPUT, EXIT_OK, err
+from .progress import add_quiet
 
 FORMATS = (".yaml", ".yml", ".json", ".xlsx")
 
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     c.add_argument("out", type=Path, help="file to write; its ending picks the format")
     c.set_defaults(run=cmd_convert)
+    add_quiet(c)
 
 
 def write_instance(inst: Instance, out: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import EXIT_INPUT, EXIT_OK, err
+from .progress import add_quiet
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("b", type=Path, help="another solve report folder or its result.json")
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/diff/<A>-vs-<B>/)")
+    add_quiet(s)
 
 
 def read_result(path: Path) -> dict[str, Any]:

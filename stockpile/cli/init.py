@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from .common import EXIT_INPUT, EXIT_OK, err
+from .progress import add_quiet
 
 TEMPLATE = """\
 # A stockpile instance to fill in (docs/instance-format.md explains every field).
@@ -104,6 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("out", type=Path, help="file to write: .yaml/.yml (commented) or .xlsx "
                                           "(units in headers, comments, drop-down lists)")
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
+    add_quiet(s)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from .common import (
     threads_arg,
 )
 
-from .progress import Progress
+from .progress import Progress, add_quiet
 from .whatif_args import add_whatif, whatif_folder, whatif_of
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser("validate", help="check an instance file and print its content hash")
     v.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     v.set_defaults(run=cmd_validate)
+    add_quiet(v)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
