@@ -162,3 +162,17 @@ def test_evaluate_whatif_folder(tmp_path: Path, monkeypatch,  # noqa: ANN001
     assert res["plans"][0]["mean"] == pytest.approx(res["plans"][-1]["mean"])
     assert main(["evaluate", str(inst), "--forbid-agreement", "A|B|ga", "--n", "20"]) == 2
     assert "--forbid-agreement 'A|B|ga': not available in 'evaluate'" in capsys.readouterr().err
+
+
+def test_evaluate_and_frontier_agree_by_default(tmp_path: Path) -> None:
+    # one default out-of-sample draw: the optimised plan at budget x1, lambda 0 has the same
+    # out-of-sample mean in both reports (they used seeds 20260 and 20261 before)
+    inst = str(ROOT / "instances" / "tiny_sharing.yaml")
+    assert main(["evaluate", inst, "--n", "200", "--no-baselines", "--out",
+                 str(tmp_path / "e"), "--quiet"]) == 0
+    assert main(["frontier", inst, "--n", "200", "--budgets", "1", "--lambdas", "0", "--out",
+                 str(tmp_path / "f"), "--quiet"]) == 0
+    ev = json.loads((tmp_path / "e" / "evaluation.json").read_text())
+    fr = json.loads((tmp_path / "f" / "frontier.json").read_text())
+    assert ev["seed"] == fr["seed"] == 20260
+    assert fr["rows"][0]["mean"] == pytest.approx(ev["plans"][0]["mean"], rel=1e-9)
