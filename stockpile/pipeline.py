@@ -59,8 +59,11 @@ class Outcome:
 
 def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",
               options: SolveOptions | None = None,
-              agreements: dict[str, bool] | None = None) -> Outcome:
+              agreements: dict[str, bool] | None = None, why: bool = True) -> Outcome:
     """Solve one instance in one mode; never raises for an infeasible or stopped solve.
+
+    ``why`` (default on) adds the explanation of the plan (analysis/why.py): LPs around the
+    solved plan, about 15 % of the solve time on 200,000-variable models.
 
     ``agreements`` forces candidate agreements signed (True) or not (False) in bilateral
     mode, keyed "H1|H2|material" as in the report.
@@ -84,7 +87,7 @@ def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",
     stats = solve(model, options or SolveOptions(), build_seconds=build_s)
     if not stats.has_plan:
         return Outcome(inst, digest, data, stats, None, [])
-    return Outcome(inst, digest, data, stats, extract(model, data), [],
+    return Outcome(inst, digest, data, stats, _figures(model, data, inst, stats, why), [],
                    plan_from_model(model, data))
 
 
@@ -100,6 +103,23 @@ def add_evidence(outcome: Outcome, options: EvidenceOptions) -> None:
     except ValueError as e:
         ev = {"skipped": str(e)}
     outcome.figures["evidence"] = ev
+
+
+def _figures(model: Any, data: ModelData, inst: Instance, stats: SolveStats,
+             why: bool = True) -> dict[str, Any] | None:
+    """What the solved model says (extract), and why this plan (analysis/why.py)."""
+    if not stats.has_plan:
+        return None
+    from .analysis.why import explain
+
+    figures = extract(model, data)
+    if not why:
+        return figures
+    try:
+        figures["why"] = explain(model, data, inst)
+    except RuntimeError as e:  # an explanation LP failed: the plan stands, the reason is told
+        figures["why"] = {"error": str(e)}
+    return figures
 
 
 def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
@@ -170,7 +190,7 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
         stats.message = (f"progressive hedging stopped after {result.iterations} iterations "
                          f"({'time limit' if hit_time else 'iteration limit or convergence'})"
                          " with the gap above the requested one")
-    return Outcome(inst, digest, data, stats, extract(model, data), [])
+    return Outcome(inst, digest, data, stats, _figures(model, data, inst, stats), [])
 
 
 def run_solve_benders(instance: Instance | str | Path, mode: Mode = "bilateral",

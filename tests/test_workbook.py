@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from stockpile.cli import main
 from stockpile.instance import InstanceError, content_hash, load
-from stockpile.instance.workbook import write_workbook
+from stockpile.instance.workbook import _column, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,7 @@ def test_shipped_instances_round_trip(name: str, tmp_path: Path) -> None:
 def _edit(src: Path, dst: Path, sheet: str, row: int, column: str, value: object) -> None:
     wb = load_workbook(src)
     ws = wb[sheet]
-    col = [c.value for c in ws[1]].index(column) + 1
+    col = [_column(c.value) for c in ws[1]].index(column) + 1  # headers carry units
     ws.cell(row=row, column=col, value=value)
     wb.save(dst)
 

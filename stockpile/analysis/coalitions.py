@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Any, TypeVar
@@ -54,19 +54,29 @@ T = TypeVar("T")
 
 # ---- parallel map ----------------------------------------------------------------------------
 def parallel_map(fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]],
-                 workers: int = 1) -> list[T]:
+                 workers: int = 1, done: Callable[[int], None] | None = None) -> list[T]:
     """[fn(*args) for args in tasks], in separate processes when workers > 1.
 
     Processes are started with 'spawn' (HiGHS keeps a thread pool that a fork would copy
-    mid-state); results come back in task order.
+    mid-state); results come back in task order. ``done(i)`` is called as task i finishes
+    (progress lines).
     """
     if workers <= 1 or len(tasks) <= 1:
-        return [fn(*args) for args in tasks]
+        out = []
+        for i, args in enumerate(tasks):
+            out.append(fn(*args))
+            if done is not None:
+                done(i)
+        return out
     ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx,
                                initializer=_worker_init)
     try:
         futures = [pool.submit(fn, *args) for args in tasks]
+        if done is not None:
+            index = {f: i for i, f in enumerate(futures)}
+            for f in as_completed(futures):
+                done(index[f])
         out = [f.result() for f in futures]
     except BaseException:  # an interrupt or a failed task: the workers go now, not later
         _kill_workers(pool)

@@ -26,7 +26,7 @@ import platform
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .. import __version__
 from ..instance import Instance, content_hash
@@ -48,6 +48,22 @@ class CompareOptions:
     exact_max_holders: int = game.EXACT_MAX_HOLDERS
     shapley: bool = True
     rules: bool = True
+    progress: Callable[[str], None] | None = None  # called with a line per finished solve
+
+
+def _tell(options: CompareOptions, tasks: list[tuple[Any, ...]]
+          ) -> Callable[[int], None] | None:
+    """A progress callback naming each finished solve: mode, coalition or rule."""
+    if options.progress is None:
+        return None
+    say = options.progress
+
+    def done(i: int) -> None:
+        kind, *args = tasks[i]
+        what = {"mode": lambda: f"{args[1]} mode", "coalition": lambda: "coalition "
+                + "+".join(args[1]), "rule": lambda: f"{args[1]} {args[3]} rule"}
+        say(what.get(kind, lambda: kind)())
+    return done
 
 
 def _task(kind: str, *args: Any) -> Any:
@@ -198,7 +214,7 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
         grand = frozenset(players)
         tasks += [("coalition", inst, tuple(p for p in players if p in s), fixed, opts)
                   for s in wanted if s != grand]
-    done = game.parallel_map(_task, tasks, options.workers)
+    done = game.parallel_map(_task, tasks, options.workers, _tell(options, tasks))
     outcomes = dict(zip(MODES, done[:3]))
     failed = {m: o.stats.describe() for m, o in outcomes.items() if not o.stats.has_plan}
     result: dict[str, Any] = {
@@ -248,7 +264,8 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
 
     if options.rules:
         rule_tasks = [("rule", inst, j, figures[j], r, opts) for j in JOINT for r in RULES]
-        rules = game.parallel_map(_task, rule_tasks, options.workers)
+        rules = game.parallel_map(_task, rule_tasks, options.workers,
+                                  _tell(options, rule_tasks))
         result["sharing_rules"] = _rule_rows(stats, figures, rules)
     result["seconds"] = time.perf_counter() - t0
     return result

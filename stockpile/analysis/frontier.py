@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -80,9 +80,11 @@ def value_of_perfect_information(data_out: ModelData, sp: Evaluation, n: int,
 
 def frontier(data_in: ModelData, data_out: ModelData, scales: list[float],
              lambdas: list[float], level: float = 0.95,
-             options: SolveOptions | None = None) -> list[dict[str, Any]]:
+             options: SolveOptions | None = None,
+             progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """One row per (lambda, budget scale): the plan's in-sample objective and its
-    out-of-sample figures, with the marginal value of budget (module docstring)."""
+    out-of-sample figures, with the marginal value of budget (module docstring).
+    ``progress`` is called with a line of text after each point."""
     rows: list[dict[str, Any]] = []
     for lam in lambdas:
         prev: dict[str, Any] | None = None
@@ -104,4 +106,7 @@ def frontier(data_in: ModelData, data_out: ModelData, scales: list[float],
                                                     - row["expected_shortfall"]) / db
             rows.append(row)
             prev = row
+            if progress is not None:
+                progress(f"budget x{sc:g}, lambda {lam:g}: {stats.status}, mean "
+                         f"{s['mean']:,.0f} USD out of sample")
     return rows

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from ..solve.options import INTERFACES, SolveOptions
+from .choices import INTERFACES
 from .common import (
     EXIT_INFEASIBLE,
     EXIT_INPUT,
@@ -22,20 +22,16 @@ from .common import (
 )
 
 
+from .progress import Progress  # noqa: E402
+from .whatif_args import add_whatif, whatif_folder, whatif_of  # noqa: E402
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("compare", help="national vs bilateral vs pooled: value of cooperation, "
                                        "settlement, Shapley split and core, IEA-style rules")
     c.set_defaults(run=cmd_compare)
     c.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
-    w = c.add_argument_group("what-if overrides (the instance file is not changed)")
-    w.add_argument("--budget", action="append", default=[], metavar="HOLDER=USD",
-                   help="set a holder's acquisition budget (repeatable)")
-    w.add_argument("--force-agreement", action="append", default=[],
-                   metavar="H1|H2|MATERIAL", help="sign this candidate agreement (repeatable)")
-    w.add_argument("--forbid-agreement", action="append", default=[],
-                   metavar="H1|H2|MATERIAL", help="do not sign this candidate agreement")
-    w.add_argument("--remove-material", action="append", default=[], metavar="MATERIAL",
-                   help="drop a material and everything that names it (repeatable)")
+    add_whatif(c)
     add_solve_limits(c)
     c.add_argument("--threads", type=threads_arg, default=None, help="HiGHS threads per solve")
     c.add_argument("--interface", choices=INTERFACES, default="standard_form")
@@ -54,21 +50,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.compare import CompareOptions, run_compare
-    from ..analysis.whatif import WhatIf, WhatIfError
+    from ..instance import load
+    from ..solve.highs import SolveOptions
+    from ..analysis.whatif import WhatIfError
     from ..report.compare_content import voc_sentence
     from ..report.compare_files import write_compare_report
     from ..report.files import output_folder
 
     t0 = time.perf_counter()
     inst = load(args.instance)
-    out_dir = output_folder(args.out, inst.name, "compare")
-    whatif = WhatIf(tuple(args.budget), tuple(args.remove_material),
-                    tuple(args.force_agreement), tuple(args.forbid_agreement))
+    whatif = whatif_of(args)
+    out_dir = output_folder(args.out, inst.name,
+                            *[p for p in ("compare", whatif_folder(args)) if p])
     options = CompareOptions(
         solve=SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
                            interface=args.interface),
         workers=args.workers, permutations=args.permutations, seed=args.seed,
-        shapley=not args.no_shapley, rules=not args.no_rules)
+        shapley=not args.no_shapley, rules=not args.no_rules,
+        progress=None if args.quiet else Progress(0, False, "compare").done)
     if not args.quiet:
         n = len(inst.holders)
         err(f"[stockpile] comparing '{inst.name}': 3 modes"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .common import EXIT_INPUT, EXIT_OK, err, load
+from .progress import add_quiet
 
 if TYPE_CHECKING:
     from ..instance import Instance
@@ -21,11 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     c.add_argument("out", type=Path, help="file to write; its ending picks the format")
     c.set_defaults(run=cmd_convert)
+    add_quiet(c)
 
 
 def write_instance(inst: Instance, out: Path) -> None:
     """Write ``inst`` in the format ``out``'s ending names (all at once: temporary file, then
     moved into place)."""
+    from ..instance import dump_yaml
+
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
         from ..instance.workbook import write_workbook
@@ -45,6 +49,8 @@ def write_instance(inst: Instance, out: Path) -> None:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    from ..instance import content_hash, load
+
     if args.out.suffix.lower() not in FORMATS:
         err(f"stockpile convert: out: value '{args.out}': must end in {', '.join(FORMATS)}")
         return EXIT_INPUT

@@ -8,9 +8,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..model.modes import MODES
+from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
+from .progress import Progress, add_quiet
+from .whatif_args import add_whatif, instance_whatif, whatif_folder
 from .scenarios import add_sampling_options, add_structure_options, whole
+
+
+# The one default out-of-sample draw (evaluate and frontier): the same figures in both.
+DEFAULT_SEED = 20260
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="plan.csv or result.json of 'stockpile solve' (default: optimise the "
                         "instance on its own scenarios)")
     s.add_argument("--mode", choices=MODES, default="bilateral")
-    add_sampling_options(s, 10000, 20260)
+    add_sampling_options(s, 10000, DEFAULT_SEED)
     add_structure_options(s)
     s.add_argument("--no-baselines", action="store_true", help="skip the days-of-cover rules")
     s.add_argument("--vss", action="store_true",
@@ -31,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_solve_limits(s)
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/evaluate/)")
+    add_whatif(s)
+    add_quiet(s)
 
 
 def out_of_sample(inst: Any, args: argparse.Namespace) -> Any:
@@ -58,23 +66,33 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
         value_of_perfect_information,
         value_of_stochastic_solution,
     )
+    import numpy as np
+
     from ..model.data import model_data
     from ..solve.highs import SolveOptions
 
     t0 = time.perf_counter()
+    bar = Progress(2 + (0 if args.no_baselines else 5) + 1 + bool(args.vss) + bool(args.evpi),
+                   getattr(args, "quiet", False), "evaluate")
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit)
     data_in = model_data(inst, args.mode)
     if args.plan is not None:
         plan = plan_from_file(args.plan, data_in)
     else:
         plan, _ = optimise(data_in, options)
+    bar.step(f"plan {plan.name!r} ready")
     sset = out_of_sample(inst, args)
     data_out = sset.apply(data_in)
+    bar.step(f"{args.n:,} fresh scenarios sampled (seed {args.seed})")
     names = [m.name for m in inst.materials]
     rules = [] if args.no_baselines else baselines.rules_held(data_in, names, options)
     plans = [plan] + [r for r in rules if r.feasible]
     plans.append(Plan("no stock", np.zeros_like(plan.lots)))
-    evals = [evaluate(data_out, p) for p in plans]
+    bar.total = 2 + len(plans) + bool(args.vss) + bool(args.evpi)
+    evals = []
+    for p in plans:
+        evals.append(evaluate(data_out, p))
+        bar.step(f"evaluated {p.name}")
     rows = []
     for p, ev in zip(plans, evals):
         rows.append({**ev.summary(), "days_of_cover": baselines.days_of_cover(data_out, p),
@@ -86,14 +104,34 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
     res: dict[str, Any] = {
         "instance": inst.name, "mode": args.mode, "scenarios": args.n, "seed": args.seed,
         "structure": args.structure, "rate_scale": args.rate_scale,
-        "in_sample_scenarios": len(inst.scenarios), "plans": rows,
+        "in_sample_scenarios": _optimised_on(args.plan, len(inst.scenarios)), "plans": rows,
         "shortfall_by_holder_material": evals[0].shortfall_table(data_out)}
     if args.vss:
         res["vss"] = value_of_stochastic_solution(data_in, data_out, evals[0], options)
+        bar.step("value of the stochastic solution")
     if args.evpi:
         res["evpi"] = value_of_perfect_information(data_out, evals[0], args.evpi, options)
+        bar.step("expected value of perfect information")
     res["seconds"] = time.perf_counter() - t0
     return res
+
+
+def _optimised_on(plan: Path | None, instance_scenarios: int) -> int | None:
+    """How many scenarios the evaluated plan was optimised on: the instance's for the plan
+    optimised here; for a plan file, what its result.json says (None when not known, e.g.
+    a plan.csv, rather than the instance's count, which may not be the plan's)."""
+    if plan is None:
+        return instance_scenarios
+    if plan.suffix.lower() == ".json":
+        import json
+
+        try:
+            n = (json.loads(plan.read_text(encoding="utf-8")).get("instance") or {}).get(
+                "scenarios")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return int(n) if isinstance(n, int) else None
+    return None
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -101,26 +139,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..report import evaluate_report as rep
     from ..report.files import output_folder
 
+    from ..analysis.whatif import WhatIfError
+
     inst = load(args.instance)
-    out_dir = output_folder(args.out, inst.name, "evaluate")
+    try:
+        applied = instance_whatif(inst, args, "evaluate")
+    except WhatIfError as e:
+        err(f"stockpile evaluate: {e}; nothing written.")
+        return EXIT_INPUT
+    inst = applied.instance
+    out_dir = output_folder(args.out, inst.name,
+                            *[p for p in ("evaluate", whatif_folder(args)) if p])
     try:
         res = evaluation_result(inst, args)
+        res["whatif"] = applied.notes
     except ValueError as e:
         err(f"stockpile evaluate: {e}; nothing written.")
         return EXIT_INPUT
     except RuntimeError as e:
         err(f"stockpile evaluate: {e}; nothing written.")
         return EXIT_NO_PLAN
-    md = rep.evaluation_markdown(res)
     keys = ["plan", "days_of_cover", "first_stage_cost", "mean", "std_error", "p05", "p50",
             "p95", "cvar95", "expected_shortfall", "shortfall_cvar95",
             "probability_any_shortfall", "lp_scenarios", "seconds"]
-    written = rep.write_files({
-        "evaluation.md": md,
-        "evaluation.html": rep.page(f"Evaluation of {inst.name}", md,
-                                    rep.evaluation_charts(res)),
-        "evaluation.csv": rep.csv_text(res["plans"], keys),
-        "evaluation.json": res}, out_dir)
+    written = rep.write_files(rep.evaluation_files(res, keys), out_dir)
     for r in res["plans"]:
         d = r["minus_first"]
         print(f"{r['plan']:28s} mean {r['mean']:>15,.0f} [{r['ci95'][0]:,.0f}, "

@@ -8,8 +8,10 @@ import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .common import EXIT_INPUT, EXIT_OK, err, positive_float
+from .progress import add_quiet
 
 MAX_REDUCE = 5000
 
@@ -44,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--reduce", type=whole(1), default=None, metavar="N",
                    help="keep N scenarios by fast forward selection, with probabilities")
     add_structure_options(s)
+    s.add_argument("--report", type=Path, default=None, metavar="DIR",
+                   help="report of what was sampled (default: reports/<new name>/scenarios/)")
+    add_quiet(s)
 
 
 def add_structure_options(s: argparse.ArgumentParser) -> None:
@@ -94,15 +99,23 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             "and midstream outages reach them (name them as in the USGS data, e.g. gallium)")
     ev = sset.events
     hit = ev["materials"].any(axis=1) if ev else np.zeros(0, bool)
-    print(f"sampled {args.n} scenarios (seed {args.seed}, structure {args.structure}):")
+    say = print  # the short summary (stdout); --quiet only silences progress lines
+    say(f"sampled {args.n} scenarios (seed {args.seed}, structure {args.structure}):")
+    event_types = []
     for i, kind in enumerate(EVENT_TYPES):
         mask = (ev["type"] == i) & hit if ev else np.zeros(0, bool)
         if mask.any():
-            print(f"  {kind:13s} {int(mask.sum()):7d} events hitting instance materials, "
-                  f"mean depth {ev['depth'][mask].mean():.2f}")
+            event_types.append({"type": kind, "events": int(mask.sum()),
+                                "mean_depth": float(ev["depth"][mask].mean())})
+            say(f"  {kind:13s} {int(mask.sum()):7d} events hitting instance materials, "
+                f"mean depth {ev['depth'][mask].mean():.2f}")
     disrupted = (sset.supply < 1).any(axis=(1, 2, 3)) | (sset.demand_mult > 1).any(
         axis=(1, 2, 3)) | (sset.capacity_mult < 1).any(axis=(1, 2, 3))
-    print(f"  scenarios with some disruption: {disrupted.mean():.1%}")
+    say(f"  scenarios with some disruption: {disrupted.mean():.1%}")
+    summary = {"source": inst.name, "n": args.n, "seed": args.seed,
+               "structure": args.structure, "rate_scale": args.rate_scale,
+               "disrupted_share": float(disrupted.mean()), "event_types": event_types,
+               "file": str(args.out), "reduced_to": None, "distance": None}
     note = (f"scenarios: stockpile scenarios --n {args.n} --seed {args.seed} --structure "
             f"{args.structure} --rate-scale {args.rate_scale:g}")
     if args.reduce is not None:
@@ -112,7 +125,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         sel, q, dist = fast_forward(features(data), data.probability, args.reduce)
         sset = sset.subset(sel, q)
         note += f" --reduce {args.reduce} (fast forward selection, distance {dist:.6g})"
-        print(f"reduced to {args.reduce} scenarios by fast forward selection "
+        summary.update(reduced_to=args.reduce, distance=float(dist))
+        say(f"reduced to {args.reduce} scenarios by fast forward selection "
               f"(Kantorovich distance {dist:,.4g})")
     # the new instance is named after its file: its reports go to their own folder
     new = with_scenarios(inst, sset, note, name=safe_name_from(args.out.stem))
@@ -127,5 +141,22 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    print(f"wrote {args.out} ({len(new.scenarios)} scenarios)")
+    report_dir = args.report or Path("reports") / new.name / "scenarios"
+    written = _write_report(summary, new, report_dir)
+    say(f"wrote {args.out} ({len(new.scenarios)} scenarios)")
+    say(f"report: {report_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK
+
+
+def _write_report(summary: dict, new: Any, out_dir: Path) -> list[Path]:
+    from ..report import evaluate_report as rep
+    from ..report.html import html_document
+    from ..report.markdown import markdown
+    from ..report.scenarios_report import exposure_chart, scenario_rows, scenarios_document
+
+    doc = scenarios_document(summary, new)
+    return rep.write_files({
+        "scenarios.md": markdown(doc),
+        "scenarios.html": html_document(doc, {}, exposure_chart(new), ok=True),
+        "scenarios.xlsx": doc,
+        "scenarios.json": {**summary, "scenarios": scenario_rows(new)}}, out_dir)

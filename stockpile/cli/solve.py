@@ -25,6 +25,9 @@ from .common import (
     time_limit_arg,
 )
 
+from .progress import Progress, add_quiet
+from .whatif_args import add_whatif, whatif_folder, whatif_of
+
 if TYPE_CHECKING:
     from ..pipeline import Outcome
 
@@ -71,12 +74,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--replication-engine", choices=("ef", "benders"), default="ef",
                    help="how each replication's sample problem is bounded: ef, the extensive "
                         "form (default); benders, the L-shaped method (larger samples)")
+    s.add_argument("--sensitivity", nargs="?", type=positive_float, const=0.2, default=None,
+                   metavar="STEP", help="add the sensitivity section: re-solve with tier "
+                   "costs, prices, market caps, budgets and disruption probabilities each "
+                   "scaled by 1 -/+ STEP (default 0.2)")
+    s.add_argument("--no-why", action="store_true",
+                   help="skip the 'why this plan' LPs (about 15%% of the solve time on "
+                        "200,000-variable models)")
+    add_whatif(s)
     s.add_argument("--log", action="store_true", help="show HiGHS's own log")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
 
     v = sub.add_parser("validate", help="check an instance file and print its content hash")
     v.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
     v.set_defaults(run=cmd_validate)
+    add_quiet(v)
 
 
 def replications_arg(text: str) -> int:
@@ -87,7 +99,7 @@ def replications_arg(text: str) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..instance import content_hash
+    from ..instance import content_hash, load
 
     inst = load(args.instance)
     print(f"{args.instance}: valid instance '{inst.name}' ({len(inst.holders)} holders, "
@@ -104,16 +116,34 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return cmd_solve_benders(args)
     from ..pipeline import run_solve
 
+    from ..analysis.whatif import WhatIfError, apply_whatif
+    from ..instance import load
     from ..report.files import output_folder
 
     inst = load(args.instance)
-    out_dir = output_folder(args.out, inst.name)
+    out_dir = output_folder(args.out, inst.name, *[p for p in (whatif_folder(args),) if p])
+    if args.sensitivity is not None and not args.sensitivity < 1:
+        err(f"stockpile solve: --sensitivity {args.sensitivity!r}: the step must be in "
+            "(0, 1); nothing written.")
+        return EXIT_INPUT
+    try:
+        applied = apply_whatif(inst, whatif_of(args))
+    except WhatIfError as e:
+        err(f"stockpile: {e}; nothing written.")
+        return EXIT_INPUT
+    if applied.agreements and args.mode != "bilateral":
+        err(f"stockpile: --force-agreement/--forbid-agreement: only in bilateral mode (mode "
+            f"{args.mode} has no agreements to fix); nothing written.")
+        return EXIT_INPUT
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
                            progress=not args.quiet, log=args.log, interface=args.interface)
     if not args.quiet:
         err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
-             f"({len(inst.scenarios)} scenarios)")
-    outcome = run_solve(inst, args.mode, options)
+             f"({len(inst.scenarios)} scenarios)"
+            + (f" with {'; '.join(applied.notes)}" if applied.notes else ""))
+    outcome = run_solve(applied.instance, args.mode, options, applied.agreements or None,
+                        why=not args.no_why)
+    extra = {"whatif": applied.notes} if applied.notes else {}
     if outcome.plan is not None and not args.no_check:
         from ..analysis.evidence import EvidenceOptions
         from ..pipeline import add_evidence
@@ -128,11 +158,20 @@ def cmd_solve(args: argparse.Namespace) -> int:
             replication_engine=args.replication_engine,
             solve=SolveOptions(mip_gap=args.gap, threads=args.threads),
             progress=not args.quiet))
-    return _report(outcome, out_dir)
+    if args.sensitivity is not None and outcome.stats.has_plan:
+        from ..analysis.sensitivity import PARAMETERS, sensitivity
+
+        bar = Progress(1 + 2 * len(PARAMETERS), args.quiet, "sensitivity")
+        extra["sensitivity"] = sensitivity(
+            outcome.data, args.sensitivity,
+            SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads,
+                         progress=False), bar.step)
+    return _report(outcome, out_dir, extra)
 
 
-def _report(outcome: Outcome, out_dir: Path) -> int:
-    """Exit status, messages and the report of a solve (written only with a plan)."""
+def _report(outcome: Outcome, out_dir: Path, extra: dict | None = None) -> int:
+    """Exit status, messages and the report of a solve (written only with a plan);
+    ``extra`` adds figures to the result (what-ifs, sensitivity)."""
     from ..report import write_solve_report
 
     inst, st = outcome.instance, outcome.stats
@@ -147,7 +186,7 @@ def _report(outcome: Outcome, out_dir: Path) -> int:
             return EXIT_INTERRUPTED
         err(f"stockpile: {st.describe()}; nothing written.")
         return EXIT_NO_PLAN
-    result = outcome.as_dict()
+    result = {**outcome.as_dict(), **(extra or {})}
     written = write_solve_report(result, out_dir)
     print(f"{st.describe()}")
     from ..report.evidence import verdict_bullets
@@ -184,7 +223,9 @@ def cmd_solve_ph(args: argparse.Namespace) -> int:
 
     A missing mpi-sppy/mpi4py/MPI runtime or too few ranks: one message, exit 2, nothing
     written. An unexpected error on one rank aborts every rank (no rank left waiting)."""
+    from ..instance import load
     from ..pipeline import run_solve_ph
+    from ..solve.highs import SolveOptions
     from ..solve.ph import MPIUnavailable, PHOptions, TooFewRanks, cylinders_for, require_mpi
 
     rank = _launcher_rank()

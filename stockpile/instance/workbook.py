@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +93,12 @@ def _cell(column: str, value: Any) -> Any:
     return value
 
 
+def _column(h: Any) -> str:
+    """A header cell as its column name: the unit in brackets that the writer adds, e.g.
+    "budget (USD)", is dropped."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", str(h)).strip() if h is not None else ""
+
+
 def _cells(ws: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     """(row number, cells) of the rows a sheet's XML holds, as openpyxl's parser reads them.
 
@@ -135,7 +142,7 @@ def _rows(wb: Any, sheet: str, problems: list[Problem]) -> list[tuple[int, dict[
             values[col] = c["value"]
         if n == 1:
             width = max(values, default=0)
-            head = [str(values.get(j) or "").strip() for j in range(1, width + 1)]
+            head = [_column(values.get(j)) for j in range(1, width + 1)]
             continue
         rec = {h: _cell(h, values.get(j)) for j, h in enumerate(head, start=1) if h}
         rec = {h: v for h, v in rec.items() if v is not None}
@@ -303,6 +310,7 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
     """Write ``inst`` as a workbook that :func:`read_workbook` reads back to the same
     instance (same content hash)."""
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Font
 
     from ..report.cells import as_text_cells
@@ -352,16 +360,82 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
     wb.remove(wb.active)
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
-        for row in rows:
+        ws.append([_header(c) for c in rows[0]])
+        for row in rows[1:]:
             ws.append([_exact(v) for v in row])
             as_text_cells(ws[ws.max_row])  # an id "=1+1" stays text, never a formula
-        for c in ws[1]:
+        for j, c in enumerate(ws[1]):
             c.font = Font(bold=True)
+            note = _note(name, rows[0][j])
+            if note:
+                c.comment = Comment(note, "stockpile")
+            ws.column_dimensions[c.column_letter].width = max(12, len(str(c.value)) + 2)
+        _pick_lists(ws, rows[0])
         ws.freeze_panes = "A2"
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)
     tmp.replace(path)
+
+
+UNITS = {"budget": "USD", "capacity": "m3", "fixed_cost": "USD", "world_production": "t/yr",
+         "market_cap_share": "0-1", "price": "USD/t", "lot": "t", "holding_cost": "USD/t/yr",
+         "volume": "m3/t", "annual": "t/yr", "tonnes": "t", "years": "yr",
+         "probability": "0-1", "share_cap": "0-1", "transport_cost": "USD/t",
+         "yield": "t out per t in", "cost": "USD/t", "holding_years": "yr",
+         "residual_value_share": "0-1", "capital_cost_rate": "per yr"}
+ID_SHEET = {"holder": "holders", "holder_1": "holders", "holder_2": "holders",
+            "product": "products", "material": "materials", "scenario": "scenarios",
+            "route": "routes", "from": "products", "to": "products"}
+NOTES = {"all_periods": "one value for every period; or leave empty and give one per period",
+         "events": "ids of the real events it is drawn from, separated by ;"}
+
+
+def _header(column: str) -> str:
+    """The header written for a column: its name and, for a number, its unit in brackets
+    (the reader drops the brackets)."""
+    if column.endswith(" share"):
+        return f"{column} (0-1)"
+    if column.endswith(" cost") and column != "fixed_cost":
+        return f"{column} (USD/t unmet)"
+    unit = UNITS.get(column)
+    return f"{column} ({unit})" if unit else column
+
+
+def _note(sheet: str, column: str) -> str:
+    """A header's comment: the schema's description of the field, where there is one."""
+    from . import schema
+
+    model = {"periods": schema.Period, "holders": schema.Holder, "facilities": schema.Facility,
+             "materials": schema.Material, "products": schema.Product, "tiers": schema.Tier,
+             "demand": schema.Demand, "inventory": schema.Inventory,
+             "programmes": schema.Programme, "agreements": schema.Agreement,
+             "routes": schema.Route, "scenarios": schema.Scenario}.get(sheet)
+    if column in NOTES:
+        return NOTES[column]
+    if column in ID_SHEET and sheet != ID_SHEET[column]:
+        return f"an id from sheet '{ID_SHEET[column]}' (pick from the list)"
+    if model is not None:
+        f = model.model_fields.get(column) or model.model_fields.get(f"{column}_")
+        if f is not None and f.description:
+            return f.description
+    return ""
+
+
+def _pick_lists(ws: Any, columns: list[str]) -> None:
+    """Drop-down lists of the ids a column refers to (holders, products, ...)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for j, column in enumerate(columns, start=1):
+        target = ID_SHEET.get(column)
+        if target is None or target == ws.title:
+            continue
+        dv = DataValidation(type="list", formula1=f"={target}!$A$2:$A$1000", allow_blank=True,
+                            showErrorMessage=False)
+        letter = get_column_letter(j)
+        dv.add(f"{letter}2:{letter}1000")
+        ws.add_data_validation(dv)
 
 
 def _exact(v: Any) -> Any:

@@ -115,7 +115,9 @@ def _cover(r: dict[str, Any]) -> Section:
     rows = [[c["holder"], c["material"], c["mode"], c["stock_t"], c["annual_demand_t"],
              c["days_of_cover"]] for c in r["cover"]]
     return Section("cover", "Days of cover by holder, material and mode", paragraphs=[
-        "Days of cover = 365 x stock / annual demand, grades of a material added in tonnes."],
+        "Days of cover = 365 x stock / annual demand, grades of a material added in tonnes "
+        "(per material; the solve report gives it per grade or form, where stock of one "
+        "grade that can be converted to another is not counted for the other)."],
         tables=[Table("Days of cover", cols, rows)] if rows else [])
 
 
@@ -123,7 +125,9 @@ def _flows(r: dict[str, Any]) -> Section:
     rows = [[f["mode"], f["scenario"], f["probability"], f["from"], f["to"], f["material"],
              f["tonnes"]] for f in r["flows"]]
     sec = Section("flows", "Flows between holders in the scenarios that use them",
-                  paragraphs=["Tonnes shipped over the whole horizon of each scenario."])
+                  paragraphs=["Tonnes shipped over the whole horizon of each scenario, if that "
+                              "scenario happens; the chart weights them by the scenario's "
+                              "probability (expected tonnes)."])
     if rows:
         sec.tables.append(Table("Flows", [
             Column("Mode"), Column("Scenario"), Column("Probability", fmt.probability, True),
@@ -158,6 +162,25 @@ def _game(r: dict[str, Any]) -> Section:
         Column("Max shift from solver gaps (USD)", fmt.usd, True)],
         [[s["holder"], s["standalone"], s["shapley"], s["saving"], s["standard_error"],
           s["gap_effect"]] for s in g["shapley"]]))
+    sec.paragraphs.append(
+        "Reconciling the figures per holder. National: the holder's settled cost when all "
+        "holders are solved together without sharing. Stand-alone c({h}): the holder solved "
+        "alone; it differs from national because the market caps (beta_m W_m) are shared by "
+        "all holders together, so a holder alone may buy the whole cap. Bilateral settled: "
+        "what the holder pays under the bilateral optimum with transfers settled at "
+        "replacement price. Shapley: the fair split of the joint bilateral cost. Settled "
+        "minus Shapley is the side payment that turns the bilateral settlement into the "
+        "fair split (positive: the holder pays too much under settlement alone). The "
+        "columns add up: the Shapley shares and the bilateral settled costs each sum to the "
+        "joint bilateral cost, up to the solvers' gaps.")
+    settled = {(h["holder"], h["mode"]): h["settled"] for h in r["holders"]}
+    sec.tables.append(Table("Reconciliation", [
+        Column("Holder"), _m("National"), _m("Stand-alone c({h})"), _m("Bilateral settled"),
+        _m("Shapley share"), _m("Settled minus Shapley")],
+        [[s["holder"], settled.get((s["holder"], "national")), s["standalone"],
+          settled.get((s["holder"], "bilateral")), s["shapley"],
+          None if settled.get((s["holder"], "bilateral")) is None
+          else settled[(s["holder"], "bilateral")] - s["shapley"]] for s in g["shapley"]]))
     c = g["core"]
     sec.tables.append(Table("Core", [Column("Item"), Column("Value")], [
         ["Least-core eps* (USD; > 0 means the core is empty)", fmt.usd(c["least_core_eps"])],

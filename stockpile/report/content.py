@@ -16,6 +16,7 @@ from . import format as fmt
 
 TOP_PURCHASES = 5
 PAIR = " \u2013 "  # joins the two holders of an agreement
+WHATIF = "What-if overrides applied (the instance file is unchanged): "
 
 
 @dataclass(frozen=True)
@@ -101,21 +102,24 @@ def _purchases_sentence(plan: list[dict[str, Any]]) -> str:
                     key=lambda p: -(p.get("purchase_cost") or 0.0))
     if not bought:
         return "What to buy: nothing; the plan keeps existing inventory only."
-    total_t = sum(p.get("bought_t") or 0.0 for p in bought)
     total_usd = sum(p.get("purchase_cost") or 0.0 for p in bought)
+    materials = len({p.get("material") for p in bought})
     top = "; ".join(
         f"{fmt.mass(p.get('bought_t'))} of {p.get('product')} for {p.get('holder')} "
         f"({fmt.money(p.get('purchase_cost'))})" for p in bought[:TOP_PURCHASES])
     more = len(bought) - TOP_PURCHASES
     tail = f"; and {more} smaller purchase{'s' if more > 1 else ''}" if more > 0 else ""
-    return (f"What to buy: {fmt.mass(total_t)} in {len(bought)} purchase"
-            f"{'s' if len(bought) > 1 else ''} for {fmt.money(total_usd)}. "
+    return (f"What to buy: {len(bought)} purchase{'s' if len(bought) > 1 else ''} of "
+            f"{materials} material{'s' if materials > 1 else ''} for {fmt.money(total_usd)} "
+            "(tonnes are not added across materials). "
             f"Largest first: {top}{tail}.")
 
 
 def _summary(result: dict[str, Any]) -> Section:
     solver = result.get("solver") or {}
     bullets = [status_sentence(result)]
+    if result.get("whatif"):
+        bullets.append(WHATIF + "; ".join(result["whatif"]) + ".")
     if not solver.get("has_plan", bool(result.get("plan"))):
         bullets.append("No plan was found, so there is nothing to recommend.")
         bullets += [f"Reason: {r}" for r in result.get("infeasibility_reasons") or []]
@@ -123,12 +127,18 @@ def _summary(result: dict[str, Any]) -> Section:
     from .evidence import verdict_bullets
     bullets += verdict_bullets(result)
     bullets.append(_purchases_sentence(result.get("plan") or []))
-    bullets.append(
-        f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}, of which "
-        f"{fmt.money(result.get('first_stage_cost'))} is committed before any disruption "
-        "(purchases, holding, programmes, facilities, agreements).")
     no_stock = result.get("no_stock") or {}
     terms = result.get("objective_terms") or {}
+    years = (result.get("instance") or {}).get("holding_years")
+    bullets.append(
+        f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}. It adds "
+        f"what is spent, {fmt.money(result.get('first_stage_cost'))} committed before any "
+        f"disruption (purchases, holding for {fmt.number(years, 1)} years, programmes, "
+        "facilities, agreements), to the modelled damage of disruptions weighted by their "
+        f"probability, {fmt.money(terms.get('expected_shortfall'))} of expected shortfall cost "
+        "plus expected transport and conversion.")
+    if (result.get("why") or {}).get("limits") is not None:
+        bullets.append(binding_sentence(result["why"]))
     bullets.append(
         "Expected shortfall cost avoided against holding nothing: "
         f"{fmt.money(no_stock.get('expected_shortfall_avoided'))} (from "
@@ -148,10 +158,17 @@ def _summary(result: dict[str, Any]) -> Section:
     return Section("summary", "Executive summary", bullets=bullets)
 
 
+def _years(result: dict[str, Any]) -> str:
+    """'5 years': the years of holding cost the holding figures cover."""
+    y = (result.get("instance") or {}).get("holding_years")
+    return f"{fmt.number(y, 1)} year{'' if y == 1 else 's'}"
+
+
 def _plan(result: dict[str, Any]) -> Section:
     cols = [Column("Holder"), Column("Product"), Column("Material"), _t_col("Inventory"),
             Column("Lots", fmt.integer, True), _t_col("Bought"), _t_col("Stock"),
-            _money_col("Purchase cost"), _money_col("Holding cost"), _t_col("Annual demand"),
+            _money_col("Purchase cost"), _money_col(f"Holding cost, {_years(result)}"),
+            _t_col("Annual demand"),
             Column("Days of cover", fmt.days, True)]
     keys = ["holder", "product", "material", "inventory_t", "lots", "bought_t", "stock_t",
             "purchase_cost", "holding_cost", "annual_demand_t", "days_of_cover"]
@@ -163,6 +180,27 @@ def _plan(result: dict[str, Any]) -> Section:
         sec.tables.append(Table("Plan", cols, [[p.get(k) for k in keys] for p in plan]))
     else:
         sec.paragraphs.insert(0, "The plan holds no stock and has no demand to cover.")
+    return sec
+
+
+def _material_cover(result: dict[str, Any]) -> Section:
+    rows = (result.get("why") or {}).get("cover_by_material") or []
+    sec = Section("cover", "Days of cover per material, grades converted at their yields",
+                  paragraphs=[
+                      "Days of cover = 365 x usable stock / annual demand of the material's "
+                      "grades. A grade the holder does not use counts at the best yield of a "
+                      "route that converts it into one it uses (conversion capacity "
+                      "permitting), and not at all without one; so this can be more than the "
+                      "per-grade figures above suggest, or less than a sum of tonnes."])
+    if rows:
+        sec.tables.append(Table("Cover per material", [
+            Column("Holder"), Column("Material"), _t_col("Stock, all grades"),
+            _t_col("Usable, at yields"), _t_col("Annual demand"),
+            Column("Days of cover", fmt.days, True)],
+            [[r["holder"], r["material"], r["stock_t"], r["usable_t"], r["annual_demand_t"],
+              r["days_of_cover"]] for r in rows]))
+    else:
+        sec.paragraphs.append("No holder has demand for any material.")
     return sec
 
 
@@ -190,6 +228,7 @@ NO_AGREEMENTS = {
 def _agreements(result: dict[str, Any]) -> Section:
     agreements = result.get("agreements") or []
     flows = result.get("flows") or []
+    prob = {s.get("scenario"): s.get("probability") for s in result.get("scenarios") or []}
     sec = Section("agreements", "Sharing agreements and flows", paragraphs=[
         "Which bilateral agreements to sign, and the stock that moves between holders in each "
         "scenario (the sender releases stock, the receiver uses it)."])
@@ -198,10 +237,12 @@ def _agreements(result: dict[str, Any]) -> Section:
             "Agreements",
             [Column("Holders"), Column("Material"), Column("Signed", fmt.yes_no),
              Column("Share cap", fmt.percent, True), _money_col("Fixed cost"),
-             Column("Flows", fmt.integer, True), _t_col("Moved, all scenarios")],
+             Column("Flows", fmt.integer, True),
+             _t_col("Expected moved (probability-weighted)")],
             [[PAIR.join(a.get("holders") or []), a.get("material"), a.get("signed"),
               a.get("share_cap"), a.get("fixed_cost"), len(a.get("flows") or []),
-              sum(f.get("tonnes") or 0.0 for f in a.get("flows") or [])]
+              sum((prob.get(f.get("scenario")) or 0.0) * (f.get("tonnes") or 0.0)
+                  for f in a.get("flows") or [])]
              for a in agreements]))
     else:
         sec.paragraphs.append(NO_AGREEMENTS.get(str(result.get("mode")), NO_AGREEMENTS[""]))
@@ -365,8 +406,17 @@ def _evidence(result: dict[str, Any]) -> Section:
     return evidence_section(result)
 
 
+from .why_content import (  # noqa: E402  (they use the classes above)
+    assumptions_section, binding_sentence, last_lots_section, limits_section)
+from .sensitivity_report import sensitivity_section  # noqa: E402
+
+
+# The solve report's sections in reading order: one function each, result -> Section.
+# A new section is one line here (and, for charts, one entry in html.CHARTS).
 SECTIONS: list[Callable[[dict[str, Any]], Section]] = [
-    _plan, _evidence, _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
+    _plan, _evidence, _material_cover, limits_section, last_lots_section, assumptions_section,
+    sensitivity_section,
+    _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from . import format as fmt
 from . import svg
 from .content import Document, Section, Table, document, is_proven_optimal
+from .sensitivity_report import tornado_chart
 
 MAX_BARS = 30
 
@@ -20,59 +21,85 @@ CSS = """
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff;
        font: 15px/1.5 Georgia, "Times New Roman", serif; }
-main { max-width: 1040px; margin: 0 auto; padding: 32px 28px 64px; }
+main { max-width: 1320px; margin: 0 auto; padding: 32px 28px 64px; }
+p, ul { max-width: 80ch; }
 h1, h2, nav, table, figcaption, .subtitle, .summary {
        font-family: Helvetica, Arial, sans-serif; }
 h1 { font-size: 26px; color: var(--navy); margin: 0 0 4px;
-     border-bottom: 3px solid var(--navy); padding-bottom: 8px; }
+     border-bottom: 3px solid var(--navy); padding-bottom: 8px; overflow-wrap: anywhere; }
 h2 { font-size: 19px; color: var(--navy); margin: 36px 0 8px;
      border-bottom: 1px solid var(--rule); padding-bottom: 4px; }
-.subtitle { color: var(--muted); margin: 0 0 20px; }
+.subtitle { color: var(--muted); margin: 0 0 20px; overflow-wrap: anywhere; }
 .summary { background: var(--band); border-left: 5px solid var(--navy); padding: 6px 20px 10px; }
+.summary ul { max-width: none; }
 .summary h2 { margin-top: 10px; border: 0; }
 .summary li { margin: 6px 0; }
 .warning { border-left-color: #9b2c2c; }
-.warning li:first-child { color: #9b2c2c; font-weight: bold; }
+.warning li:first-child, p.warning { color: #9b2c2c; font-weight: bold; }
 nav { font-size: 13px; margin: 16px 0 0; color: var(--muted); }
-nav a { color: var(--navy); text-decoration: none; margin-right: 14px; white-space: nowrap; }
-table { border-collapse: collapse; margin: 10px 0 18px; font-size: 13px; width: auto; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--rule); text-align: left;
-         vertical-align: top; }
-th { background: var(--band); font-weight: 600; border-bottom: 2px solid var(--navy); }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+nav a { color: var(--navy); text-decoration: none; margin-right: 14px; display: inline-block; }
+table { border-collapse: collapse; margin: 10px 0 18px; font-size: 13px; max-width: 100%; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: left;
+         vertical-align: top; overflow-wrap: anywhere; }
+th { background: var(--band); font-weight: 600; border-bottom: 2px solid var(--navy);
+     min-width: 4em; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; overflow-wrap: normal; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
-.scroll { overflow-x: auto; }
-figure { margin: 12px 0 20px; }
+figure { margin: 12px 0 20px; max-width: 760px; }
+figure svg { display: block; width: 100%; height: auto; }
 figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
+@media (max-width: 760px) {
+  main { padding: 16px 12px 40px; }
+  figure { overflow-x: auto; }
+  figure svg { min-width: 600px; }
+}
+/* narrow screens, and wide tables on paper: one block per row, every cell labelled */
+@media (max-width: 760px) {
+  table.wide, table.wide tbody, table.wide tr, table.wide td,
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.wide thead, table.stack thead { display: none; }
+  table.wide tr, table.stack tr { border-bottom: 2px solid var(--navy); padding: 4px 0; }
+  table.wide td, table.stack td { border: 0; padding: 1px 4px; text-align: left;
+                                  white-space: normal; }
+  table.wide td::before, table.stack td::before { content: attr(data-label) ": ";
+                                                  color: var(--muted); }
+}
 @media print {
-  body { font-size: 11pt; } main { max-width: none; padding: 0; }
+  body { font-size: 10pt; } main { max-width: none; padding: 0; }
   nav { display: none; } h2 { break-after: avoid; } figure, tr { break-inside: avoid; }
-  .scroll { overflow: visible; }
+  table { font-size: 8pt; } th, td { padding: 2px 4px; } th { min-width: 0; }
+  figure svg { min-width: 0; } figure { overflow: visible; }
+  table.wide, table.wide tbody, table.wide tr, table.wide td { display: block; width: 100%; }
+  table.wide thead { display: none; }
+  table.wide tr { border-bottom: 1.5pt solid var(--navy); padding: 2pt 0; }
+  table.wide td { border: 0; padding: 0 2pt; text-align: left; white-space: normal; }
+  table.wide td::before { content: attr(data-label) ": "; color: var(--muted); }
 }
 """
 
 
 def _purchase_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
-    bought = sorted((p for p in result.get("plan") or [] if (p.get("purchase_cost") or 0) > 0),
-                    key=lambda p: -p["purchase_cost"])
-    if not bought:
-        return []
-    note = f" (largest {MAX_BARS} of {len(bought)})" if len(bought) > MAX_BARS else ""
-    caption = "Purchase cost by holder and product" + note
     items = [(f"{p.get('holder')} \u00b7 {p.get('product')}", p["purchase_cost"])
-             for p in bought[:MAX_BARS]]
-    return [(caption, svg.hbar(items, caption, fmt.money))]
+             for p in result.get("plan") or [] if (p.get("purchase_cost") or 0) > 0]
+    if not items:
+        return []
+    shown, more = svg.largest(items, MAX_BARS)
+    caption = "Purchase cost by holder and product, largest first"
+    return [(caption, svg.hbar(shown, caption, fmt.money, "Purchase cost (USD)",
+                               "Holder \u00b7 product", more))]
 
 
 def _cover_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
-    covered = [p for p in result.get("plan") or [] if not fmt.missing(p.get("days_of_cover"))]
-    if not covered:
-        return []
-    note = f" (first {MAX_BARS} of {len(covered)})" if len(covered) > MAX_BARS else ""
-    caption = "Days of cover by holder and product" + note
     items = [(f"{p.get('holder')} \u00b7 {p.get('product')}", p["days_of_cover"])
-             for p in covered[:MAX_BARS]]
-    return [(caption, svg.hbar(items, caption, lambda v: f"{fmt.days(v)} days"))]
+             for p in result.get("plan") or [] if not fmt.missing(p.get("days_of_cover"))]
+    if not items:
+        return []
+    shown, more = svg.largest(items, MAX_BARS)
+    caption = "Days of cover by holder and product, largest first"
+    return [(caption, svg.hbar(shown, caption, lambda v: f"{fmt.days(v)} days",
+                               "Days of cover (365 \u00d7 stock / annual demand)",
+                               "Holder \u00b7 product", more))]
 
 
 def _distribution_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
@@ -96,34 +123,78 @@ def _holder_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     caption = "Expected cost per holder, transfers settled at replacement price"
     items = [(str(h.get("holder")), h["expected_cost_settled"]) for h in holders]
-    return [(caption, svg.hbar(items, caption, fmt.money))]
+    return [(caption, svg.hbar(items, caption, fmt.money, "Expected cost, settled (USD)",
+                               "Holder"))]
 
 
 def _shortfall_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
     by_material = result.get("shortfall_by_material") or {}
-    items = sorted(((str(m), v) for m, v in by_material.items() if not fmt.missing(v)),
-                   key=lambda mv: -mv[1])
+    items = [(str(m), v) for m, v in by_material.items() if not fmt.missing(v)]
     if not any(v for _, v in items):
         return []
-    caption = "Expected shortfall cost by material"
-    return [(caption, svg.hbar(items[:MAX_BARS], caption, fmt.money))]
+    shown, more = svg.largest(items, MAX_BARS)
+    caption = "Expected shortfall cost by material, largest first"
+    return [(caption, svg.hbar(shown, caption, fmt.money, "Expected shortfall cost (USD)",
+                               "Material", more))]
+
+
+def _last_lot_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
+    items = [(f"{p['holder']} \u00b7 {p['product']}", p["avoided_per_usd_all_in"])
+             for p in (result.get("why") or {}).get("purchases") or []
+             if not fmt.missing(p.get("avoided_per_usd_all_in"))]
+    if not items:
+        return []
+    shown, more = svg.largest(items, MAX_BARS)
+    caption = "Expected disruption cost the last lot avoids per USD all-in, largest first"
+    return [(caption, svg.hbar(shown, caption, lambda v: f"{v:,.2f}",
+                               "USD avoided per USD of purchase and holding (1 = break-even)",
+                               "Holder \u00b7 product", more))]
 
 
 CHARTS: dict[str, list[Callable[[dict[str, Any]], list[tuple[str, str]]]]] = {
     "plan": [_purchase_chart, _cover_chart],
+    "last-lots": [_last_lot_chart],
+    "sensitivity": [tornado_chart],
     "distribution": [_distribution_chart],
     "holders": [_holder_chart],
     "shortfall": [_shortfall_chart],
 }
 
 
+WIDE = 8  # tables with more columns stack one block per row on narrow screens and paper
+STACK = 3  # tables with more columns stack per row on narrow screens
+TRANSPOSE_ROWS = 4  # wide tables with at most this many rows are shown transposed
+
+
 def _table(table: Table) -> str:
-    cls = [' class="num"' if c.numeric else "" for c in table.columns]
-    head = "".join(f"<th{k}>{escape(c.name)}</th>" for c, k in zip(table.columns, cls))
-    body = "".join("<tr>" + "".join(f"<td{k}>{escape(v)}</td>" for v, k in zip(row, cls))
-                   + "</tr>" for row in table.display())
-    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+    """A table; a wide one with few rows is transposed (its columns become rows), and a
+    wide one stacks per row where the page is narrow (each cell labelled by its column)."""
+    columns, rows = table.columns, table.display()
+    if len(columns) > WIDE and 0 < len(rows) <= TRANSPOSE_ROWS:
+        head = [columns[0].name, *(r[0] for r in rows)]
+        body = [[c.name, *(r[i] for r in rows)] for i, c in enumerate(columns) if i > 0]
+        numeric = [False] + [True] * len(rows)
+        numeric_rows = [c.numeric for c in columns[1:]]
+        return _html_table(table.sheet, head, body, numeric, numeric_rows)
+    return _html_table(table.sheet, [c.name for c in columns], rows,
+                       [c.numeric for c in columns])
+
+
+def _html_table(sheet: str, head: list[str], rows: list[list[str]], numeric: list[bool],
+                numeric_rows: list[bool] | None = None) -> str:
+    cls = [' class="num"' if n else "" for n in numeric]
+    kind = "wide" if len(head) > WIDE else "stack" if len(head) > STACK else ""
+    wide = f' class="{kind}"' if kind else ""
+    out = [f'<table{wide} data-sheet="{escape(sheet)}"><thead><tr>']
+    out += [f"<th{k}>{escape(h)}</th>" for h, k in zip(head, cls)]
+    out.append("</tr></thead><tbody>")
+    for i, row in enumerate(rows):
+        num_row = numeric_rows is None or numeric_rows[i]
+        out.append("<tr>" + "".join(
+            f'<td{k if (num_row or j == 0) else ""} data-label="{escape(h)}">{escape(v)}</td>'
+            for j, (v, k, h) in enumerate(zip(row, cls, head))) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
 
 
 def _section(section: Section, charts: list[tuple[str, str]], css_class: str = "") -> str:

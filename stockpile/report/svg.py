@@ -17,11 +17,25 @@ NEG = "#9b2c2c"
 GRID = "#c8ccd2"
 MUTED = "#555b63"
 FONT = 'font-family="Helvetica, Arial, sans-serif" font-size="12"'
-CHAR_PX = 6.6  # rough width of one character at 12 px
+CHAR_PX = 7.2  # generous width of one character at 12 px (Helvetica averages about 6.7)
 
 
-def _label(text: str, limit: int = 38) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+def _lines(text: str, limit: int) -> list[str]:
+    """A label in at most two lines of about ``limit`` characters, broken between words;
+    never truncated."""
+    if len(text) <= limit:
+        return [text]
+    cut = text.rfind(" ", 0, limit + 1)
+    cut = cut if cut > 0 else limit
+    return [text[:cut].rstrip(), text[cut:].lstrip()]
+
+
+def axis_label(x: float, y: float, text: str, anchor: str = "middle", rotate: bool = False
+               ) -> str:
+    """An axis title (class axis-label, which the browser tests look for)."""
+    turn = f' transform="rotate(-90 {x:.1f} {y:.1f})"' if rotate else ""
+    return (f'<text class="axis-label" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
+            f'fill="{MUTED}" font-weight="bold"{turn}>{escape(text)}</text>')
 
 
 def _open(height: float, title: str) -> str:
@@ -31,33 +45,56 @@ def _open(height: float, title: str) -> str:
 
 
 def hbar(items: Sequence[tuple[str, float]], title: str,
-         value_text: Callable[[float], str]) -> str:
-    """Horizontal bars, one per (label, value), in the order given; negatives go left."""
-    labels = [_label(lbl) for lbl, _ in items]
+         value_text: Callable[[float], str], value_axis: str = "", category_axis: str = "",
+         more: int = 0) -> str:
+    """Horizontal bars, one per (label, value), in the order given; negatives go left.
+
+    ``value_axis`` and ``category_axis`` title the axes; ``more`` > 0 adds a last line
+    "and N more" for items left out. Long labels wrap to two lines, never truncated."""
+    limit = 40
+    labels = [_lines(lbl, limit) for lbl, _ in items]
     values = [float(v) for _, v in items]
-    left = min(260.0, max(60.0, 14 + CHAR_PX * max((len(s) for s in labels), default=4)))
-    right = 110.0
+    longest = max((len(line) for ls in labels for line in ls), default=4)
+    longest = max(longest, len(category_axis or "item"))
+    left = min(WIDTH * 0.45, max(70.0, 16 + CHAR_PX * longest))
+    right = 120.0
     lo, hi = min([0.0, *values]), max([0.0, *values])
     span = (hi - lo) or 1.0
     plot = WIDTH - left - right
     x = lambda v: left + (v - lo) / span * plot  # noqa: E731
-    top = 8
-    height = top + len(items) * (BAR + GAP) + 8
+    top = 24
+    rows = [BAR + GAP + (12 if len(ls) > 1 else 0) for ls in labels]
+    height = top + sum(rows) + 8 + (18 if more > 0 else 0) + 22
     parts = [_open(height, title),
-             f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" y2="{height - 4:.0f}" '
-             f'stroke="{GRID}"/>']
-    for i, (lbl, v) in enumerate(zip(labels, values)):
-        y = top + i * (BAR + GAP)
+             axis_label(left - 8, 14, category_axis or "item", "end"),
+             f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" '
+             f'y2="{top + sum(rows):.0f}" stroke="{GRID}"/>']
+    y = float(top)
+    for lines, v, row in zip(labels, values, rows):
         x0, x1 = sorted((x(0), x(v)))
         colour = NEG if v < 0 else INK
-        parts.append(f'<text x="{left - 8:.1f}" y="{y + BAR - 5}" text-anchor="end">'
-                     f"{escape(lbl)}</text>")
-        parts.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 0.5):.1f}" '
+        ty = y + BAR - 5 - (6 if len(lines) > 1 else 0)
+        spans = "".join(f'<tspan x="{left - 8:.1f}" dy="{0 if i == 0 else 13}">'
+                        f"{escape(line)}</tspan>" for i, line in enumerate(lines))
+        parts.append(f'<text x="{left - 8:.1f}" y="{ty:.1f}" text-anchor="end">{spans}</text>')
+        parts.append(f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(x1 - x0, 0.5):.1f}" '
                      f'height="{BAR}" fill="{colour}"/>')
-        parts.append(f'<text x="{max(x1, x(0)) + 6:.1f}" y="{y + BAR - 5}" fill="{MUTED}">'
+        parts.append(f'<text x="{max(x1, x(0)) + 6:.1f}" y="{y + BAR - 5:.1f}" fill="{MUTED}">'
                      f"{escape(value_text(v))}</text>")
+        y += row
+    if more > 0:
+        parts.append(f'<text x="{left - 8:.1f}" y="{y + 12:.1f}" text-anchor="end" '
+                     f'fill="{MUTED}" font-style="italic">and {more} more</text>')
+        y += 18
+    parts.append(axis_label(left + plot / 2, y + 20, value_axis or title))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def largest(items: Sequence[tuple[str, float]], limit: int) -> tuple[list[tuple[str, float]], int]:
+    """The ``limit`` items of largest magnitude, largest first, and how many were left out."""
+    ranked = sorted(items, key=lambda lv: -abs(float(lv[1])))
+    return ranked[:limit], max(0, len(ranked) - limit)
 
 
 def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, float]],
@@ -69,8 +106,8 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     degenerate = hi - lo <= 1e-9 * max(1.0, abs(hi))
     pad = max(1.0, abs(hi)) * 0.05 if degenerate else (hi - lo) * 0.03
-    lo, hi = lo - pad, hi + pad
-    left, right, top, bottom = 60.0, 24.0, 36.0, 40.0
+    lo, hi = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
+    left, right, top, bottom = 76.0, 24.0, 36.0, 40.0
     height = 300.0
     pw, ph = WIDTH - left - right, height - top - bottom
     x = lambda v: left + (v - lo) / (hi - lo) * pw  # noqa: E731
@@ -111,8 +148,52 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
                      f'<text x="{xm - 3 if end else xm + 3:.1f}" y="{12 + 12 * (j % 2)}" '
                      f'text-anchor="{"end" if end else "start"}" fill="{NEG}" font-size="11">'
                      f"{escape(label)}</text>")
-    parts.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6:.1f}" text-anchor="middle" '
-                 f'fill="{MUTED}">Total cost in a scenario; the line shows the probability '
-                 "that cost is at most that value</text>")
+    parts.append(axis_label(left + pw / 2, height - 6, "Total cost in a scenario (USD)"))
+    parts.append(axis_label(14, top + ph / 2, "Probability cost is at most this", rotate=True))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def tornado(items: Sequence[tuple[str, float, float]], title: str,
+            value_text: Callable[[float], str], value_axis: str, category_axis: str,
+            low_name: str = "down", high_name: str = "up") -> str:
+    """A tornado chart: per (label, change when the input goes down, change when it goes
+    up), two bars from zero, in the order given (widest swing first); both axes titled."""
+    labels = [_lines(lbl, 40) for lbl, _, _ in items]
+    values = [float(v) for _, a, b in items for v in (a, b)]
+    longest = max((len(line) for ls in labels for line in ls), default=4)
+    longest = max(longest, len(category_axis))
+    left = min(WIDTH * 0.4, max(70.0, 16 + CHAR_PX * longest))
+    margin = 110.0
+    lo, hi = min([0.0, *values]), max([0.0, *values])
+    span = (hi - lo) or 1.0
+    plot = WIDTH - left - 2 * margin
+    x = lambda v: left + margin + (v - lo) / span * plot  # noqa: E731
+    top, row = 40, 2 * BAR + GAP + 6
+    height = top + len(items) * row + 34
+    parts = [_open(height, title), axis_label(left - 8, 14, category_axis, "end"),
+             f'<rect x="{left + margin:.1f}" y="22" width="10" height="10" fill="{INK}"/>'
+             f'<text x="{left + margin + 14:.1f}" y="31" fill="{MUTED}">{escape(high_name)}'
+             f'</text><rect x="{left + margin + 120:.1f}" y="22" width="10" height="10" '
+             f'fill="{GRID}"/><text x="{left + margin + 134:.1f}" y="31" fill="{MUTED}">'
+             f"{escape(low_name)}</text>",
+             f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" '
+             f'y2="{top + len(items) * row:.0f}" stroke="{MUTED}"/>']
+    for i, (lines, (_, down, up)) in enumerate(zip(labels, items)):
+        y = top + i * row
+        spans = "".join(f'<tspan x="{left - 8:.1f}" dy="{0 if j == 0 else 13}">'
+                        f"{escape(line)}</tspan>" for j, line in enumerate(lines))
+        parts.append(f'<text x="{left - 8:.1f}" y="{y + BAR + 2:.1f}" text-anchor="end">'
+                     f"{spans}</text>")
+        for k, (v, colour) in enumerate(((up, INK), (down, GRID))):
+            yy = y + k * BAR
+            x0, x1 = sorted((x(0), x(float(v))))
+            parts.append(f'<rect x="{x0:.1f}" y="{yy}" width="{max(x1 - x0, 0.5):.1f}" '
+                         f'height="{BAR - 2}" fill="{colour}"/>')
+            tx, anchor = (x1 + 4, "start") if float(v) >= 0 else (x0 - 4, "end")
+            parts.append(f'<text x="{tx:.1f}" y="{yy + BAR - 6}" text-anchor="{anchor}" '
+                         f'fill="{MUTED}" font-size="11">{escape(value_text(float(v)))}</text>')
+    parts.append(axis_label(x(0) if lo < 0 < hi else left + margin + plot / 2, height - 8,
+                            value_axis))
     parts.append("</svg>")
     return "".join(parts)

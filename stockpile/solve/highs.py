@@ -152,12 +152,13 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
     return stats
 
 
-def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
-    t0 = time.perf_counter()
+def compile_lp(model: pyo.ConcreteModel) -> tuple[highspy.HighsLp, Any, np.ndarray]:
+    """The model in HiGHS's form: (HighsLp, Pyomo's standard-form representation, which
+    columns are integer). Columns follow ``repn.columns``, rows ``repn.rows``."""
     with no_cyclic_gc():
         repn = LinearStandardFormCompiler().write(model, mixed_form=True)
     cols = repn.columns
-    n, nrow = len(cols), repn.A.shape[0]
+    n = len(cols)
     lower = np.array([-highspy.kHighsInf if v.lb is None else v.lb for v in cols], dtype=float)
     upper = np.array([highspy.kHighsInf if v.ub is None else v.ub for v in cols], dtype=float)
     integer = np.array([v.is_integer() or v.is_binary() for v in cols], dtype=bool)
@@ -168,10 +169,17 @@ def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> Sol
     row_lo = np.where(sense == 0, rhs, row_lo)
     row_hi = np.where(sense == 0, rhs, row_hi)
     c = np.asarray(repn.c.toarray()).ravel() if repn.c.shape[0] else np.zeros(n)
-    A = repn.A.tocsc()
-
     lp = highs_lp(c, float(repn.c_offset[0]) if len(repn.c_offset) else 0.0, lower, upper,
-                  row_lo, row_hi, A, integer)
+                  row_lo, row_hi, repn.A.tocsc(), integer)
+    return lp, repn, integer
+
+
+def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
+    t0 = time.perf_counter()
+    lp, repn, integer = compile_lp(model)
+    cols = repn.columns
+    n, nrow = len(cols), repn.A.shape[0]
+    A = repn.A
     start = _start_columns(cols, getattr(model, "mip_start", None)) if options.warm_start \
         else None
     h, stats, handoff, solve_s = run_lp(lp, integer, options, start, t0)

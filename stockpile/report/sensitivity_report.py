@@ -1,0 +1,96 @@
+"""Sensitivity in reports (stockpile/analysis/sensitivity.py): a section of the solve report
+when ``solve --sensitivity`` ran it, and the report of ``stockpile sensitivity``; a table and a
+tornado chart of the change of expected cost, and how the plan moves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import format as fmt
+from . import svg
+from .content import Column, Document, Section, Table
+
+
+def _signed_money(x: Any) -> str:
+    if fmt.missing(x):
+        return fmt.DASH
+    text = fmt.money(x)
+    return text.replace("USD ", "USD +", 1) if float(x) > 0 else text
+
+
+def _moves(materials: list[dict[str, Any]]) -> str:
+    shown = [f"{m['material']} {'+' if m['change_t'] > 0 else ''}{fmt.mass(m['change_t'])}"
+             for m in materials[:4]]
+    more = len(materials) - 4
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "") if shown else \
+        "no change"
+
+
+def sensitivity_section(result: dict[str, Any]) -> Section:
+    sens = result.get("sensitivity")
+    sec = Section("sensitivity", "Sensitivity: how the plan and its cost move")
+    if not sens:
+        sec.paragraphs.append(
+            "Not computed for this report: run 'stockpile solve INSTANCE --sensitivity' or "
+            "'stockpile sensitivity INSTANCE' (one re-solve per input and direction).")
+        return sec
+    step = fmt.percent(sens["step"], 0)
+    sec.paragraphs.append(
+        f"Each input group scaled down and up by {step} and the instance re-solved to "
+        "optimality. Change of expected total cost against the base optimum "
+        f"({fmt.money(sens['base_objective'])}); 'plan moved' is the purchase spend, at "
+        "today's prices, that changes between products and holders, as a share of the "
+        f"base plan's {fmt.money(sens['base_purchase_spend'])}. Disruption probabilities: "
+        "every disrupted scenario's probability scaled, the calm scenarios taking up the "
+        "rest. Widest swing first. Each optimum is proven to a relative gap of "
+        f"{fmt.gap(sens.get('mip_gap'))}, so a change smaller than the two gaps together is "
+        "marked 'within the gaps': it may be solver tolerance, not a real effect.")
+    rank = sens.get("ranking") or []
+    if rank:
+        sec.tables.append(Table("Sensitivity ranking", [
+            Column("Input"), Column(f"Cost change, input -{step}", _signed_money, True),
+            Column(f"Cost change, input +{step}", _signed_money, True),
+            Column(f"Plan moved, -{step}", fmt.percent, True),
+            Column(f"Plan moved, +{step}", fmt.percent, True), Column("Within the gaps",
+                                                                     fmt.yes_no)],
+            [[e["parameter"], e["down"], e["up"], e["moved_down"], e["moved_up"],
+              e.get("within_gap")] for e in rank]))
+    rows = sens.get("rows") or []
+    if rows:
+        sec.tables.append(Table("Sensitivity runs", [
+            Column("Input"), Column("Factor", lambda v: f"x{v:g}", True), Column("Status"),
+            Column("Expected cost (USD)", fmt.usd, True),
+            Column("Change (USD)", fmt.usd, True), Column("Change", fmt.percent, True),
+            Column("Within the gaps", fmt.yes_no), Column("Tonnes bought, change per material")],
+            [[r["parameter"], r["factor"], r["status"], r["objective"], r["change"],
+              r["change_share"], r.get("within_gap"), _moves(r["materials"])
+              if r["objective"] is not None else fmt.DASH] for r in rows]))
+    return sec
+
+
+def tornado_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
+    sens = result.get("sensitivity") or {}
+    items = [(e["parameter"], e["down"], e["up"]) for e in sens.get("ranking") or []
+             if e["down"] is not None and e["up"] is not None]
+    if not items:
+        return []
+    step = fmt.percent(sens["step"], 0)
+    caption = f"Change of expected total cost when each input moves by {step}, widest first"
+    return [(caption, svg.tornado(items, caption, _signed_money,
+                                  "Change of expected total cost (USD)", "Input",
+                                  f"input -{step}", f"input +{step}"))]
+
+
+def sensitivity_document(name: str, mode: str, result: dict[str, Any]) -> Document:
+    """The report of ``stockpile sensitivity``."""
+    sens = result["sensitivity"]
+    rank = sens.get("ranking") or []
+    bullets = [f"Base optimum: expected total cost {fmt.money(sens['base_objective'])} "
+               f"({sens['base_status']})."]
+    if rank:
+        e = rank[0]
+        bullets.append(f"Most sensitive input: {e['parameter']} (expected cost "
+                       f"{_signed_money(e['down'])} down, {_signed_money(e['up'])} up).")
+    summary = Section("summary", "Summary", bullets=bullets)
+    return Document(f"Sensitivity: {name} ({mode} mode)", f"Instance '{name}', {mode} mode",
+                    summary, [sensitivity_section(result)])

@@ -1,0 +1,84 @@
+"""Why this plan (stockpile/analysis/why.py) on tiny instances derived by hand.
+
+The base (tests/conftest.py): one holder A, product ga4n of material ga, price 10 USD/t,
+holding 1 USD/t/yr for Y = 1 year, demand 10 t/yr for one year, one tier at 100 USD/t unmet,
+scenarios calm and cut (supply 0) at 1/2 each. A tonne held avoids 0.5 * 100 = 50 in
+expectation and costs 10 + 1 = 11, so each extra tonne the limits allow is worth 50 - 11 = 39.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import solve_dict, tiny
+from stockpile.report.markdown import render_markdown
+
+
+def _limit(why: dict, kind: str, name: str) -> dict:
+    (row,) = [r for r in why["limits"] if r["kind"] == kind and r["name"] == name]
+    return row
+
+
+def test_budget_binding_marginal_value_and_last_lot() -> None:
+    # lot 4 t (40 USD), budget 60: the plan buys 1 lot (4 t); objective 44 + 0.5 * 6 * 100 = 344.
+    # With fractional lots the budget buys 6 t; one more USD buys 0.1 t worth 0.1 * 39 = 3.9.
+    # The last (only) lot avoids 0.5 * 4 * 100 = 200 in the cut scenario: 200 / 40 = 5 per
+    # USD of purchase, 200 / 44 per USD all-in.
+    raw = tiny(products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 4,
+                          "holding_cost": 1}], holders=[{"id": "A", "budget": 60}])
+    out = solve_dict(raw)
+    assert out.stats.objective == pytest.approx(344.0)
+    why = out.figures["why"]
+    assert why["fixed_objective"] == pytest.approx(344.0)
+    assert why["relaxed_objective"] == pytest.approx(66 + 0.5 * 4 * 100)
+    budget = _limit(why, "budget", "A")
+    assert budget["limit"] == 60 and budget["used"] == pytest.approx(40.0)
+    assert budget["marginal_value"] == pytest.approx(3.9)
+    assert budget["binding"]
+    (lot,) = why["purchases"]
+    assert lot["lots"] == 1 and lot["last_lot_avoids"] == pytest.approx(200.0)
+    assert lot["avoided_per_usd"] == pytest.approx(5.0)
+    assert lot["avoided_per_usd_all_in"] == pytest.approx(200 / 44)
+    (driver,) = lot["drivers"]
+    assert driver["scenario"] == "cut" and driver["share"] == pytest.approx(1.0)
+    assert driver["avoided"] == pytest.approx(400.0)
+    # the market cap (1,000 t) is far away: not binding, worth nothing
+    cap = _limit(why, "market cap", "ga")
+    assert not cap["binding"] and cap["marginal_value"] == pytest.approx(0.0)
+
+
+def test_storage_binding_marginal_value() -> None:
+    # 0.25 m3/t in a 2 m3 facility: 8 t. One more m3 holds 4 t more, 4 * 39 = 156.
+    raw = tiny(products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 1,
+                          "holding_cost": 1, "volume": 0.25}],
+               holders=[{"id": "A", "budget": 1e6,
+                         "facilities": [{"id": "depot", "capacity": 2, "fixed_cost": 5}]}])
+    why = solve_dict(raw).figures["why"]
+    depot = _limit(why, "storage", "depot")
+    assert depot["used"] == pytest.approx(2.0) and depot["binding"]
+    assert depot["marginal_value"] == pytest.approx(156.0)
+    assert _limit(why, "budget", "A")["marginal_value"] == pytest.approx(0.0)
+
+
+def test_market_cap_binding_marginal_value() -> None:
+    # cap 0.006 * 1000 = 6 t, lots of 4 t: the plan buys 1 lot; fractional, 6 t. One more
+    # tonne of cap is worth 39. The builder writes no cap row here (one lot already fills the
+    # bound), so the explanation adds it.
+    raw = tiny(materials=[{"id": "ga", "world_production": 1000, "market_cap_share": 0.006}],
+               products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 4,
+                          "holding_cost": 1}])
+    why = solve_dict(raw).figures["why"]
+    cap = _limit(why, "market cap", "ga")
+    assert cap["limit"] == pytest.approx(6.0) and cap["used"] == pytest.approx(4.0)
+    assert cap["marginal_value"] == pytest.approx(39.0)
+
+
+def test_solve_report_names_binding_limits() -> None:
+    raw = tiny(products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 4,
+                          "holding_cost": 1}], holders=[{"id": "A", "budget": 60}])
+    md = render_markdown(solve_dict(raw).as_dict())
+    assert "Binding limits (the value of one more unit): budget A (67% used, USD 3.90 per " \
+           "extra USD)" in md
+    assert "| budget | A | USD | 60 | 40 | 66.7% | yes | 3.90 |" in md
+    assert "| A | ga4n | 1 | 4 | 40 | 200 | 5.00 | 4.55 | cut (100%) |" in md
+    assert "holding for 1.0 years" in md
