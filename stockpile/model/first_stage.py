@@ -20,13 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from .data import ModelData
-
-
-def agreement_key(data: ModelData, a: int) -> str:
-    """Readable key of candidate agreement a: 'US-DLA|JP-JOGMEC|gallium'."""
-    h1, h2 = data.agreement_pair[a]
-    return f"{data.holders[h1]}|{data.holders[h2]}|{data.materials[data.agreement_material[a]]}"
+from .data import ModelData, agreement_key
 
 
 def add_purchases(m: pyo.ConcreteModel, data: ModelData) -> None:

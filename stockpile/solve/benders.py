@@ -55,7 +55,7 @@ import highspy
 import numpy as np
 
 from ..model.arrays import LinearArrays, build_arrays
-from ..model.data import ModelData
+from ..model.data import ModelData, agreement_key
 from .highs import _version, highs_lp, new_highs
 
 FIRST_STAGE = ("buy", "programme", "agree", "facility_used", "store")
@@ -191,15 +191,22 @@ class Bundle:
         """The last solve's non-zero second-stage values per block, scenario indices global."""
         if self.n == 0:
             return {}
-        y = np.asarray(self.h.getSolution().col_value)
-        out = {}
-        for b in SECOND_STAGE:
-            v = y[slice(*self.blocks[b])]
-            nz = np.abs(v) > 1e-9
-            keys = tuple(k[nz] for k in self.keys[b])
-            keys = keys[:-1] + (self.scenarios[keys[-1]],)  # the scenario index comes last
-            out[b] = (keys, v[nz])
-        return out
+        return second_stage_values(self.keys, self.blocks,
+                                   np.asarray(self.h.getSolution().col_value), self.scenarios)
+
+
+def second_stage_values(keys: dict[str, tuple[np.ndarray, ...]],
+                        blocks: dict[str, tuple[int, int]], y: np.ndarray, scenarios: np.ndarray
+                        ) -> dict[str, tuple[tuple[np.ndarray, ...], np.ndarray]]:
+    """Non-zero values of each second-stage block of ``y`` (columns ``blocks``), with their
+    indices; the scenario index (last) mapped through ``scenarios`` to the global one."""
+    out = {}
+    for b in SECOND_STAGE:
+        v = y[slice(*blocks[b])]
+        nz = np.abs(v) > 1e-9
+        kk = tuple(k[nz] for k in keys[b])
+        out[b] = (kk[:-1] + (scenarios[kk[-1]],), v[nz])
+    return out
 
 
 class Master:
@@ -366,7 +373,6 @@ def plan_values(data: ModelData, first: LinearArrays, x: np.ndarray,
     that :func:`stockpile.extract.extract` reads them; absent second-stage keys are zero."""
     H, K, M, Q = data.holders, data.products, data.materials, data.tiers
     T, S, R, F = data.periods, data.scenarios, data.routes, data.facilities
-    from ..model.first_stage import agreement_key
 
     names = {
         "buy": lambda h, k: (H[h], K[k]),
