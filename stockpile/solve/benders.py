@@ -132,6 +132,21 @@ def world_comm() -> Any:
     return MPI.COMM_WORLD if MPI.COMM_WORLD.Get_size() > 1 else SerialComm()
 
 
+def share(comm: Any, x: np.ndarray | None, n: int) -> np.ndarray | None:
+    """Rank 0's ``x`` (n values, or None) on every rank. The other ranks wait in a
+    non-blocking broadcast tested every millisecond rather than in MPI's busy-polling one, so
+    that while rank 0 solves the serial master they leave it the core."""
+    if comm.Get_size() == 1:
+        return x
+    buf = np.zeros(n + 1)
+    if comm.Get_rank() == 0 and x is not None:
+        buf[0], buf[1:] = 1.0, x
+    req = comm.Ibcast(buf, root=0)
+    while not req.Test():
+        time.sleep(0.001)
+    return buf[1:].copy() if buf[0] == 1.0 else None
+
+
 def bundles_of(n_scenarios: int, bundle_size: int | None) -> list[np.ndarray]:
     """Consecutive scenarios per bundle; default about 100 bundles (at least 1 scenario)."""
     size = bundle_size or max(1, math.ceil(n_scenarios / 100))
@@ -295,9 +310,10 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
     stop, it = "iterations", 0
     if master is not None:
         master.relax(first.integer.any())
+    go = True
     for it in range(1, options.max_iterations + 1):
         x, exact = None, False
-        if master is not None:
+        if master is not None and go:
             t = time.perf_counter()
             left = None if options.time_limit is None else options.time_limit - (t - t0)
             # the master's MILP gap follows the loop's: loose while the bounds are far apart
@@ -308,15 +324,16 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
             lower = max(lower, bound)  # the relaxed master's optimum is a bound too
             timing["master"] += time.perf_counter() - t
         t = time.perf_counter()
-        x = comm.bcast(x, root=0)
+        x = share(comm, x, n_cols)  # None: rank 0 has stopped
         timing["communication"] += time.perf_counter() - t
+        if x is None:
+            break
         t = time.perf_counter()
         local = [(b, *bundles[b].solve(x)) for b in mine]
         timing["subproblems"] += time.perf_counter() - t
         t = time.perf_counter()
         gathered = comm.gather(local, root=0)
         timing["communication"] += time.perf_counter() - t
-        go = None
         if master is not None:
             parts = sorted((p for g in gathered for p in g), key=lambda p: p[0])
             q = np.array([p[1] for p in parts])
@@ -342,12 +359,9 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
                 stop = "gap"
             elif options.time_limit is not None and elapsed >= options.time_limit:
                 stop = "time_limit"
-            go = stop == "iterations" and it < options.max_iterations
-        go = comm.bcast(go, root=0)
-        if not go:
-            break
+            go = stop == "iterations"
     # the plan's second stage, from the bundles, gathered by rank 0
-    best_x = comm.bcast(best_x, root=0)
+    best_x = share(comm, best_x, n_cols)
     values: dict[str, list[Any]] = {}
     if best_x is not None:
         for b in mine:
