@@ -8,17 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
 
-from .model.data import ModelData
 from .model import costs
-from .model.plan import agreement_key
+from .model.data import ModelData, agreement_key
 
 CVAR_LEVEL = 0.95
 
 
 def _val(v: Any) -> float:
-    x = pyo.value(v, exception=False)
+    if isinstance(v, float):  # a value read from arrays (solve/benders.plan_values)
+        x: Any = v
+    else:
+        import pyomo.environ as pyo
+
+        x = pyo.value(v, exception=False)
     return 0.0 if x is None else float(x) + 0.0  # +0.0 turns -0.0 into 0.0
 
 
@@ -82,8 +85,9 @@ def no_stock_shortfall(data: ModelData) -> np.ndarray:
     return out
 
 
-def extract(m: pyo.ConcreteModel, data: ModelData) -> dict[str, Any]:
-    """All figures of a solved model (values must be loaded in ``m``)."""
+def extract(m: Any, data: ModelData) -> dict[str, Any]:
+    """All figures of a solved model (values must be loaded in ``m``): a Pyomo model, or
+    the same variables as dicts of floats (solve/benders.plan_values)."""
     H, K, M, S = data.holders, data.products, data.materials, data.scenarios
     hi = {h: i for i, h in enumerate(H)}
     ki = {k: i for i, k in enumerate(K)}

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .extract import extract
 from .instance import Instance, content_hash, load
-from .model.build import build_model
 from .model.data import Mode, ModelData, model_data
 from .model.diagnose import infeasibility_reasons
 from .model.plan import Plan, plan_from_model
@@ -76,6 +75,14 @@ def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",
         stats = SolveStats(status="infeasible", has_plan=False,
                            message="; ".join(reasons), solver_version="")
         return Outcome(inst, digest, data, stats, None, reasons)
+    if options is not None and options.interface == "arrays":  # no Pyomo (solve/direct.py)
+        from .solve.direct import solve_direct
+
+        stats, values = solve_direct(data, options, agreements)
+        return Outcome(inst, digest, data, stats,
+                       extract(values, data) if values is not None else None, [])
+    from .model.build import build_model
+
     t0 = time.perf_counter()
     model = build_model(data)
     for key, signed in (agreements or {}).items():
@@ -133,7 +140,7 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
     ``(objective - outer) / |objective| <= options.mip_gap``; otherwise "time_limit" or
     "limit", with the plan and that gap. Returns None on the other ranks.
     """
-    from .model.build import fix_first_stage
+    from .model.build import build_model, fix_first_stage
     from .solve.ph import PHOptions, decompose, require_mpi
 
     options = options or SolveOptions()

@@ -1,9 +1,11 @@
 """The canonical model built directly as sparse arrays for HiGHS, with no Pyomo in between.
 
-This is a yardstick, not a product path: the benchmark suite (benchmarks/suite.py) uses it as
-a lower bound on what building the model can cost, and tests/test_arrays.py checks that it
-has the same optimum as :func:`stockpile.model.build.build_model` on every shipped instance
-and mode. The report, the evaluation and the decomposition all use the Pyomo model.
+The benchmark suite (benchmarks/suite.py) uses it as a lower bound on what building the
+model can cost, and tests/test_arrays.py checks that it has the same optimum as
+:func:`stockpile.model.build.build_model` on every shipped instance and mode. The L-shaped
+engine (solve/benders.py) builds its scenario-bundle subproblems and master from it, and
+``--interface arrays`` (solve/direct.py) solves the extensive form from it without Pyomo;
+``keys`` gives every column's model indices, so both report through the same extract().
 
 It writes the same variables and rows as the Pyomo builders (first_stage.py,
 second_stage.py; the same sparsity rules: only second-stage variables where the deficit

@@ -19,7 +19,7 @@ import numpy as np
 from ..instance.schema import Effect, Instance, RouteEffect
 from .modes import MODES, Mode
 
-__all__ = ["MODES", "Mode", "ModelData", "model_data"]
+__all__ = ["MODES", "Mode", "ModelData", "agreement_key", "model_data"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,12 @@ class ModelData:
         return replace(self, scenarios=[self.scenarios[i] for i in ix],
                        probability=self.probability[ix], supply=self.supply[ix],
                        demand_mult=self.demand_mult[ix], capacity_mult=self.capacity_mult[ix])
+
+
+def agreement_key(data: ModelData, a: int) -> str:
+    """Readable key of candidate agreement a: 'US-DLA|JP-JOGMEC|gallium'."""
+    h1, h2 = data.agreement_pair[a]
+    return f"{data.holders[h1]}|{data.holders[h2]}|{data.materials[data.agreement_material[a]]}"
 
 
 def _apply(arr: np.ndarray, effects: list[Effect], hix: dict[str, int], kix: dict[str, int],

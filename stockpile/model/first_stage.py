@@ -21,8 +21,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from . import costs
-from .data import ModelData
-from .plan import agreement_key
+from .data import ModelData, agreement_key
 
 
 def add_purchases(m: pyo.ConcreteModel, data: ModelData) -> None:

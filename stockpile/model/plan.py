@@ -4,7 +4,7 @@ Solve, evaluation, the rules agencies use today, IEA sharing, compare and progre
 all describe a first stage by the lots bought per (holder, product), the agreements signed and
 the facilities used; programmes follow from the lots (a programme runs where something of
 the material is bought). Agreement keys are written and read only by :func:`agreement_key`
-and :func:`parse_agreement_key`.
+(defined in data.py) and :func:`parse_agreement_key`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .data import ModelData
+from .data import ModelData, agreement_key
 
-
-def agreement_key(data: ModelData, a: int) -> str:
-    """Readable key of candidate agreement a: 'US-DLA|JP-JOGMEC|gallium'."""
-    h1, h2 = data.agreement_pair[a]
-    return f"{data.holders[h1]}|{data.holders[h2]}|{data.materials[data.agreement_material[a]]}"
+__all__ = ["Plan", "agreement_key", "parse_agreement_key", "plan_from_model"]
 
 
 def parse_agreement_key(key: str) -> tuple[str, str, str]:

@@ -55,7 +55,7 @@ import highspy
 import numpy as np
 
 from ..model.arrays import LinearArrays, build_arrays
-from ..model.data import ModelData
+from ..model.data import ModelData, agreement_key
 from .highs import _version, highs_lp, new_highs
 
 FIRST_STAGE = ("buy", "programme", "agree", "facility_used", "store")
@@ -132,6 +132,21 @@ def world_comm() -> Any:
     return MPI.COMM_WORLD if MPI.COMM_WORLD.Get_size() > 1 else SerialComm()
 
 
+def share(comm: Any, x: np.ndarray | None, n: int) -> np.ndarray | None:
+    """Rank 0's ``x`` (n values, or None) on every rank. The other ranks wait in a
+    non-blocking broadcast tested every millisecond rather than in MPI's busy-polling one, so
+    that while rank 0 solves the serial master they leave it the core."""
+    if comm.Get_size() == 1:
+        return x
+    buf = np.zeros(n + 1)
+    if comm.Get_rank() == 0 and x is not None:
+        buf[0], buf[1:] = 1.0, x
+    req = comm.Ibcast(buf, root=0)
+    while not req.Test():
+        time.sleep(0.001)
+    return buf[1:].copy() if buf[0] == 1.0 else None
+
+
 def bundles_of(n_scenarios: int, bundle_size: int | None) -> list[np.ndarray]:
     """Consecutive scenarios per bundle; default about 100 bundles (at least 1 scenario)."""
     size = bundle_size or max(1, math.ceil(n_scenarios / 100))
@@ -191,15 +206,22 @@ class Bundle:
         """The last solve's non-zero second-stage values per block, scenario indices global."""
         if self.n == 0:
             return {}
-        y = np.asarray(self.h.getSolution().col_value)
-        out = {}
-        for b in SECOND_STAGE:
-            v = y[slice(*self.blocks[b])]
-            nz = np.abs(v) > 1e-9
-            keys = tuple(k[nz] for k in self.keys[b])
-            keys = keys[:-1] + (self.scenarios[keys[-1]],)  # the scenario index comes last
-            out[b] = (keys, v[nz])
-        return out
+        return second_stage_values(self.keys, self.blocks,
+                                   np.asarray(self.h.getSolution().col_value), self.scenarios)
+
+
+def second_stage_values(keys: dict[str, tuple[np.ndarray, ...]],
+                        blocks: dict[str, tuple[int, int]], y: np.ndarray, scenarios: np.ndarray
+                        ) -> dict[str, tuple[tuple[np.ndarray, ...], np.ndarray]]:
+    """Non-zero values of each second-stage block of ``y`` (columns ``blocks``), with their
+    indices; the scenario index (last) mapped through ``scenarios`` to the global one."""
+    out = {}
+    for b in SECOND_STAGE:
+        v = y[slice(*blocks[b])]
+        nz = np.abs(v) > 1e-9
+        kk = tuple(k[nz] for k in keys[b])
+        out[b] = (kk[:-1] + (scenarios[kk[-1]],), v[nz])
+    return out
 
 
 class Master:
@@ -288,9 +310,10 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
     stop, it = "iterations", 0
     if master is not None:
         master.relax(first.integer.any())
+    go = True
     for it in range(1, options.max_iterations + 1):
         x, exact = None, False
-        if master is not None:
+        if master is not None and go:
             t = time.perf_counter()
             left = None if options.time_limit is None else options.time_limit - (t - t0)
             # the master's MILP gap follows the loop's: loose while the bounds are far apart
@@ -301,15 +324,16 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
             lower = max(lower, bound)  # the relaxed master's optimum is a bound too
             timing["master"] += time.perf_counter() - t
         t = time.perf_counter()
-        x = comm.bcast(x, root=0)
+        x = share(comm, x, n_cols)  # None: rank 0 has stopped
         timing["communication"] += time.perf_counter() - t
+        if x is None:
+            break
         t = time.perf_counter()
         local = [(b, *bundles[b].solve(x)) for b in mine]
         timing["subproblems"] += time.perf_counter() - t
         t = time.perf_counter()
         gathered = comm.gather(local, root=0)
         timing["communication"] += time.perf_counter() - t
-        go = None
         if master is not None:
             parts = sorted((p for g in gathered for p in g), key=lambda p: p[0])
             q = np.array([p[1] for p in parts])
@@ -335,12 +359,9 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
                 stop = "gap"
             elif options.time_limit is not None and elapsed >= options.time_limit:
                 stop = "time_limit"
-            go = stop == "iterations" and it < options.max_iterations
-        go = comm.bcast(go, root=0)
-        if not go:
-            break
+            go = stop == "iterations"
     # the plan's second stage, from the bundles, gathered by rank 0
-    best_x = comm.bcast(best_x, root=0)
+    best_x = share(comm, best_x, n_cols)
     values: dict[str, list[Any]] = {}
     if best_x is not None:
         for b in mine:
@@ -366,7 +387,6 @@ def plan_values(data: ModelData, first: LinearArrays, x: np.ndarray,
     that :func:`stockpile.extract.extract` reads them; absent second-stage keys are zero."""
     H, K, M, Q = data.holders, data.products, data.materials, data.tiers
     T, S, R, F = data.periods, data.scenarios, data.routes, data.facilities
-    from ..model.first_stage import agreement_key
 
     names = {
         "buy": lambda h, k: (H[h], K[k]),

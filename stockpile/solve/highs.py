@@ -18,16 +18,16 @@ import os
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from ..model.build import no_cyclic_gc
 from .options import INTERFACES, SolveOptions
 from .result import SolveStats
+
+if TYPE_CHECKING:  # Pyomo is imported by the functions that take a Pyomo model, so that
+    import pyomo.environ as pyo  # the array path (--interface arrays, benders) runs without it
 
 __all__ = ["INTERFACES", "SolveOptions", "new_highs", "run_lp", "solve"]
 
@@ -155,6 +155,10 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
 def compile_lp(model: pyo.ConcreteModel) -> tuple[highspy.HighsLp, Any, np.ndarray]:
     """The model in HiGHS's form: (HighsLp, Pyomo's standard-form representation, which
     columns are integer). Columns follow ``repn.columns``, rows ``repn.rows``."""
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    from ..model.build import no_cyclic_gc
+
     with no_cyclic_gc():
         repn = LinearStandardFormCompiler().write(model, mixed_form=True)
     cols = repn.columns
@@ -175,6 +179,8 @@ def compile_lp(model: pyo.ConcreteModel) -> tuple[highspy.HighsLp, Any, np.ndarr
 
 
 def _solve_standard_form(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
+    import pyomo.environ as pyo
+
     t0 = time.perf_counter()
     lp, repn, integer = compile_lp(model)
     cols = repn.columns
@@ -341,6 +347,7 @@ def _read_status(h: highspy.Highs, is_mip: bool) -> SolveStats:
 
 
 def _solve_appsi(model: pyo.ConcreteModel, options: SolveOptions) -> SolveStats:
+    import pyomo.environ as pyo
     from pyomo.contrib.appsi.base import TerminationCondition as TC
     from pyomo.contrib.appsi.solvers.highs import Highs as AppsiHighs
 

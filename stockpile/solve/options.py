@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-INTERFACES = ("standard_form", "appsi")
+INTERFACES = ("standard_form", "appsi", "arrays")  # arrays: solve/direct.py, no Pyomo
 
 
 @dataclass
