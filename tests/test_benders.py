@@ -116,20 +116,22 @@ def test_tiny_optimum_and_figures(mode: str) -> None:
         [s["total_cost"] for s in ef.figures["scenarios"]])
 
 
+@pytest.mark.slow
 def test_default_instance_within_the_requested_gap() -> None:
-    """us_japan_2026 (16 scenarios, bilateral) at a requested 0.1 %: the plan's cost lies
-    between the ledger's optimum and the proven bound's 0.1 %, and the bound is below the
-    optimum; the report's expected cost is the plan's."""
+    """us_japan_2026 (100 scenarios, bilateral; about a minute) at a requested 0.1 %: the
+    plan's cost lies between the ledger's optimum and the proven bound's 0.1 %, and the bound
+    is below the optimum; the report's expected cost is the plan's. (The ledger's optimum was
+    taken at gap 1e-6, hence the 1e-6 slack.)"""
     optimum = LEDGER["us_japan_2026", "bilateral"][0]
     out = run_solve_benders(US_JAPAN, "bilateral", SolveOptions(mip_gap=1e-3),
                             BendersOptions(gap=1e-3, bundle_size=4), SerialComm())
     assert out is not None and out.figures is not None
     st = out.stats
     assert st.status == "optimal" and st.options["bundles"] == 4
-    assert st.bound <= optimum * (1 + 1e-9) <= st.objective * (1 + 1e-9)
+    assert st.bound <= optimum * (1 + 1e-6) and optimum <= st.objective * (1 + 1e-6)
     assert (st.objective - st.bound) / st.objective <= 1e-3
     assert out.figures["objective_recomputed"] == pytest.approx(st.objective, rel=1e-9)
-    assert len(out.figures["scenarios"]) == 16
+    assert len(out.figures["scenarios"]) == 100
 
 
 def test_cli_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,26 +11,29 @@ import pytest
 
 from stockpile.pipeline import run_solve
 from stockpile.solve.highs import SolveOptions
-from test_regression import LEDGER
+from test_regression import GAP, LEDGER, tolerance
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "instances" / "tiny_sharing.yaml"
 
 
-@pytest.mark.parametrize(("name", "mode"), [("tiny_sharing", "national"),
-                                            ("tiny_sharing", "bilateral"),
-                                            ("us_japan_2026", "bilateral")])
+@pytest.mark.parametrize(("name", "mode"), [
+    ("tiny_sharing", "national"), ("tiny_sharing", "bilateral"),
+    pytest.param("us_japan_2026", "bilateral", marks=pytest.mark.slow)])  # 100 scenarios: minutes
 def test_optimum_and_figures_as_the_pyomo_path(name: str, mode: str) -> None:
     path = ROOT / "instances" / f"{name}.yaml"
-    fast = run_solve(path, mode, SolveOptions(mip_gap=1e-9, interface="arrays"))  # type: ignore
-    slow = run_solve(path, mode, SolveOptions(mip_gap=1e-9))  # type: ignore[arg-type]
+    gap = GAP.get(name, 1e-9)
+    fast = run_solve(path, mode, SolveOptions(mip_gap=gap, interface="arrays"))  # type: ignore
+    slow = run_solve(path, mode, SolveOptions(mip_gap=gap))  # type: ignore[arg-type]
     objective, n_vars, n_int, n_rows = LEDGER[name, mode]
     st = fast.stats
     assert st.status == "optimal" and st.interface == "arrays"
-    assert st.objective == pytest.approx(objective, rel=1e-6)
+    assert st.objective == pytest.approx(objective, rel=tolerance(name))
     assert (st.n_variables, st.n_integer, st.n_constraints) == (n_vars, n_int, n_rows)
     assert fast.figures is not None and slow.figures is not None
     assert fast.figures["objective_recomputed"] == pytest.approx(st.objective, rel=1e-9)
+    if name in GAP:  # solved to a gap, the two paths may stop at different (equal-cost) plans
+        return
     assert fast.figures["objective_terms"] == pytest.approx(slow.figures["objective_terms"],
                                                             rel=1e-6)
     assert [s["total_cost"] for s in fast.figures["scenarios"]] == pytest.approx(

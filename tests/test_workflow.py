@@ -89,7 +89,8 @@ def test_whatif_writes_its_own_folder_and_diff(tmp_path: Path, monkeypatch,  # n
     assert "Plan: 1 of 1 holdings differ in stock" in out
     md = (tmp_path / "d" / "diff.md").read_text()
     assert "| A | ga4n | 10 | 0 | -10 | 100 | 0 | -100 |" in md
-    assert {p.name for p in (tmp_path / "d").iterdir()} == {"diff.md", "diff.html", "diff.xlsx"}
+    assert {p.name for p in (tmp_path / "d").iterdir() if not p.name.startswith(".")} == {
+        "diff.md", "diff.html", "diff.xlsx"}  # and the report marker (.stockpile-report)
 
 
 def test_whatif_errors_name_the_option(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -276,6 +276,12 @@ class Master:
             sol = np.concatenate(start)
             self.h.setSolution(len(sol), np.arange(len(sol), dtype=np.int32), sol)
         self.h.run()
+        if self.h.getInfo().primal_solution_status != 2:
+            # "optimal" without a feasible primal solution: HiGHS's unscaled solution broke a
+            # tolerance after the cuts were added (seen on the default instance with stock as
+            # an asset); solve again from scratch before giving up
+            self.h.clearSolver()
+            self.h.run()
         info = self.h.getInfo()
         status = self.h.getModelStatus()
         if info.primal_solution_status != 2:
