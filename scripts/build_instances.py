@@ -92,6 +92,7 @@ SAMPLED_SEED = 2026
 SAMPLED_SCENARIOS = 100
 LIBRARY_SEED = 1  # the default instance's scenarios: drawn from the calibrated event library
 LIBRARY_SCENARIOS = 100
+QUICK_SCENARIOS = 20  # us_japan_2026_quick: the same data in seconds (tests, demonstrations)
 
 
 def read(name: str) -> list[dict[str, str]]:
@@ -392,13 +393,21 @@ def main() -> None:
                                | {"probability": 1.0} for s in named
                                if s.get("supply") or s.get("demand") or s.get("conversion")])
     write(default, out / "us_japan_2026.yaml")
+    quick_desc = (f"The default instance's data with only {QUICK_SCENARIOS} library scenarios "
+                  f"(seed {LIBRARY_SEED}): solves in seconds, for trying the commands and for "
+                  "tests; its plan is not a recommendation (too few scenarios).")
+    quick = instance("us_japan_2026_quick", quick_desc,
+                     library_scenarios(draft, QUICK_SCENARIOS, LIBRARY_SEED),
+                     stress=default["stress_tests"])
+    write(quick, out / "us_japan_2026_quick.yaml")
     write(instance("us_japan_2026_s100",
                    f"The default instance's data with {SAMPLED_SCENARIOS} scenarios sampled "
                    f"from the same events (seed {SAMPLED_SEED}), to measure scaling.",
                    sampled_scenarios(SAMPLED_SCENARIOS, SAMPLED_SEED)),
           out / "us_japan_2026_s100.yaml")
     write(tiny_sharing(), out / "tiny_sharing.yaml")
-    print(f"wrote us_japan_2026.yaml, us_japan_2026_s100.yaml and tiny_sharing.yaml in {out}")
+    print(f"wrote us_japan_2026.yaml, us_japan_2026_quick.yaml, us_japan_2026_s100.yaml and "
+          f"tiny_sharing.yaml in {out}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ import browser
 from stockpile.cli import main
 
 pytestmark = pytest.mark.browser
-DEFAULT = Path(__file__).resolve().parent.parent / "instances" / "us_japan_2026.yaml"
+DEFAULT = (Path(__file__).resolve().parent.parent / "instances"
+           / "us_japan_2026_quick.yaml")  # the default data, 20 scenarios: seconds per command
 TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny_sharing.yaml"
 
 RUNS = {

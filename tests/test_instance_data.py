@@ -11,7 +11,8 @@ import pytest
 from stockpile.instance import load
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ["us_japan_2026.yaml", "us_japan_2026_s100.yaml", "tiny_sharing.yaml"]
+SHIPPED = ["us_japan_2026.yaml", "us_japan_2026_quick.yaml", "us_japan_2026_s100.yaml",
+           "tiny_sharing.yaml"]
 GENERATED: list[str] = []
 
 

@@ -24,7 +24,7 @@ from test_regression import LEDGER
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "instances" / "tiny_sharing.yaml"
-US_JAPAN = ROOT / "instances" / "us_japan_2026.yaml"
+US_JAPAN = ROOT / "instances" / "us_japan_2026_quick.yaml"  # the default data, 20 scenarios
 
 
 # ---- without MPI ------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_ph_tiny_sharing_bundles(tmp_path: Path) -> None:
 def test_ph_us_japan_national(tmp_path: Path) -> None:
     _, result = _run_ph(US_JAPAN, 3, tmp_path / "uj", "--mode", "national",
                         "--time-limit", "60", "--ph-iterations", "30")
-    _check_within_gap(result, LEDGER["us_japan_2026", "national"][0], 3)
+    _check_within_gap(result, LEDGER["us_japan_2026_quick", "national"][0], 3)
 
 
 @pytest.mark.mpi

@@ -58,6 +58,10 @@ LEDGER = {
     ("us_japan_2026", "national"): (1_983_490_477.76, 7691, 76, 2951),
     ("us_japan_2026", "bilateral"): (1_944_015_567.55, 9134, 85, 4103),  # same changes
     ("us_japan_2026", "pooled"): (1_879_575_975.45, 9437, 76, 2951),  # same changes
+    # 2026-11-30 new: the default data with 20 library scenarios (tests, demonstrations)
+    ("us_japan_2026_quick", "national"): (3_659_371_225.46, 1756, 76, 690),
+    ("us_japan_2026_quick", "bilateral"): (3_596_381_604.50, 2061, 85, 902),
+    ("us_japan_2026_quick", "pooled"): (3_519_910_060.32, 2126, 76, 690),
 }
 
 
