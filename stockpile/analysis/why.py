@@ -254,6 +254,7 @@ def _assumptions(data: ModelData) -> list[dict[str, Any]]:
             "price_min": float(data.price[ks].min()) if ks else None,
             "price_max": float(data.price[ks].max()) if ks else None,
             "holding_per_t_yr": float(data.holding[ks].max()) if ks else None,
+            "residual_value_share": float(data.residual[ks].max()) if ks else 0.0,
             "annual_demand_t": float(weight), "tiers": tiers})
     return out
 

@@ -132,14 +132,17 @@ def assumptions_section(result: dict[str, Any]) -> Section:
         f"the holding cost (charged for {fmt.number(years, 1)} years in the objective), and "
         "the tiers of shortfall cost (share of demand and cost per tonne unmet, "
         "demand-weighted over holders and grades). Shortfall cost is most of the objective, "
-        "so these tiers drive the plan. No residual value is credited for stock left at the "
-        "end of the horizon.")
+        "so these tiers drive the plan. The residual value share (extension E1) is the part of "
+        "the price the holder gets back because stock is an asset (released stock is sold to "
+        "its users, what is left can be sold): the objective charges only the rest, the budget "
+        "the whole price; 0 means none is credited.")
     sec.tables.append(Table("Assumptions per material", [
         Column("Material"), Column("Market cap (t)", fmt.tonnes, True),
         Column("Price (USD/t)"), Column("Holding (USD/t/yr)", fmt.usd, True),
+        Column("Residual value share", fmt.percent, True),
         Column("Annual demand (t)", fmt.tonnes, True), Column("Shortfall tiers")],
         [[a["material"], a["market_cap_t"], _price_range(a), a["holding_per_t_yr"],
-          a["annual_demand_t"], "; ".join(
+          a.get("residual_value_share", 0.0), a["annual_demand_t"], "; ".join(
               f"{t['tier']} {fmt.percent(t['share'], 0)} at {fmt.money(t['cost_per_t'])}/t"
               for t in a["tiers"]) or fmt.DASH] for a in assumptions]))
     return sec
