@@ -112,7 +112,8 @@ def test_verdict_needs_every_interval_above_zero() -> None:
     assert verdict(rows)["beats_every_rule"] is True
 
 
-def test_statistical_gap_is_the_replications_mean_plus_t_times_its_error() -> None:
+def _gallium_only() -> tuple:
+    """One US holder of gallium: the library's events reach it (China's GAGE2023 regime)."""
     inst = parse(tiny(
         holders=[{"id": "US-DLA", "budget": 1e6}],
         materials=[{"id": "gallium", "world_production": 1000, "market_cap_share": 1.0}],
@@ -121,7 +122,11 @@ def test_statistical_gap_is_the_replications_mean_plus_t_times_its_error() -> No
         demand=[{"holder": "US-DLA", "product": "ga4n", "annual": 10,
                  "shortfall": [{"tier": "essential", "share": 1, "cost": 100}]}],
         scenarios=[{"id": "calm", "probability": 1}]))
-    data = model_data(inst)
+    return inst, model_data(inst)
+
+
+def test_statistical_gap_is_the_replications_mean_plus_t_times_its_error() -> None:
+    inst, data = _gallium_only()
     none = Plan("no stock", np.zeros((1, 1)))
     g = statistical_gap(inst, data, none, 4, 200, 7, SolveOptions(mip_gap=1e-9))
     gaps = np.array([r["gap"] for r in g["per_replication"]])
@@ -137,15 +142,7 @@ def test_statistical_gap_by_benders_bounds_the_same_way() -> None:
     """With the L-shaped method bounding each sample problem (to 1e-6), each replication's gap
     is the plan's cost minus a lower bound, never below zero, and close to the extensive
     form's on the same samples."""
-    inst = parse(tiny(
-        holders=[{"id": "US-DLA", "budget": 1e6}],
-        materials=[{"id": "gallium", "world_production": 1000, "market_cap_share": 1.0}],
-        products=[{"id": "ga4n", "material": "gallium", "price": 10, "lot": 1,
-                   "holding_cost": 1}],
-        demand=[{"holder": "US-DLA", "product": "ga4n", "annual": 10,
-                 "shortfall": [{"tier": "essential", "share": 1, "cost": 100}]}],
-        scenarios=[{"id": "calm", "probability": 1}]))
-    data = model_data(inst)
+    inst, data = _gallium_only()
     none = Plan("no stock", np.zeros((1, 1)))
     opts = SolveOptions(mip_gap=1e-6)
     ef = statistical_gap(inst, data, none, 3, 50, 3, opts)
