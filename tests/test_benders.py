@@ -116,6 +116,7 @@ def test_tiny_optimum_and_figures(mode: str) -> None:
         [s["total_cost"] for s in ef.figures["scenarios"]])
 
 
+@pytest.mark.slow
 def test_default_instance_within_the_requested_gap() -> None:
     """us_japan_2026 (16 scenarios, bilateral) at a requested 0.1 %: the plan's cost lies
     between the ledger's optimum and the proven bound's 0.1 %, and the bound is below the
