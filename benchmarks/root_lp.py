@@ -82,6 +82,7 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=1e-4, help="MIP gap with --mip")
     ap.add_argument("--solvers", default=",".join(LP_SOLVERS))
     ap.add_argument("--mip", action="store_true", help="also the MIP per mip_lp_solver")
+    ap.add_argument("--mip-solvers", default=",".join(MIP_LP_SOLVERS))
     args = ap.parse_args()
     from stockpile.model.arrays import build_arrays
 
@@ -93,7 +94,7 @@ def main() -> None:
             r = run(arr, False, {"solver": solver}, args.time_limit)
             _line(name, arr, "root LP", solver, r)
         if args.mip:
-            for solver in MIP_LP_SOLVERS:
+            for solver in args.mip_solvers.split(","):
                 r = run(arr, True, {"mip_lp_solver": solver, "mip_rel_gap": args.gap},
                         args.time_limit)
                 _line(name, arr, f"MIP (gap {args.gap:g})", f"mip_lp_solver={solver}", r)

@@ -134,9 +134,10 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
     """Solve by progressive hedging over MPI (every rank calls this; see solve/ph.py).
 
     The decomposition finds the best plan (xhat, the inner bound) and a proven lower bound
-    (the outer bound). Global rank 0 then fixes that plan's first stage in the extensive form
-    (``fix_first_stage``) and solves the rest, so the report is the extensive form's: same
-    extraction, same figures. The status is "optimal" only if
+    (the outer bound). Global rank 0 then fixes that plan's first stage (``fix_first_stage``)
+    in the first-stage model alone for a storage assignment, and evaluates it scenario bundle
+    by bundle (``solve.benders.evaluate_plan``): the same extraction and figures as the
+    extensive form's, without building it. The status is "optimal" only if
     ``(objective - outer) / |objective| <= options.mip_gap``; otherwise "time_limit" or
     "limit", with the plan and that gap. Returns None on the other ranks.
     """
@@ -169,17 +170,27 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
                            interface="ph", options=ph_info, solve_seconds=result.seconds,
                            message="progressive hedging found no feasible plan")
         return Outcome(inst, digest, data, stats, None, [])
+    from .model.build import first_stage_variables
+    from .solve.benders import evaluate_plan
+
     t0 = time.perf_counter()
-    model = build_model(data)
+    # the plan's lots, programmes, facilities and agreements fixed in the first stage alone
+    # (no scenario), solved for a storage assignment; then its expected cost and every
+    # scenario's figures from the scenario bundles' LPs: no extensive form
+    model = build_model(data.with_scenarios([]))
     fix_first_stage(model, result.first_stage)
-    build_s = time.perf_counter() - t0
-    stats = solve(model, SolveOptions(mip_gap=options.mip_gap, threads=options.threads),
-                  build_seconds=build_s)
+    stats = solve(model, SolveOptions(mip_gap=options.mip_gap, threads=options.threads))
+    values = None
+    if stats.has_plan:
+        plan = {c.local_name: {k: float(v.value or 0.0) for k, v in c.items()}
+                for c in first_stage_variables(model)}
+        stats.objective, values = evaluate_plan(data, plan)
+    stats.build_seconds = time.perf_counter() - t0 - stats.solve_seconds
     stats.options = ph_info
     stats.solver, stats.interface = "HiGHS via mpi-sppy PH", "ph"
     stats.solve_seconds += result.seconds
     if not stats.has_plan:  # the xhat spoke checked the plan in every scenario: unexpected
-        stats.status, stats.message = "error", f"the PH plan failed in the extensive form: " \
+        stats.status, stats.message = "error", f"the PH plan failed in the first stage: " \
                                                f"{stats.message}"
         return Outcome(inst, digest, data, stats, None, [])
     obj = stats.objective
@@ -197,7 +208,7 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
         stats.message = (f"progressive hedging stopped after {result.iterations} iterations "
                          f"({'time limit' if hit_time else 'iteration limit or convergence'})"
                          " with the gap above the requested one")
-    return Outcome(inst, digest, data, stats, _figures(model, data, inst, stats), [])
+    return Outcome(inst, digest, data, stats, extract(values, data), [])
 
 
 def run_solve_benders(instance: Instance | str | Path, mode: Mode = "bilateral",

@@ -387,14 +387,11 @@ def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersRes
                          _version(master.h) if master else "")
 
 
-def plan_values(data: ModelData, first: LinearArrays, x: np.ndarray,
-                parts: list[dict[str, list[Any]]]) -> SimpleNamespace:
-    """The plan's variables keyed as the Pyomo model's (first_stage.py, second_stage.py), so
-    that :func:`stockpile.extract.extract` reads them; absent second-stage keys are zero."""
+def model_keys(data: ModelData) -> dict[str, Any]:
+    """Per block, the Pyomo variable's key from build_arrays's index arrays."""
     H, K, M, Q = data.holders, data.products, data.materials, data.tiers
     T, S, R, F = data.periods, data.scenarios, data.routes, data.facilities
-
-    names = {
+    return {
         "buy": lambda h, k: (H[h], K[k]),
         "programme": lambda h, m: (H[h], M[m]),
         "agree": lambda a: agreement_key(data, int(a)),
@@ -405,6 +402,36 @@ def plan_values(data: ModelData, first: LinearArrays, x: np.ndarray,
         "ship": lambda h, h2, k, t, s: (H[h], H[h2], K[k], T[t], S[s]),
         "convert": lambda h, r, t, s: (H[h], R[r], T[t], S[s]),
     }
+
+
+def evaluate_plan(data: ModelData, first_stage: dict[str, dict[Any, float]],
+                  bundle_size: int | None = None) -> tuple[float, SimpleNamespace]:
+    """The expected cost of a given first stage and its variables for extract(), from the
+    scenario bundles' LPs (no extensive form). ``first_stage``: {block: {Pyomo key: value}}
+    for every first-stage block (the storage assignment included, feasible for the lots)."""
+    first = build_arrays(data.with_scenarios([]))
+    names = model_keys(data)
+    x = np.zeros(first.n_vars)
+    for b in FIRST_STAGE:
+        start, stop = first.blocks[b]
+        for i in range(stop - start):
+            key = names[b](*(int(k[i]) for k in first.keys[b]))
+            x[start + i] = first_stage[b].get(key, 0.0)
+    total = float(first.c @ x + first.offset)
+    values: dict[str, list[Any]] = {}
+    for group in bundles_of(len(data.scenarios), bundle_size):
+        bundle = Bundle(data, group, first.n_vars, first.n_rows, {})
+        total += bundle.solve(x)[0]
+        for blk, kv in bundle.values().items():
+            values.setdefault(blk, []).append(kv)
+    return total, plan_values(data, first, x, [values])
+
+
+def plan_values(data: ModelData, first: LinearArrays, x: np.ndarray,
+                parts: list[dict[str, list[Any]]]) -> SimpleNamespace:
+    """The plan's variables keyed as the Pyomo model's (first_stage.py, second_stage.py), so
+    that :func:`stockpile.extract.extract` reads them; absent second-stage keys are zero."""
+    names = model_keys(data)
     ns = SimpleNamespace()
     for b in FIRST_STAGE:
         start, stop = first.blocks[b]

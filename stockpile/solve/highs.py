@@ -303,6 +303,7 @@ def _start_columns(cols: list[Any], start: list[tuple[Any, float]] | None
 
 def _set_options(h: highspy.Highs, options: SolveOptions) -> None:
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("mip_lp_solver", options.mip_lp_solver)
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
     if options.threads is not None:

@@ -19,9 +19,13 @@ class SolveOptions:
     # hand HiGHS the model's ``mip_start`` (build_model: the do-nothing plan) so that a solve
     # stopped early has a plan and a proven gap; standard_form hand-off only
     warm_start: bool = True
+    # HiGHS's LP solver inside the MIP (its root LP): "ipm" measured faster than HiGHS's own
+    # choice (simplex) on every instance tried (docs/solver.md, benchmarks/root_lp.py)
+    mip_lp_solver: str = "ipm"
     highs_options: dict[str, Any] = field(default_factory=dict)  # any other HiGHS option
 
     def as_dict(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_gap,
                 "threads": self.threads, "interface": self.interface,
-                "warm_start": self.warm_start, **self.highs_options}
+                "warm_start": self.warm_start, "mip_lp_solver": self.mip_lp_solver,
+                **self.highs_options}
