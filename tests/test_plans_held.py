@@ -151,3 +151,32 @@ def test_statistical_gap_by_benders_bounds_the_same_way() -> None:
         assert b["gap"] >= -1e-6
         assert b["plan_cost"] == pytest.approx(a["plan_cost"])
         assert b["lower_bound"] == pytest.approx(a["lower_bound"], rel=1e-5)
+
+
+def test_report_states_the_relative_gap_as_a_percentage() -> None:
+    """A 95 % bound of 71.8 M on an expected cost of 2,231.6 M is 3.22 % (it once printed
+    321.76 %: the fraction was multiplied by 100 twice)."""
+    from stockpile.report.evidence import evidence_section, verdict_bullets
+
+    def row(name, lo, hi):
+        return {"plan": name, "status": "feasible", "mean": 1.0, "cvar95": 1.0,
+                "probability_any_shortfall": 0.5, "notes": [],
+                "minus_plan": {"mean": (lo + hi) / 2, "ci95": [lo, hi]}}
+    gap = {"method": "multiple replications", "replications": 5,
+           "scenarios_per_replication": 100, "gap_mean": 49.4e6, "gap_upper95": 71.8e6,
+           "gap_upper95_relative": 71.8e6 / 2231.6e6,
+           "stability": {"purchases": [{"holder": "US-DLA", "product": "ga-4n", "plan_t": 7.0,
+                                        "min_t": 5.0, "max_t": 9.0,
+                                        "replications_buying": 5}]}}
+    plans = [row("optimised", 0, 0), row("JOGMEC 60/180 days", 656.1e6, 742.6e6)]
+    result = {"evidence": {
+        "out_of_sample": {"scenarios": 5000, "seed": 20260, "plans": plans},
+        "verdict": verdict(plans), "stress_tests": [],
+        "hit_frequency": [{"material": "gallium", "in_sample": 0.19, "out_of_sample": 0.22}],
+        "statistical_gap": gap}}
+    lines = verdict_bullets(result)
+    assert lines[0].startswith("The plan beats every rule")
+    assert "(3.22% of the expected cost)" in lines[1]
+    sec = evidence_section(result)
+    assert [t.sheet for t in sec.tables] == ["Out of sample", "Hit frequency", "Stability"]
+    assert any("(3.22% of the expected cost)" in p for p in sec.paragraphs)

@@ -34,12 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyomo.environ as pyo
 
 from ..extract import CVAR_LEVEL, cvar, weighted_quantile
 from ..model import costs
 from ..model.data import ModelData
-from ..model.plan import Plan, agreement_key, plan_from_model
+from ..model.plan import Plan, agreement_key, plan_from_model  # noqa: F401 (re-exported)
 
 Z95 = 1.959963984540054
 CHUNK = 5000

@@ -50,7 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.compare import CompareOptions, run_compare
-    from ..instance import load
     from ..solve.highs import SolveOptions
     from ..analysis.whatif import WhatIfError
     from ..report.compare_content import voc_sentence

@@ -49,12 +49,11 @@ def write_instance(inst: Instance, out: Path) -> None:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from ..instance import content_hash, load
+    from ..instance import content_hash
 
     if args.out.suffix.lower() not in FORMATS:
         err(f"stockpile convert: out: value '{args.out}': must end in {', '.join(FORMATS)}")
         return EXIT_INPUT
-    from ..instance import content_hash
 
     inst = load(args.instance)
     tmp = args.out.with_name(f".{args.out.stem}.part{args.out.suffix}")

@@ -11,7 +11,7 @@ from typing import Any
 from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .progress import Progress, add_quiet
-from .whatif_args import add_whatif, instance_whatif, whatif_folder
+from .whatif_args import add_whatif, load_with_whatif
 from .scenarios import add_sampling_options, add_structure_options, whole
 
 
@@ -66,7 +66,6 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
         value_of_perfect_information,
         value_of_stochastic_solution,
     )
-    import numpy as np
 
     from ..model.data import model_data
     from ..solve.highs import SolveOptions
@@ -135,24 +134,15 @@ def _optimised_on(plan: Path | None, instance_scenarios: int) -> int | None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ..instance import load
     from ..report import evaluate_report as rep
-    from ..report.files import output_folder
 
-    from ..analysis.whatif import WhatIfError
-
-    inst = load(args.instance)
-    try:
-        applied = instance_whatif(inst, args, "evaluate")
-    except WhatIfError as e:
-        err(f"stockpile evaluate: {e}; nothing written.")
+    loaded = load_with_whatif(args, "evaluate")
+    if loaded is None:
         return EXIT_INPUT
-    inst = applied.instance
-    out_dir = output_folder(args.out, inst.name,
-                            *[p for p in ("evaluate", whatif_folder(args)) if p])
+    inst, notes, out_dir = loaded
     try:
         res = evaluation_result(inst, args)
-        res["whatif"] = applied.notes
+        res["whatif"] = notes
     except ValueError as e:
         err(f"stockpile evaluate: {e}; nothing written.")
         return EXIT_INPUT

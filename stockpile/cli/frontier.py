@@ -10,7 +10,7 @@ from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .evaluate import DEFAULT_SEED
 from .progress import Progress, add_quiet
-from .whatif_args import add_whatif, instance_whatif, whatif_folder
+from .whatif_args import add_whatif, load_with_whatif
 from .scenarios import add_sampling_options, add_structure_options
 
 
@@ -50,27 +50,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_frontier(args: argparse.Namespace) -> int:
     from ..analysis.frontier import frontier
-    from ..instance import load
     from ..model.data import model_data
     from ..report import evaluate_report as rep
-    from ..report.files import output_folder
     from ..solve.highs import SolveOptions
     from .evaluate import out_of_sample
 
     if not 0 <= args.alpha < 1:
         err(f"stockpile frontier: --alpha {args.alpha!r}: must be in [0, 1); nothing written.")
         return EXIT_INPUT
-    from ..analysis.whatif import WhatIfError
-
-    inst = load(args.instance)
-    try:
-        applied = instance_whatif(inst, args, "frontier")
-    except WhatIfError as e:
-        err(f"stockpile frontier: {e}; nothing written.")
+    loaded = load_with_whatif(args, "frontier")
+    if loaded is None:
         return EXIT_INPUT
-    inst = applied.instance
-    out_dir = output_folder(args.out, inst.name,
-                            *[p for p in ("frontier", whatif_folder(args)) if p])
+    inst, notes, out_dir = loaded
     try:
         data_in = model_data(inst, args.mode)
         data_out = out_of_sample(inst, args).apply(data_in)
@@ -87,6 +78,6 @@ def cmd_frontier(args: argparse.Namespace) -> int:
             "stock_t", "mean", "std_error", "cvar95", "expected_shortfall",
             "probability_any_shortfall", "marginal_value", "shortfall_avoided_per_usd"]
     written = rep.write_files(rep.frontier_files(inst.name, rows, args.alpha, args.n,
-                                                 args.seed, keys, applied.notes), out_dir)
+                                                 args.seed, keys, notes), out_dir)
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK

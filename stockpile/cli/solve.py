@@ -255,20 +255,30 @@ def cmd_solve_ph(args: argparse.Namespace) -> int:
             f"({len(inst.scenarios)} scenarios) by progressive hedging on "
             f"{world.Get_size()} MPI ranks")
     try:
-        outcome = run_solve_ph(inst, args.mode, options, ph)
+        outcome = _on_every_rank(world, run_solve_ph, inst, args.mode, options, ph,
+                                 expected=(TooFewRanks,))
     except TooFewRanks as e:
         if rank == 0:
             err(str(e))
         return EXIT_INPUT
-    except Exception:
-        if world.Get_size() > 1:
-            import traceback
-            traceback.print_exc()
-            world.Abort(EXIT_ERROR)
-        raise
     if outcome is None:  # not rank 0
         return EXIT_OK
     return _report(outcome, out_dir)
+
+
+def _on_every_rank(comm, run, *args, expected: tuple = ()):  # noqa: ANN001, ANN002, ANN202
+    """``run(*args)`` on this rank; an error other than ``expected`` on one rank aborts every
+    rank (no rank left waiting in a collective)."""
+    try:
+        return run(*args)
+    except expected:
+        raise
+    except Exception:
+        if comm.Get_size() > 1:
+            import traceback
+            traceback.print_exc()
+            comm.Abort(EXIT_ERROR)
+        raise
 
 
 def cmd_solve_benders(args: argparse.Namespace) -> int:
@@ -279,8 +289,9 @@ def cmd_solve_benders(args: argparse.Namespace) -> int:
 
     comm = world_comm()
     rank = comm.Get_rank()
-    inst = load(args.instance)
     from ..report.files import output_folder
+
+    inst = load(args.instance)
     out_dir = output_folder(args.out, inst.name)
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads)
     benders = BendersOptions(gap=args.gap, time_limit=args.time_limit,
@@ -289,14 +300,7 @@ def cmd_solve_benders(args: argparse.Namespace) -> int:
         err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
             f"({len(inst.scenarios)} scenarios) by the L-shaped method on "
             f"{comm.Get_size()} rank(s)")
-    try:
-        outcome = run_solve_benders(inst, args.mode, options, benders, comm)
-    except Exception:
-        if comm.Get_size() > 1:
-            import traceback
-            traceback.print_exc()
-            comm.Abort(EXIT_ERROR)
-        raise
+    outcome = _on_every_rank(comm, run_solve_benders, inst, args.mode, options, benders, comm)
     if outcome is None:  # not rank 0
         return EXIT_OK
     return _report(outcome, out_dir)

@@ -53,3 +53,21 @@ def instance_whatif(inst, args: argparse.Namespace, command: str):  # noqa: ANN0
             raise WhatIfError(option, given[0], f"not available in '{command}' (use solve or "
                                                 "compare)")
     return apply_whatif(inst, whatif_of(args))
+
+
+def load_with_whatif(args: argparse.Namespace, command: str):  # noqa: ANN201
+    """(instance with the what-ifs applied, their notes, report folder) for evaluate and
+    frontier, or None after printing the problem (the caller exits 2, nothing written)."""
+    from ..analysis.whatif import WhatIfError
+    from ..report.files import output_folder
+    from .common import err, load
+
+    try:
+        applied = instance_whatif(load(args.instance), args, command)
+    except WhatIfError as e:
+        err(f"stockpile {command}: {e}; nothing written.")
+        return None
+    inst = applied.instance
+    folder = output_folder(args.out, inst.name,
+                           *[p for p in (command, whatif_folder(args)) if p])
+    return inst, applied.notes, folder

@@ -153,7 +153,7 @@ def build_arrays(data: ModelData) -> LinearArrays:
     b = _Builder()
     nH, nK, nM = len(data.holders), len(data.products), len(data.materials)
     nS, nF = len(data.scenarios), len(data.facilities)
-    Y, lot, mat_of = data.holding_years, data.lot, data.material_of
+    lot, mat_of = data.lot, data.material_of
     nmax = data.max_lots()
     I0 = data.inventory
 

@@ -12,7 +12,6 @@ from typing import Any, Sequence
 
 from . import cells, svg
 from . import format as fmt
-from . import svg
 from .content import WHATIF, Column, Document, Section, Table
 from .files import write_folder, write_json
 from .html import html_document

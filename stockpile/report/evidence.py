@@ -68,7 +68,14 @@ def evidence_section(result: dict[str, Any]) -> Section:
     if not ev or "skipped" in ev:
         sec.paragraphs.append(verdict_bullets(result)[0])
         return sec
-    oos = ev["out_of_sample"]
+    _out_of_sample(sec, ev["out_of_sample"])
+    _stress_tests(sec, ev.get("stress_tests") or [])
+    _hit_frequency(sec, ev["hit_frequency"])
+    _statistical_gap(sec, ev.get("statistical_gap"))
+    return sec
+
+
+def _out_of_sample(sec: Section, oos: dict[str, Any]) -> None:
     sec.paragraphs.append(
         f"Every plan below is evaluated by the same second stage on the same "
         f"{fmt.integer(oos['scenarios'])} fresh scenarios (seed {oos['seed']}) from the "
@@ -77,53 +84,57 @@ def evidence_section(result: dict[str, Any]) -> Section:
         "which bound), their lots fixed, and the model chooses their programmes, facilities "
         "and agreements. 'Rule - plan' is the paired difference of expected cost with its "
         "95 % interval: above zero, the plan is cheaper.")
-    rows = []
-    for r in oos["plans"]:
-        rows.append([r["plan"], r.get("mean"), r.get("cvar95"),
-                     r.get("probability_any_shortfall"),
-                     _interval(r.get("minus_plan")) if r is not oos["plans"][0] else "-",
-                     r.get("status"), "; ".join(r.get("notes") or [])])
+    rows = [[r["plan"], r.get("mean"), r.get("cvar95"), r.get("probability_any_shortfall"),
+             _interval(r.get("minus_plan")) if i else "-", r.get("status"),
+             "; ".join(r.get("notes") or [])] for i, r in enumerate(oos["plans"])]
     sec.tables.append(Table("Out of sample", [
         Column("Plan"), Column("Expected cost (USD)", fmt.usd, True),
         Column("CVaR 95 % (USD)", fmt.usd, True),
         Column("P(any shortfall)", fmt.probability, True), Column("Rule - plan (USD)"),
         Column("Status"), Column("Scaled back")], rows))
-    if ev.get("stress_tests"):
-        names = list(ev["stress_tests"][0]["cost"])
-        sec.paragraphs.append(
-            "Named historical analogues (the instance's stress tests; not optimised over): "
-            "the second-stage cost (shortfall, transport, conversion) of each plan if the "
-            "analogue happened.")
-        sec.tables.append(Table("Stress tests", [Column("Analogue"), Column("Events")] + [
-            Column(f"{n} (USD)", fmt.usd, True) for n in names] + [Column("Description")], [
-            [s["scenario"], ", ".join(s["events"])] + [s["cost"][n] for n in names]
-            + [s["description"]] for s in ev["stress_tests"]]))
+
+
+def _stress_tests(sec: Section, stress: list[dict[str, Any]]) -> None:
+    if not stress:
+        return
+    names = list(stress[0]["cost"])
+    sec.paragraphs.append(
+        "Named historical analogues (the instance's stress tests; not optimised over): "
+        "the second-stage cost (shortfall, transport, conversion) of each plan if the "
+        "analogue happened.")
+    sec.tables.append(Table("Stress tests", [Column("Analogue"), Column("Events")] + [
+        Column(f"{n} (USD)", fmt.usd, True) for n in names] + [Column("Description")], [
+        [s["scenario"], ", ".join(s["events"])] + [s["cost"][n] for n in names]
+        + [s["description"]] for s in stress]))
+
+
+def _hit_frequency(sec: Section, hits: list[dict[str, Any]]) -> None:
     sec.paragraphs.append(
         "How often each material's supply is cut for some holder: in the scenarios the plan "
         "was optimised on, and in the fresh sample (the calibrated frequency).")
     sec.tables.append(Table("Hit frequency", [
         Column("Material"), Column("In the instance", fmt.probability, True),
         Column("Fresh sample", fmt.probability, True)],
-        [[h["material"], h["in_sample"], h["out_of_sample"]] for h in ev["hit_frequency"]]))
-    gap = ev.get("statistical_gap")
-    if gap:
-        sec.paragraphs.append(
-            f"Statistical optimality gap ({gap['method']}): {gap['replications']} independent "
-            f"samples of {fmt.integer(gap['scenarios_per_replication'])} scenarios, each "
-            "solved; the gap of each is the plan's cost on that sample minus the sample "
-            "problem's proven lower bound. Mean "
-            f"{fmt.money(gap['gap_mean'])}, 95 % upper bound {fmt.money(gap['gap_upper95'])} "
-            f"({fmt.percent(gap['gap_upper95_relative'], 2)} of the expected cost).")
-        st = gap["stability"]
-        sec.tables.append(Table("Stability", [
-            Column("Holder"), Column("Product"), Column("Plan (t)", fmt.tonnes, True),
-            Column("Min over replications (t)", fmt.tonnes, True),
-            Column("Max over replications (t)", fmt.tonnes, True),
-            Column("Replications buying", fmt.integer, True)],
-            [[r["holder"], r["product"], r["plan_t"], r["min_t"], r["max_t"],
-              r["replications_buying"]] for r in st["purchases"]]))
-    else:
+        [[h["material"], h["in_sample"], h["out_of_sample"]] for h in hits]))
+
+
+def _statistical_gap(sec: Section, gap: dict[str, Any] | None) -> None:
+    if not gap:
         sec.paragraphs.append(
             "Statistical optimality gap: not computed for this report (solve "
             "--replications G computes it).")
-    return sec
+        return
+    sec.paragraphs.append(
+        f"Statistical optimality gap ({gap['method']}): {gap['replications']} independent "
+        f"samples of {fmt.integer(gap['scenarios_per_replication'])} scenarios, each "
+        "solved; the gap of each is the plan's cost on that sample minus the sample "
+        "problem's proven lower bound. Mean "
+        f"{fmt.money(gap['gap_mean'])}, 95 % upper bound {fmt.money(gap['gap_upper95'])} "
+        f"({fmt.percent(gap['gap_upper95_relative'], 2)} of the expected cost).")
+    sec.tables.append(Table("Stability", [
+        Column("Holder"), Column("Product"), Column("Plan (t)", fmt.tonnes, True),
+        Column("Min over replications (t)", fmt.tonnes, True),
+        Column("Max over replications (t)", fmt.tonnes, True),
+        Column("Replications buying", fmt.integer, True)],
+        [[r["holder"], r["product"], r["plan_t"], r["min_t"], r["max_t"],
+          r["replications_buying"]] for r in gap["stability"]["purchases"]]))
