@@ -234,3 +234,33 @@ def test_infeasible_exits_3_and_writes_nothing(tmp_path: Path, capsys) -> None:
                      "1", "--quiet"]) == cli.EXIT_INFEASIBLE
     assert "national" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_coalition_drops_stress_test_effects_of_other_holders() -> None:
+    # Stress tests name holders like scenarios do; a stand-alone coalition must drop the
+    # effects on holders outside it (the shipped instance failed compare with 'names no
+    # holder of the instance' before).
+    from stockpile.analysis.whatif import restrict_holders
+    from stockpile.instance import load
+
+    inst = load(Path(__file__).resolve().parent.parent / "instances"
+                / "us_japan_2026_quick.yaml")
+    assert inst.stress_tests, "the shipped instance is expected to carry stress tests"
+    alone = restrict_holders(inst, ["US-DLA"])
+    holders = {e.holder for s in alone.stress_tests for e in [*s.supply, *s.demand]
+               if e.holder is not None}
+    assert holders <= {"US-DLA"}
+
+
+def test_errors_cross_process_boundaries() -> None:
+    # compare runs coalitions in worker processes: their errors must unpickle whole.
+    import pickle
+
+    from stockpile.instance import InstanceError
+    from stockpile.instance.validate import Problem
+
+    e = InstanceError("x.yaml", [Problem("holders[0].id", "a b", "must be a name")])
+    back = pickle.loads(pickle.dumps(e))
+    assert str(back) == str(e) and back.problems == e.problems
+    w = pickle.loads(pickle.dumps(WhatIfError("--budget", "US=x", "must be a number")))
+    assert str(w) == "--budget 'US=x': must be a number"

@@ -32,6 +32,9 @@ class WhatIfError(ValueError):
         self.option, self.value, self.rule = option, value, rule
         super().__init__(f"{option} {value!r}: {rule}")
 
+    def __reduce__(self):  # noqa: ANN204 - pickled across compare's worker processes
+        return (type(self), (self.option, self.value, self.rule))
+
 
 @dataclass(frozen=True)
 class WhatIf:
@@ -174,8 +177,9 @@ def apply_whatif(inst: Instance, whatif: WhatIf) -> Applied:
 def restrict_holders(inst: Instance, members: Iterable[str]) -> Instance:
     """The instance as the coalition ``members`` sees it alone.
 
-    Other holders, their demand, inventory, programmes, route capacities and scenario
-    effects are dropped; candidate agreements are kept only inside the coalition.
+    Other holders, their demand, inventory, programmes, route capacities and the effects
+    of scenarios and stress tests on them are dropped; candidate agreements are kept only
+    inside the coalition.
 
     The market-impact cap beta_m W_m is a resource of the whole market, so a coalition may
     claim only its members' entitlement to it: each holder is entitled to the share of the
@@ -195,7 +199,7 @@ def restrict_holders(inst: Instance, members: Iterable[str]) -> Instance:
     raw["agreements"] = [a for a in raw["agreements"] if set(a["holders"]) <= keep]
     for r in raw["routes"]:
         r["capacity"] = {h: c for h, c in r["capacity"].items() if h in keep}
-    for s in raw["scenarios"]:
+    for s in raw["scenarios"] + raw.get("stress_tests", []):
         for block in ("supply", "demand", "conversion"):
             s[block] = [e for e in s[block] if e.get("holder") is None or e["holder"] in keep]
     return parse(raw, source=f"{inst.name} restricted to {', '.join(sorted(keep))}")

@@ -61,6 +61,9 @@ class InstanceError(ValueError):
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{source}: {len(problems)} problem(s) in the instance:\n{lines}")
 
+    def __reduce__(self):  # noqa: ANN204 - pickled across compare's worker processes
+        return (type(self), (self.source, self.problems))
+
 
 def _duplicates(where: str, ids: Iterable[Any]) -> Iterator[Problem]:
     for key, count in Counter(ids).items():
