@@ -259,5 +259,6 @@ def run_solve_benders(instance: Instance | str | Path, mode: Mode = "bilateral",
                        f"L-shaped method stopped ({res.stop}) above the requested gap")
     if res.model is None:
         return Outcome(inst, digest, data, stats, None, [])
-    return Outcome(inst, digest, data, stats, extract(res.model, data), [])
+    return Outcome(inst, digest, data, stats, extract(res.model, data), [],
+                   plan_from_model(res.model, data))
 

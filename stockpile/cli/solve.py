@@ -74,6 +74,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--replication-engine", choices=("ef", "benders"), default="ef",
                    help="how each replication's sample problem is bounded: ef, the extensive "
                         "form (default); benders, the L-shaped method (larger samples)")
+    s.add_argument("--replication-gap", type=gap_arg, default=None, metavar="REL",
+                   help="relative gap to which each replication's sample problem is solved "
+                        "(default: --gap); its proven bound enters the statistical gap")
+    s.add_argument("--sample", type=count_arg, default=None, metavar="N",
+                   help="solve on N equally likely scenarios drawn from the calibrated event "
+                        "library instead of the file's (the file is not changed)")
+    s.add_argument("--sample-seed", type=int, default=1, metavar="S",
+                   help="seed of --sample (default 1, the seed the shipped instances were "
+                        "drawn with: --sample 100 gives the default instance's own scenarios)")
     s.add_argument("--sensitivity", nargs="?", type=positive_float, const=0.2, default=None,
                    metavar="STEP", help="add the sensitivity section: re-solve with tier "
                    "costs, prices, market caps, budgets and disruption probabilities each "
@@ -112,52 +121,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_solve(args: argparse.Namespace) -> int:
     if args.engine == "ph":
         return cmd_solve_ph(args)
-    if args.engine == "benders":
-        return cmd_solve_benders(args)
-    from ..pipeline import run_solve
-
     from ..analysis.whatif import WhatIfError, apply_whatif
-    from ..instance import load
     from ..report.files import output_folder
 
-    inst = load(args.instance)
-    out_dir = output_folder(args.out, inst.name, *[p for p in (whatif_folder(args),) if p])
     if args.sensitivity is not None and not args.sensitivity < 1:
         err(f"stockpile solve: --sensitivity {args.sensitivity!r}: the step must be in "
             "(0, 1); nothing written.")
         return EXIT_INPUT
+    inst = sampled(load(args.instance), args)
     try:
         applied = apply_whatif(inst, whatif_of(args))
     except WhatIfError as e:
         err(f"stockpile: {e}; nothing written.")
         return EXIT_INPUT
+    if applied.notes and args.engine != "ef":
+        err(f"stockpile: {'; '.join(applied.notes)}: what-ifs need --engine ef; "
+            "nothing written.")
+        return EXIT_INPUT
     if applied.agreements and args.mode != "bilateral":
         err(f"stockpile: --force-agreement/--forbid-agreement: only in bilateral mode (mode "
             f"{args.mode} has no agreements to fix); nothing written.")
         return EXIT_INPUT
-    options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
-                           progress=not args.quiet, log=args.log, interface=args.interface)
-    if not args.quiet:
-        err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
-             f"({len(inst.scenarios)} scenarios)"
-            + (f" with {'; '.join(applied.notes)}" if applied.notes else ""))
-    outcome = run_solve(applied.instance, args.mode, options, applied.agreements or None,
-                        why=not args.no_why)
+    out_dir = output_folder(args.out, inst.name, *[p for p in (whatif_folder(args),) if p])
+    outcome = (solve_benders(args, inst) if args.engine == "benders"
+               else solve_ef(args, applied))
+    if outcome is None:  # an MPI rank other than 0: rank 0 reports
+        return EXIT_OK
     extra = {"whatif": applied.notes} if applied.notes else {}
+    if args.sample:
+        extra["sampled"] = {"scenarios": args.sample, "seed": args.sample_seed}
     if outcome.plan is not None and not args.no_check:
-        from ..analysis.evidence import EvidenceOptions
-        from ..pipeline import add_evidence
-        reps = args.replications if args.replications is not None else 0
-        if not args.quiet:
-            err(f"[stockpile] checking the plan against today's rules on "
-                f"{args.check_scenarios:,} fresh scenarios"
-                + (f", statistical gap from {reps} replications" if reps else ""))
-        add_evidence(outcome, EvidenceOptions(
-            scenarios=args.check_scenarios, replications=reps,
-            replication_size=args.replication_size,
-            replication_engine=args.replication_engine,
-            solve=SolveOptions(mip_gap=args.gap, threads=args.threads),
-            progress=not args.quiet))
+        check_plan(args, outcome)
     if args.sensitivity is not None and outcome.stats.has_plan:
         from ..analysis.sensitivity import PARAMETERS, sensitivity
 
@@ -167,6 +161,55 @@ def cmd_solve(args: argparse.Namespace) -> int:
             SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads,
                          progress=False), bar.step)
     return _report(outcome, out_dir, extra)
+
+
+def sampled(inst, args: argparse.Namespace):  # noqa: ANN001, ANN201 (Instance, lazily)
+    """``--sample N``: the instance with its scenarios replaced by N equally likely ones
+    drawn from the calibrated event library (seed ``--sample-seed``; with the seed and size
+    a shipped instance was built with, its own scenarios again)."""
+    if not args.sample:
+        return inst
+    from ..scenarios import sample, with_scenarios
+
+    note = (f"Scenarios: {args.sample} equally likely draws from stockpile's calibrated "
+            f"event library (seed {args.sample_seed}; stockpile solve --sample), replacing "
+            f"the {len(inst.scenarios)} of the file.")
+    return with_scenarios(inst, sample(inst, args.sample, args.sample_seed, prefix="lib"),
+                          source_note=note)
+
+
+def solve_ef(args: argparse.Namespace, applied) -> Outcome:  # noqa: ANN001
+    """The extensive form in HiGHS (the default engine), what-ifs applied."""
+    from ..pipeline import run_solve
+
+    inst = applied.instance
+    options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads,
+                           progress=not args.quiet, log=args.log, interface=args.interface)
+    if not args.quiet:
+        err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
+            f"({len(inst.scenarios)} scenarios)"
+            + (f" with {'; '.join(applied.notes)}" if applied.notes else ""))
+    return run_solve(inst, args.mode, options, applied.agreements or None,
+                     why=not args.no_why)
+
+
+def check_plan(args: argparse.Namespace, outcome: Outcome) -> None:
+    """The out-of-sample check against today's rules (and the statistical gap) added to
+    the outcome (analysis/evidence.py)."""
+    from ..analysis.evidence import EvidenceOptions
+    from ..pipeline import add_evidence
+
+    reps = args.replications if args.replications is not None else 0
+    if not args.quiet:
+        err(f"[stockpile] checking the plan against today's rules on "
+            f"{args.check_scenarios:,} fresh scenarios"
+            + (f", statistical gap from {reps} replications" if reps else ""))
+    add_evidence(outcome, EvidenceOptions(
+        scenarios=args.check_scenarios, replications=reps,
+        replication_size=args.replication_size,
+        replication_engine=args.replication_engine,
+        solve=SolveOptions(mip_gap=args.replication_gap or args.gap, threads=args.threads),
+        progress=not args.quiet))
 
 
 def _report(outcome: Outcome, out_dir: Path, extra: dict | None = None) -> int:
@@ -281,27 +324,19 @@ def _on_every_rank(comm, run, *args, expected: tuple = ()):  # noqa: ANN001, ANN
         raise
 
 
-def cmd_solve_benders(args: argparse.Namespace) -> int:
-    """``--engine benders``: every rank runs the L-shaped loop; rank 0 alone reports. One
-    process needs no MPI; an error on one rank aborts every rank."""
+def solve_benders(args: argparse.Namespace, inst) -> Outcome | None:  # noqa: ANN001
+    """``--engine benders``: every rank runs the L-shaped loop; rank 0 alone gets the
+    outcome (None on the others). One process needs no MPI; an error on one rank aborts
+    every rank."""
     from ..pipeline import run_solve_benders
     from ..solve.benders import BendersOptions, world_comm
 
     comm = world_comm()
-    rank = comm.Get_rank()
-    from ..report.files import output_folder
-
-    inst = load(args.instance)
-    out_dir = output_folder(args.out, inst.name)
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads)
     benders = BendersOptions(gap=args.gap, time_limit=args.time_limit,
                              bundle_size=args.bundles, verbose=args.log or not args.quiet)
-    if rank == 0 and not args.quiet:
+    if comm.Get_rank() == 0 and not args.quiet:
         err(f"[stockpile] solving '{inst.name}' in {args.mode} mode "
             f"({len(inst.scenarios)} scenarios) by the L-shaped method on "
             f"{comm.Get_size()} rank(s)")
-    outcome = _on_every_rank(comm, run_solve_benders, inst, args.mode, options, benders, comm)
-    if outcome is None:  # not rank 0
-        return EXIT_OK
-    return _report(outcome, out_dir)
-
+    return _on_every_rank(comm, run_solve_benders, inst, args.mode, options, benders, comm)

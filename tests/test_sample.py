@@ -1,0 +1,57 @@
+"""``stockpile solve --sample N``: the instance solved on N fresh library scenarios, and the
+L-shaped engine's plan checked like the extensive form's."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from stockpile import cli
+from stockpile.cli.solve import sampled
+from stockpile.instance import load
+from stockpile.model.data import model_data
+
+QUICK = Path(__file__).resolve().parent.parent / "instances" / "us_japan_2026_quick.yaml"
+
+
+def test_sample_with_the_build_seed_gives_the_shipped_scenarios() -> None:
+    # The quick instance holds 20 library scenarios drawn with seed 1 (scripts/
+    # build_instances.py); --sample 20 --sample-seed 1 must draw exactly those again.
+    inst = load(QUICK)
+    again = sampled(inst, argparse.Namespace(sample=20, sample_seed=1))
+    assert [s.id for s in again.scenarios] == [s.id for s in inst.scenarios]
+    a, b = model_data(inst, "bilateral"), model_data(again, "bilateral")
+    for field in ("supply", "demand", "probability"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    assert again.stress_tests == inst.stress_tests
+    assert "--sample" in again.sources[-1]
+    other = sampled(inst, argparse.Namespace(sample=30, sample_seed=2))
+    assert len(other.scenarios) == 30
+    assert not np.array_equal(model_data(other, "bilateral").supply[:20], a.supply)
+
+
+def test_benders_plan_gets_the_out_of_sample_check(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    rc = cli.main(["solve", str(QUICK), "--engine", "benders", "--gap", "1e-2", "--sample",
+                   "10", "--check-scenarios", "200", "--out", str(out), "--quiet"])
+    assert rc == 0
+    res = json.loads((out / "result.json").read_text())
+    assert res["instance"]["scenarios"] == 10
+    assert res["sampled"] == {"scenarios": 10, "seed": 1}
+    assert res["solver"]["interface"] == "benders"
+    oos = res["evidence"]["out_of_sample"]
+    assert oos["scenarios"] == 200
+    plans = [p["plan"] for p in oos["plans"]]
+    assert plans[0] == "optimised" and "no stock" in plans and len(plans) >= 4
+    assert res["evidence"]["stress_tests"], "the stress tests are run for Benders plans too"
+
+
+def test_whatif_needs_the_extensive_form(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    rc = cli.main(["solve", str(QUICK), "--engine", "benders", "--budget", "US-DLA=1e9",
+                   "--out", str(tmp_path / "r"), "--quiet"])
+    assert rc == 2
+    assert "need --engine ef" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
