@@ -68,7 +68,7 @@ def no_stock_shortfall(data: ModelData) -> np.ndarray:
     are left unmet first, each up to its bound phi mu d L.
     """
     D = data.deficit()  # S, T, H, K
-    S, T, H, K = D.shape
+    S, _T, H, K = D.shape
     out = np.zeros((S, H))
     order = np.argsort(data.tier_cost, axis=2)
     for h in range(H):

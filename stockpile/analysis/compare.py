@@ -25,8 +25,9 @@ import math
 import platform
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .. import __version__
 from ..instance import Instance, content_hash
@@ -170,7 +171,7 @@ def _game(players: list[str], costs: dict[game.Coalition, game.CoalitionCost],
     gaps = {s: c.abs_gap for s, c in costs.items()}
     if orders is None:
         phi = game.shapley_exact(players, value)
-        se = {p: 0.0 for p in players}
+        se = dict.fromkeys(players, 0.0)
         effect = game.shapley_gap_effect(players, gaps)
         method = "exact"
     else:
@@ -251,8 +252,7 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
     result["plans"] = [{"mode": m, **p} for m in MODES for p in figures[m]["plan"]]
 
     if wanted:
-        costs = {s: c for s, c in zip([s for s in wanted if s != frozenset(players)],
-                                      done[3:])}
+        costs = dict(zip([s for s in wanted if s != frozenset(players)], done[3:]))
         b = outcomes["bilateral"].stats
         costs[frozenset(players)] = game.CoalitionCost(
             tuple(players), b.status, b.has_plan, b.objective, b.bound, b.gap,

@@ -71,8 +71,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
     from ..instance import dump_yaml, load
     from ..instance.schema import safe_name_from
-    from ..report.files import current_umask
     from ..model.data import model_data
+    from ..report.files import current_umask
     from ..scenarios import DEFAULT_LIBRARY, fast_forward, features, sample, with_scenarios
     from ..scenarios.generator import EVENT_TYPES
 

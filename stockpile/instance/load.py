@@ -16,7 +16,6 @@ from .schema import Instance
 from .validate import InstanceError, Problem, check, echo
 from .workbook import read_workbook, relocate
 
-
 TYPE_TAG = re.compile(r"function-after\[.*\]|function-after|list\[.*\]|(constrained-)?float")
 """The names pydantic gives the branches of a type in an error's location (not fields)."""
 
@@ -124,7 +123,7 @@ class _StrictLoader(yaml.SafeLoader):
     and never cyclic (no alias bomb), and duplicate keys rejected (never a silent last
     value)."""
 
-    def __init__(self, stream: str):
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
 

@@ -55,7 +55,7 @@ class Problem:
 class InstanceError(ValueError):
     """An instance that breaks one or more rules; carries every problem found."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)

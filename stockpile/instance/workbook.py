@@ -41,8 +41,8 @@ stress_tests       the named analogues, as ``scenarios`` (probability ignored); 
 from __future__ import annotations
 
 import io
-import zipfile
 import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,7 +188,7 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
         return _read(path)
     except InstanceError:
         raise
-    except Exception as err:  # noqa: BLE001 - a hostile file raises many kinds in openpyxl
+    except Exception as err:
         raise InstanceError(str(path), [Problem("(file)", path.name, (
             f"not a readable .xlsx workbook: {type(err).__name__}: {echo(str(err))}"))]) \
             from None

@@ -17,6 +17,7 @@ documented procedure that brings a rule's targets within them (docs/model.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,7 +164,7 @@ def violations(data: ModelData, plan: Plan) -> list[str]:
     return out
 
 
-def _largest_fraction(lots: np.ndarray, fits) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _largest_fraction(lots: np.ndarray, fits: Callable[[np.ndarray], bool]) -> np.ndarray:
     """floor(f * lots) for the largest f in [0, 1] with ``fits`` true (bisection)."""
     if fits(lots):
         return lots

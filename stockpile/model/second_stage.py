@@ -86,9 +86,9 @@ def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, object]:
             use[H[h], K[k_in], S[s]].append(("convert", key, 1.0))
             inflow[H[h], K[k_out], T[t], S[s]].append(("convert", key,
                                                        float(data.route_yield[r])))
-    return dict(D=D, max_stock=max_stock, release=release, unmet=unmet, unmet_ub=unmet_ub,
-                ship=ship, ship_of_link=ship_of_link, convert=convert, convert_ub=convert_ub,
-                use=use, inflow=inflow, products_of=products_of)
+    return {"D": D, "max_stock": max_stock, "release": release, "unmet": unmet,
+            "unmet_ub": unmet_ub, "ship": ship, "ship_of_link": ship_of_link, "convert": convert,
+            "convert_ub": convert_ub, "use": use, "inflow": inflow, "products_of": products_of}
 
 
 def add_second_stage(m: pyo.ConcreteModel, data: ModelData) -> None:

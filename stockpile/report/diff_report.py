@@ -71,10 +71,10 @@ def diff_document(a: dict[str, Any], b: dict[str, Any]) -> Document:
     costs = Section("costs", "Cost terms", tables=[Table("Costs", [
         Column("Term"), Column("A (USD)", fmt.usd, True), Column("B (USD)", fmt.usd, True),
         Column("B minus A (USD)", fmt.usd, True)],
-        sorted([[k, ta.get(k), tb.get(k), _diff(ta.get(k), tb.get(k))]
-                for k in list(ta) + [k for k in tb if k not in ta]],
-               key=lambda r: -abs(r[3] or 0.0))
-        + [["Total (objective)", sa.get("objective"), sb.get("objective"), d_obj]])])
+        [*sorted([[k, ta.get(k), tb.get(k), _diff(ta.get(k), tb.get(k))]
+                  for k in [*ta, *(k for k in tb if k not in ta)]],
+                 key=lambda r: -abs(r[3] or 0.0)),
+         ["Total (objective)", sa.get("objective"), sb.get("objective"), d_obj]])])
     plan = Section("plan", "Stock and purchases per holder and product, largest change first",
                    paragraphs=[f"{len(plans) - len(moved)} holdings are the same in both; "
                                "they are listed after the ones that differ."],

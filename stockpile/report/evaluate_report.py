@@ -7,8 +7,9 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import cells, svg
 from . import format as fmt
@@ -18,6 +19,7 @@ from .html import html_document
 from .markdown import markdown
 from .xlsx import write_xlsx
 
+
 def _ci(v: Any) -> str:
     return fmt.DASH if not v else f"{fmt.usd(v[0])} to {fmt.usd(v[1])}"
 
@@ -26,10 +28,12 @@ def _diff_ci(v: Any) -> str:
     return fmt.DASH if not v else _ci(v["ci95"])
 
 
-PLAN_COLUMNS = [("Plan", "plan", fmt.text, False), ("Days of cover", "days_of_cover", fmt.days, True),
+PLAN_COLUMNS = [("Plan", "plan", fmt.text, False),
+                ("Days of cover", "days_of_cover", fmt.days, True),
                 ("First stage (USD)", "first_stage_cost", fmt.usd, True),
                 ("Mean cost (USD)", "mean", fmt.usd, True), ("95% CI (USD)", "ci95", _ci, True),
-                ("Median (USD)", "p50", fmt.usd, True), ("95th percentile (USD)", "p95", fmt.usd, True),
+                ("Median (USD)", "p50", fmt.usd, True),
+                ("95th percentile (USD)", "p95", fmt.usd, True),
                 ("CVaR 95% (USD)", "cvar95", fmt.usd, True),
                 ("Expected shortfall (USD)", "expected_shortfall", fmt.usd, True),
                 ("Mean minus first plan, 95% CI (USD)", "minus_first", _diff_ci, True),

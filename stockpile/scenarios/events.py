@@ -54,6 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
 @dataclass(frozen=True)
 class Regime:
     """One historical export-licensing regime: the regime keys of the materials it hit."""

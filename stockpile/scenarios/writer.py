@@ -76,9 +76,8 @@ def scenarios_block(inst: Instance, sset: ScenarioSet) -> list[dict[str, Any]]:
         sc: dict[str, Any] = {"id": sset.ids[s], "probability": float(sset.probability[s]),
                               "description": _describe(sset, s, M, H),
                               "events": _calibrated_on(sset, s)}
-        for key, val in (("supply", supply), ("demand", demand), ("conversion", conversion)):
-            if val:
-                sc[key] = val
+        sc.update({key: val for key, val in
+                   (("supply", supply), ("demand", demand), ("conversion", conversion)) if val})
         out.append(sc)
     return out
 

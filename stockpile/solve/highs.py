@@ -55,7 +55,7 @@ def _relative_gap(obj: float | None, bound: float | None) -> float | None:
 class _Progress:
     """Prints elapsed time, incumbent, bound and gap to stderr every few seconds."""
 
-    def __init__(self, enabled: bool, first_after: float = 3.0, every: float = 5.0):
+    def __init__(self, enabled: bool, first_after: float = 3.0, every: float = 5.0) -> None:
         self.enabled, self.first_after, self.every = enabled, first_after, every
         self.primal: float | None = None
         self.dual: float | None = None
@@ -113,7 +113,7 @@ class _Watchdog:
 
     GRACE_FACTOR, GRACE_SECONDS = 1.02, 5.0
 
-    def __init__(self, h: highspy.Highs, time_limit: float | None):
+    def __init__(self, h: highspy.Highs, time_limit: float | None) -> None:
         self.h, self.fired = h, False
         self._timer: threading.Timer | None = None
         if time_limit is not None:
