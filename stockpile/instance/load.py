@@ -52,7 +52,8 @@ def _cross_block_problems(raw: dict[str, Any], err: ValidationError) -> list[Pro
     dropped: dict[str, set[int]] = {}
     for e in err.errors():
         loc = e["loc"]
-        if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(raw.get(loc[0]), list):
+        if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(loc[0], str) \
+                or not isinstance(raw.get(loc[0]), list):
             return []
         dropped.setdefault(str(loc[0]), set()).add(loc[1])
     kept_index: dict[str, list[int]] = {}

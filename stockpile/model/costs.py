@@ -110,8 +110,9 @@ def first_stage_cost(data: ModelData, plan: Plan) -> FirstStageCost:
     X = plan.stock(data)
     fac = np.zeros(nH)
     for h in range(nH):
+        used: list[int]
         if plan.facilities is not None:
-            used = [f for f in np.nonzero(data.facility_holder == h)[0]
+            used = [int(f) for f in np.nonzero(data.facility_holder == h)[0]
                     if data.facilities[f] in plan.facilities]
         else:
             used = cheapest_facilities(data, h, float((X[h] * data.volume).sum()))

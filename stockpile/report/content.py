@@ -375,7 +375,7 @@ def _assumptions(result: dict[str, Any]) -> Section:
     size = (f"{fmt.integer(s.get('n_variables'))} variables ({fmt.integer(s.get('n_integer'))} "
             f"integer), {fmt.integer(s.get('n_constraints'))} constraints, "
             f"{fmt.integer(s.get('n_nonzeros'))} nonzeros")
-    rows = [
+    rows: list[list[Any]] = [
         ["Instance", inst.get("name")], ["Description", inst.get("description")],
         ["Instance content hash", inst.get("content_hash")], ["Mode", result.get("mode")],
         ["Holders, materials, products", ", ".join(

@@ -15,7 +15,7 @@ from . import cells, svg
 from . import format as fmt
 from .content import WHATIF, Column, Document, Section, Table
 from .files import write_folder, write_json
-from .html import html_document
+from .html import ChartMaker, html_document
 from .markdown import markdown
 from .xlsx import write_xlsx
 
@@ -156,7 +156,7 @@ def _risk_charts(res: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-EVALUATION_CHARTS = {"plans": [_difference_chart, _risk_charts]}
+EVALUATION_CHARTS: dict[str, list[ChartMaker]] = {"plans": [_difference_chart, _risk_charts]}
 
 
 def evaluation_markdown(res: dict[str, Any]) -> str:

@@ -51,13 +51,15 @@ def scenarios_block(inst: Instance, sset: ScenarioSet) -> list[dict[str, Any]]:
     """The ``scenarios`` block of an instance file for ``sset``."""
     H = [h.id for h in inst.holders]
     M = [m.id for m in inst.materials]
-    first_product = {}
-    for i, k in enumerate(inst.products):
-        first_product.setdefault(k.material, i)
+    first_product: dict[str, int] = {}
+    for i, product in enumerate(inst.products):
+        first_product.setdefault(product.material, i)
     R = [r.id for r in inst.routes]
     out = []
     for s in range(len(sset)):
-        supply, demand, conversion = [], [], []
+        supply: list[dict[str, Any]] = []
+        demand: list[dict[str, Any]] = []
+        conversion: list[dict[str, Any]] = []
         for h, hid in enumerate(H):
             for mat in M:
                 if mat not in first_product:

@@ -24,7 +24,7 @@ import highspy
 import numpy as np
 
 from .options import INTERFACES, SolveOptions
-from .result import SolveStats
+from .result import SolveStats, Status
 
 if TYPE_CHECKING:  # Pyomo is imported by the functions that take a Pyomo model, so that
     import pyomo.environ as pyo  # the array path (--interface arrays, benders) runs without it
@@ -329,10 +329,12 @@ def _read_status(h: highspy.Highs, is_mip: bool) -> SolveStats:
     gap = _relative_gap(obj, bound)
     S = highspy.HighsModelStatus
     version = _version(h)
+    status: Status
     if ms == S.kOptimal:
         status, msg = "optimal", "HiGHS proved the plan optimal within the gap tolerance"
     elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
-        status = {S.kInterrupt: "interrupted", S.kTimeLimit: "time_limit"}.get(ms, "limit")
+        stopped: dict[Any, Status] = {S.kInterrupt: "interrupted", S.kTimeLimit: "time_limit"}
+        status = stopped.get(ms, "limit")
         msg = f"HiGHS stopped ({h.modelStatusToString(ms)})" + (
             " with a plan" if has_plan else " before finding any plan")
     elif ms in (S.kInfeasible,):
