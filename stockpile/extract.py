@@ -5,6 +5,7 @@ Everything the reports print comes from :func:`extract`; reports format, never c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,7 @@ def no_stock_shortfall(data: ModelData) -> np.ndarray:
     are left unmet first, each up to its bound phi mu d L.
     """
     D = data.deficit()  # S, T, H, K
-    S, T, H, K = D.shape
+    S, _T, H, K = D.shape
     out = np.zeros((S, H))
     order = np.argsort(data.tier_cost, axis=2)
     for h in range(H):
@@ -85,28 +86,50 @@ def no_stock_shortfall(data: ModelData) -> np.ndarray:
     return out
 
 
-def extract(m: Any, data: ModelData) -> dict[str, Any]:
-    """All figures of a solved model (values must be loaded in ``m``): a Pyomo model, or
-    the same variables as dicts of floats (solve/benders.plan_values)."""
-    H, K, M, S = data.holders, data.products, data.materials, data.scenarios
-    hi = {h: i for i, h in enumerate(H)}
-    ki = {k: i for i, k in enumerate(K)}
-    si = {s: i for i, s in enumerate(S)}
-    nH, nK, nS = len(H), len(K), len(S)
-    prob = data.probability
+@dataclass
+class _Costs:
+    """The cost arrays of a solved plan: first stage per holder (H) or holder and product
+    (H, K), second stage per scenario and holder (S, H)."""
 
-    lots = np.zeros((nH, nK))
+    purchase: np.ndarray  # H, K
+    credit: np.ndarray  # H, K: E1, recovered value
+    holding: np.ndarray  # H, K
+    programme: np.ndarray  # H
+    facility: np.ndarray  # H
+    agreement: np.ndarray  # H
+    shortfall: np.ndarray  # S, H
+    unmet_t: np.ndarray  # S, H
+    unmet_by_material: np.ndarray  # S, H, M
+    conversion: np.ndarray  # S, H
+    transport: np.ndarray  # S, H, paid by the receiver
+    received_value: np.ndarray  # S, H, replacement value of what a holder received
+
+    def first_by_holder(self) -> np.ndarray:
+        return (self.purchase.sum(1) - self.credit.sum(1) + self.holding.sum(1)
+                + self.programme + self.facility + self.agreement)
+
+
+def _indices(names: list[str]) -> dict[str, int]:
+    return {n: i for i, n in enumerate(names)}
+
+
+def _lots(m: Any, data: ModelData) -> np.ndarray:
+    hi, ki = _indices(data.holders), _indices(data.products)
+    lots = np.zeros((len(data.holders), len(data.products)))
     for (h, k), var in m.buy.items():
         lots[hi[h], ki[k]] = round(_val(var))
+    return lots
+
+
+def _plan_rows(data: ModelData, lots: np.ndarray, purchase: np.ndarray,
+               holding: np.ndarray) -> list[dict[str, Any]]:
+    """One row per holder and product held or needed."""
+    H, K, M = data.holders, data.products, data.materials
     bought = lots * data.lot[None, :]
     stock = data.inventory + bought
-    purchase = bought * data.price[None, :]
-    credit = bought * (data.residual * data.price)[None, :]  # E1: recovered value
-    holding = stock * costs.holding_per_tonne(data)[None, :]
-
     plan = []
-    for h in range(nH):
-        for k in range(nK):
+    for h in range(len(H)):
+        for k in range(len(K)):
             if stock[h, k] <= 0 and data.demand[h, k] <= 0:
                 continue
             d = float(data.demand[h, k])
@@ -118,16 +141,24 @@ def extract(m: Any, data: ModelData) -> dict[str, Any]:
                 "annual_demand_t": d,
                 "days_of_cover": 365.0 * float(stock[h, k]) / d if d > 0 else None,
             })
+    return plan
 
-    programme_cost = np.zeros(nH)
+
+def _programmes(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    hi, M = _indices(data.holders), data.materials
+    programme_cost = np.zeros(len(data.holders))
     programmes = []
     for (h, mat), var in m.programme.items():
         if _val(var) > 0.5:
             c = float(data.programme_cost[hi[h], M.index(mat)])
             programme_cost[hi[h]] += c
             programmes.append({"holder": h, "material": mat, "fixed_cost": c})
+    return programme_cost, programmes
 
-    facility_cost = np.zeros(nH)
+
+def _facilities(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    ki = _indices(data.products)
+    facility_cost = np.zeros(len(data.holders))
     facilities = []
     for f, fh, cap, cost in zip(data.facilities, data.facility_holder, data.facility_capacity,
                                 data.facility_cost):
@@ -136,24 +167,36 @@ def extract(m: Any, data: ModelData) -> dict[str, Any]:
                      if ff == f)
         if used:
             facility_cost[fh] += cost
-        facilities.append({"holder": H[fh], "facility": f, "used": used,
+        facilities.append({"holder": data.holders[fh], "facility": f, "used": used,
                            "capacity_m3": float(cap), "used_m3": volume,
                            "fixed_cost": float(cost)})
+    return facility_cost, facilities
 
-    # second stage per scenario and holder
+
+def _shortfall(m: Any, data: ModelData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shortfall cost and unmet tonnes per scenario and holder, and the cost by material."""
+    hi, ki, si = _indices(data.holders), _indices(data.products), _indices(data.scenarios)
+    nS, nH = len(data.scenarios), len(data.holders)
     shortfall = np.zeros((nS, nH))
     unmet_t = np.zeros((nS, nH))
-    conversion = np.zeros((nS, nH))
-    transport = np.zeros((nS, nH))  # paid by the receiver
-    received_value = np.zeros((nS, nH))  # replacement value of what a holder received
-    unmet_by_material = np.zeros((nS, nH, len(M)))
-    for (h, k, q, t, s), var in m.unmet.items():
+    unmet_by_material = np.zeros((nS, nH, len(data.materials)))
+    for (h, k, q, _t, s), var in m.unmet.items():
         u = _val(var)
         if u:
             c = u * float(data.tier_cost[hi[h], ki[k], data.tiers.index(q)])
             shortfall[si[s], hi[h]] += c
             unmet_t[si[s], hi[h]] += u
             unmet_by_material[si[s], hi[h], data.material_of[ki[k]]] += c
+    return shortfall, unmet_t, unmet_by_material
+
+
+def _flows(m: Any, data: ModelData) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Transport cost paid by each receiver, the value each holder received (S, H), and
+    every shipment."""
+    H, M = data.holders, data.materials
+    hi, ki, si = _indices(H), _indices(data.products), _indices(data.scenarios)
+    transport = np.zeros((len(data.scenarios), len(H)))
+    received_value = np.zeros((len(data.scenarios), len(H)))
     link_cost = {(H[a], H[b], int(mt)): float(c) for a, b, mt, c in zip(
         data.link_from, data.link_to, data.link_material, data.link_transport)}
     flows = []
@@ -166,6 +209,12 @@ def extract(m: Any, data: ModelData) -> dict[str, Any]:
             received_value[si[s], hi[h]] -= e * float(data.price[ki[k]])
             flows.append({"scenario": s, "period": t, "from": h, "to": h2, "product": k,
                           "material": M[mat], "tonnes": e})
+    return transport, received_value, flows
+
+
+def _conversions(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    hi, si = _indices(data.holders), _indices(data.scenarios)
+    conversion = np.zeros((len(data.scenarios), len(data.holders)))
     conversions = []
     for (h, r, t, s), var in m.convert.items():
         v = _val(var)
@@ -174,9 +223,16 @@ def extract(m: Any, data: ModelData) -> dict[str, Any]:
             conversion[si[s], hi[h]] += v * float(data.route_cost[ri])
             conversions.append({"scenario": s, "period": t, "holder": h, "route": r,
                                 "input_t": v, "output_t": v * float(data.route_yield[ri])})
+    return conversion, conversions
 
+
+def _agreements(m: Any, data: ModelData,
+                flows: list[dict[str, Any]]) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Each candidate agreement, signed or not, with its flows; the fixed cost of a signed
+    one is split evenly between its two holders."""
+    H, M = data.holders, data.materials
     agreements = []
-    agreement_cost = np.zeros(nH)
+    agreement_cost = np.zeros(len(H))
     for a in range(len(data.agreement_material)):
         key = agreement_key(data, a)
         h1, h2 = (H[i] for i in data.agreement_pair[a])
@@ -191,64 +247,101 @@ def extract(m: Any, data: ModelData) -> dict[str, Any]:
             "flows": [f for f in flows if f["material"] == mat and {f["from"], f["to"]} ==
                       {h1, h2}],
         })
+    return agreement_cost, agreements
 
-    first_by_holder = (purchase.sum(1) - credit.sum(1) + holding.sum(1) + programme_cost
-                       + facility_cost + agreement_cost)
-    second = shortfall + conversion + transport  # S, H
-    scen_cost = first_by_holder.sum() + second.sum(1)
+
+def _holder_rows(data: ModelData, c: _Costs, none: np.ndarray) -> list[dict[str, Any]]:
+    """Budget used and each cost term per holder, expected over the scenarios."""
+    prob = data.probability
     exp = lambda arr: float(np.dot(prob, arr))  # noqa: E731
-    none = no_stock_shortfall(data)
-    expected_shortfall = float(np.dot(prob, shortfall.sum(1)))
+    first_by_holder = c.first_by_holder()
+    second = c.shortfall + c.conversion + c.transport  # S, H
     holders = []
-    for h in range(nH):
-        settled = first_by_holder[h] + exp(second[:, h]) + exp(received_value[:, h])
+    for h in range(len(data.holders)):
+        settled = first_by_holder[h] + exp(second[:, h]) + exp(c.received_value[:, h])
         holders.append({
-            "holder": H[h], "budget": float(data.budget[h]),
-            "budget_used": float(purchase[h].sum() + programme_cost[h] + facility_cost[h]
-                                 + agreement_cost[h]),
-            "purchase_cost": float(purchase[h].sum()), "holding_cost": float(holding[h].sum()),
-            "residual_value": float(credit[h].sum()),
-            "programme_cost": float(programme_cost[h]), "facility_cost": float(facility_cost[h]),
-            "agreement_cost": float(agreement_cost[h]),
-            "expected_shortfall_cost": exp(shortfall[:, h]),
-            "expected_conversion_cost": exp(conversion[:, h]),
-            "expected_transport_cost": exp(transport[:, h]),
-            "expected_transfer_settlement": exp(received_value[:, h]),
+            "holder": data.holders[h], "budget": float(data.budget[h]),
+            "budget_used": float(c.purchase[h].sum() + c.programme[h] + c.facility[h]
+                                 + c.agreement[h]),
+            "purchase_cost": float(c.purchase[h].sum()),
+            "holding_cost": float(c.holding[h].sum()),
+            "residual_value": float(c.credit[h].sum()),
+            "programme_cost": float(c.programme[h]), "facility_cost": float(c.facility[h]),
+            "agreement_cost": float(c.agreement[h]),
+            "expected_shortfall_cost": exp(c.shortfall[:, h]),
+            "expected_conversion_cost": exp(c.conversion[:, h]),
+            "expected_transport_cost": exp(c.transport[:, h]),
+            "expected_transfer_settlement": exp(c.received_value[:, h]),
             "expected_cost_settled": float(settled),
             "no_stock_expected_shortfall": exp(none[:, h]),
         })
-    scenarios = [{
-        "scenario": s, "probability": float(prob[i]), "total_cost": float(scen_cost[i]),
-        "shortfall_cost": float(shortfall[i].sum()), "unmet_t": float(unmet_t[i].sum()),
-        "transport_cost": float(transport[i].sum()), "conversion_cost": float(conversion[i].sum()),
+    return holders
+
+
+def _scenario_rows(data: ModelData, c: _Costs, scen_cost: np.ndarray,
+                   none: np.ndarray) -> list[dict[str, Any]]:
+    return [{
+        "scenario": s, "probability": float(data.probability[i]),
+        "total_cost": float(scen_cost[i]),
+        "shortfall_cost": float(c.shortfall[i].sum()), "unmet_t": float(c.unmet_t[i].sum()),
+        "transport_cost": float(c.transport[i].sum()),
+        "conversion_cost": float(c.conversion[i].sum()),
         "no_stock_shortfall_cost": float(none[i].sum()),
-    } for i, s in enumerate(S)]
-    terms = {
-        "purchase": float(purchase.sum()), "residual_value": -float(credit.sum()),
-        "holding": float(holding.sum()),
-        "programmes": float(programme_cost.sum()), "facilities": float(facility_cost.sum()),
-        "agreements": float(agreement_cost.sum()),
-        "expected_shortfall": expected_shortfall,
-        "expected_transport": exp(transport.sum(1)),
-        "expected_conversion": exp(conversion.sum(1)),
+    } for i, s in enumerate(data.scenarios)]
+
+
+def _objective_terms(data: ModelData, c: _Costs) -> dict[str, float]:
+    prob = data.probability
+    return {
+        "purchase": float(c.purchase.sum()), "residual_value": -float(c.credit.sum()),
+        "holding": float(c.holding.sum()),
+        "programmes": float(c.programme.sum()), "facilities": float(c.facility.sum()),
+        "agreements": float(c.agreement.sum()),
+        "expected_shortfall": float(np.dot(prob, c.shortfall.sum(1))),
+        "expected_transport": float(np.dot(prob, c.transport.sum(1))),
+        "expected_conversion": float(np.dot(prob, c.conversion.sum(1))),
     }
+
+
+def extract(m: Any, data: ModelData) -> dict[str, Any]:
+    """All figures of a solved model (values must be loaded in ``m``): a Pyomo model, or
+    the same variables as dicts of floats (solve/benders.plan_values)."""
+    M, prob = data.materials, data.probability
+    lots = _lots(m, data)
+    bought = lots * data.lot[None, :]
+    stock = data.inventory + bought
+    purchase = bought * data.price[None, :]
+    holding = stock * costs.holding_per_tonne(data)[None, :]
+    programme_cost, programmes = _programmes(m, data)
+    facility_cost, facilities = _facilities(m, data)
+    transport, received_value, flows = _flows(m, data)
+    conversion, conversions = _conversions(m, data)
+    agreement_cost, agreements = _agreements(m, data, flows)
+    c = _Costs(purchase, bought * (data.residual * data.price)[None, :], holding,
+               programme_cost, facility_cost, agreement_cost, *_shortfall(m, data),
+               conversion, transport, received_value)
+    first_by_holder = c.first_by_holder()
+    scen_cost = first_by_holder.sum() + (c.shortfall + c.conversion + c.transport).sum(1)
+    none = no_stock_shortfall(data)
+    terms = _objective_terms(data, c)
     no_stock = float(np.dot(prob, none.sum(1)))
     return {
         "mode": data.mode,
         "objective_terms": terms,
         "objective_recomputed": float(sum(terms.values())),
         "first_stage_cost": float(first_by_holder.sum()),
-        "plan": plan,
+        "plan": _plan_rows(data, lots, purchase, holding),
         "programmes": programmes,
         "facilities": facilities,
         "agreements": agreements,
         "flows": flows,
         "conversions": conversions,
-        "holders": holders,
-        "scenarios": scenarios,
+        "holders": _holder_rows(data, c, none),
+        "scenarios": _scenario_rows(data, c, scen_cost, none),
         "scenario_cost_distribution": distribution(scen_cost, prob),
         "shortfall_by_material": {
-            M[j]: exp(unmet_by_material[:, :, j].sum(1)) for j in range(len(M))},
+            M[j]: float(np.dot(prob, c.unmet_by_material[:, :, j].sum(1)))
+            for j in range(len(M))},
         "no_stock": {"expected_shortfall_cost": no_stock,
-                     "expected_shortfall_avoided": no_stock - expected_shortfall},
+                     "expected_shortfall_avoided": no_stock - terms["expected_shortfall"]},
     }

@@ -22,7 +22,7 @@ class Interrupted(KeyboardInterrupt):
     """The run was stopped by a signal; ``written`` is the report folder put in place just
     before (None: nothing was written)."""
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
         self.written: Path | None = None
@@ -37,7 +37,7 @@ _pending: int | None = None
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
-    global _pending
+    global _pending  # noqa: PLW0603 (signal state is one per process)
     if _depth:
         _pending = signum
         return
@@ -59,7 +59,7 @@ def installed() -> Iterator[None]:
 @contextmanager
 def deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM until the block ends, then raise :class:`Interrupted`."""
-    global _depth, _pending
+    global _depth, _pending  # noqa: PLW0603 (signal state is one per process)
     _depth += 1
     try:
         yield

@@ -39,7 +39,7 @@ RUNS = {
 
 
 @pytest.fixture(scope="session")
-def chromium():  # noqa: ANN201
+def chromium():
     if not browser.available():
         reason = (f"chromium ({browser.CHROMIUM}) or playwright is not installed; "
                   "apt-get install chromium and pip install -e '.[test]'")
@@ -59,18 +59,18 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         folder = root / name
         extra = ["--out", str(folder / "new.yaml"), "--report", str(folder / "report")] \
             if argv[0] == "scenarios" else ["--out", str(folder)]
-        argv = [a.format(**{k: str(root / k) for k in RUNS}) for a in argv]
-        quiet = [] if argv[0] == "diff" else ["--quiet"]
-        rc = main([*argv, *extra, *quiet])
-        assert rc == 0, f"stockpile {' '.join(argv)} exited {rc}"
-        (html,) = [p for p in folder.rglob("*.html")]
+        args = [a.format(**{k: str(root / k) for k in RUNS}) for a in argv]
+        quiet = [] if args[0] == "diff" else ["--quiet"]
+        rc = main([*args, *extra, *quiet])
+        assert rc == 0, f"stockpile {' '.join(args)} exited {rc}"
+        (html,) = list(folder.rglob("*.html"))
         out[name] = html
     return out
 
 
 @pytest.mark.parametrize("width", browser.WIDTHS)
 @pytest.mark.parametrize("name", list(RUNS))
-def test_page_reads_well(chromium, pages: dict[str, Path], name: str, width: int,  # noqa: ANN001
+def test_page_reads_well(chromium, pages: dict[str, Path], name: str, width: int,
                          tmp_path: Path) -> None:
     shots = Path(os.environ.get("STOCKPILE_SHOTS", tmp_path))
     found = chromium.problems(pages[name], width, shots)
@@ -78,7 +78,7 @@ def test_page_reads_well(chromium, pages: dict[str, Path], name: str, width: int
 
 
 @pytest.mark.parametrize("name", list(RUNS))
-def test_page_prints_whole(chromium, pages: dict[str, Path], name: str,  # noqa: ANN001
+def test_page_prints_whole(chromium, pages: dict[str, Path], name: str,
                            tmp_path: Path) -> None:
     pdf = tmp_path / f"{name}.pdf"
     found = chromium.print_problems(pages[name], pdf)
@@ -86,7 +86,7 @@ def test_page_prints_whole(chromium, pages: dict[str, Path], name: str,  # noqa:
     assert not found, f"{name} printed ({pdf}):\n" + "\n".join(found)
 
 
-def test_checks_catch_a_bad_page(chromium, tmp_path: Path) -> None:  # noqa: ANN001
+def test_checks_catch_a_bad_page(chromium, tmp_path: Path) -> None:
     # the checks can fail: a wide table, literal Markdown and an unlabelled chart are found
     bad = tmp_path / "bad.html"
     cells = "".join(f"<td>{'x' * 40}</td>" for _ in range(30))

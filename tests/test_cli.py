@@ -66,7 +66,7 @@ def test_infeasible_exits_3_with_the_reason(tmp_path: Path, capsys) -> None:
 
 
 def test_interrupted_solve_writes_nothing(tmp_path: Path, monkeypatch) -> None:
-    import stockpile.pipeline as pipeline
+    from stockpile import pipeline
 
     def interrupted(*_a, **_k):
         raise KeyboardInterrupt
@@ -80,7 +80,7 @@ def test_interrupted_solve_writes_nothing(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_failed_report_leaves_previous_report(tmp_path: Path, monkeypatch) -> None:
-    import stockpile.report as report
+    from stockpile import report
 
     inst = write(tmp_path, tiny())
     out = tmp_path / "rep"

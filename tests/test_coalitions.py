@@ -56,7 +56,7 @@ def test_shapley_and_core_from_hand_costs() -> None:
     eps, split = game.least_core(PLAYERS, HAND)
     assert eps == pytest.approx(-43.0)
     assert sum(split.values()) == pytest.approx(158.0)
-    core = game.check_core(PLAYERS, HAND, phi, {s: 0.0 for s in HAND})
+    core = game.check_core(PLAYERS, HAND, phi, dict.fromkeys(HAND, 0.0))
     assert not core.core_empty and core.shapley_in_core and core.complete
     assert core.shapley_max_excess == pytest.approx(-43.0)
 
@@ -77,7 +77,7 @@ def test_sampled_shapley_converges_with_its_error() -> None:
 
 
 def test_gap_effect_bounds_the_shapley_shift() -> None:
-    gaps = {s: 1.0 for s in HAND}  # every c(S) known within 1 USD
+    gaps = dict.fromkeys(HAND, 1.0)  # every c(S) known within 1 USD
     # each side of the marginal contributions has weights summing to 1, minus c(empty) = 0:
     # 1 + (1 - 1/3) = 5/3
     assert game.shapley_gap_effect(PLAYERS, gaps)["A"] == pytest.approx(5 / 3)
@@ -138,7 +138,7 @@ def test_empty_core_detected() -> None:
                                           ("BC", 1), ("ABC", 2)]}
     phi = game.shapley_exact(players, cost)
     assert phi == pytest.approx({"A": 2 / 3, "B": 2 / 3, "C": 2 / 3})
-    core = game.check_core(players, cost, phi, {s: 0.0 for s in cost})
+    core = game.check_core(players, cost, phi, dict.fromkeys(cost, 0.0))
     assert core.core_empty
     assert core.least_core_eps == pytest.approx(1 / 3)
     assert core.shapley_max_excess == pytest.approx(1 / 3)

@@ -6,8 +6,13 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from stockpile.analysis.evaluate import Plan, evaluate, greedy_costs, paired_difference, \
-    plan_from_model
+from stockpile.analysis.evaluate import (
+    Plan,
+    evaluate,
+    greedy_costs,
+    paired_difference,
+    plan_from_model,
+)
 from stockpile.instance import parse
 from stockpile.model.build import build_model
 from stockpile.model.data import model_data
@@ -49,7 +54,7 @@ def _solved(raw: dict, mode: str, n: int, seed: int):
     return data, m
 
 
-@pytest.mark.parametrize("mode,extra", [
+@pytest.mark.parametrize(("mode", "extra"), [
     ("national", {}),
     ("bilateral", {"agreements": [{"holders": ["US-DLA", "JP-JOGMEC"], "material": "gallium",
                                    "share_cap": 0.5, "transport_cost": 3}]}),

@@ -23,7 +23,7 @@ def test_scenarios_then_evaluate(inst_path, tmp_path, capsys) -> None:
     assert main(["scenarios", str(inst_path), "--out", str(gen), "--n", "300", "--reduce",
                  "20", "--structure", "nds", "--rate-scale", "3"]) == 0
     inst = load(gen)
-    assert len(inst.scenarios) == 20 and [p.id for p in inst.periods][0] == "conflict"
+    assert len(inst.scenarios) == 20 and next(p.id for p in inst.periods) == "conflict"
     # named after its file, so that its reports do not overwrite the source instance's
     assert inst.name == "gen" and "calibrated event library" in inst.description
     assert sum(s.probability for s in inst.scenarios) == pytest.approx(1.0)
@@ -38,7 +38,7 @@ def test_scenarios_then_evaluate(inst_path, tmp_path, capsys) -> None:
     assert "<svg" in (out / "evaluation.html").read_text()
 
 
-@pytest.mark.parametrize("argv,message", [
+@pytest.mark.parametrize(("argv", "message"), [
     (["scenarios", "{inst}", "--out", "{tmp}/x.txt"], "--out"),
     (["scenarios", "{inst}", "--out", "{tmp}/x.yaml", "--n", "10", "--reduce", "20"],
      "--reduce 20"),

@@ -42,7 +42,7 @@ def test_frontier_rows(gen_path, tmp_path, capsys) -> None:
     assert "<svg" in (out / "frontier.html").read_text()
 
 
-@pytest.mark.parametrize("argv,message", [
+@pytest.mark.parametrize(("argv", "message"), [
     (["--budgets", "0,1"], "--budgets"), (["--lambdas", "-1"], "--lambdas"),
     (["--alpha", "1.5"], "--alpha 1.5")])
 def test_frontier_bad_options(gen_path, tmp_path, capsys, argv, message) -> None:

@@ -132,8 +132,8 @@ def cases(draw: st.DrawFn) -> tuple[bytes, str, list[str]]:
     elif fmt == "bomb":
         depth = draw(st.integers(2, 9))
         lines = ['zz0: &zz0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-        for i in range(1, depth):
-            lines.append(f"zz{i}: &zz{i} [" + ",".join([f"*zz{i - 1}"] * 9) + "]")
+        lines += [f"zz{i}: &zz{i} [" + ",".join([f"*zz{i - 1}"] * 9) + "]"
+                  for i in range(1, depth)]
         text += ("\n".join(lines) + "\n").encode()
     return text, ".yaml", done
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import solve_dict, tiny
-from stockpile.instance import parse
 from stockpile.analysis.iea import evaluate_rule
+from stockpile.instance import parse
 from stockpile.solve.highs import SolveOptions
 
 DEMAND = [{"holder": h, "product": "ga4n", "annual": 10,

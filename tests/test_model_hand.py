@@ -13,17 +13,17 @@ import pytest
 
 from conftest import solve_dict, tiny
 
-TWO_HOLDERS = dict(
-    holders=[{"id": "A", "budget": 1e6}, {"id": "B", "budget": 1e6}],
-    demand=[{"holder": h, "product": "ga4n", "annual": 10,
+TWO_HOLDERS = {
+    "holders": [{"id": "A", "budget": 1e6}, {"id": "B", "budget": 1e6}],
+    "demand": [{"holder": h, "product": "ga4n", "annual": 10,
              "shortfall": [{"tier": "essential", "share": 1, "cost": 100}]} for h in "AB"],
     # each holder is cut alone with probability 1/4: a tonne held saves 0.25 * 100 = 25 > 11
-    scenarios=[{"id": "calm", "probability": 0.5},
+    "scenarios": [{"id": "calm", "probability": 0.5},
                {"id": "cutA", "probability": 0.25,
                 "supply": [{"holder": "A", "material": "ga", "values": 0}]},
                {"id": "cutB", "probability": 0.25,
                 "supply": [{"holder": "B", "material": "ga", "values": 0}]}],
-)
+}
 
 
 def objective(raw: dict, mode: str = "bilateral") -> float:

@@ -33,7 +33,7 @@ def _solve(risk: RiskOptions | None) -> tuple[float, float]:
     return float(st.objective), float(pyo.value(m.stock["A", "ga4n"]))
 
 
-@pytest.mark.parametrize("lam,objective,stock", [(0.5, 165.0, 10.0), (0.005, 105.0, 0.0),
+@pytest.mark.parametrize(("lam", "objective", "stock"), [(0.5, 165.0, 10.0), (0.005, 105.0, 0.0),
                                                  (0.0, 100.0, 0.0)])
 def test_cvar_hand_case(lam: float, objective: float, stock: float) -> None:
     obj, x = _solve(RiskOptions(lam, 0.95))

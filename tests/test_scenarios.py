@@ -122,7 +122,7 @@ def test_reduction_probabilities_and_optimum() -> None:
     rand = rng.choice(300, 50, replace=False)
     near = ((x[:, None, :] - x[None, rand, :]) ** 2).sum(axis=2).argmin(axis=1)
     assert dist < float(data.probability @ np.sqrt(((x - x[rand[near]]) ** 2).sum(axis=1)))
-    all_sel, _, zero = fast_forward(x, data.probability, 300)
+    _all_sel, _, zero = fast_forward(x, data.probability, 300)
     assert zero == pytest.approx(0.0, abs=1e-6)
 
     def optimum(d: object) -> float:

@@ -189,7 +189,7 @@ def test_yaml_alias_cycle_and_sharing(tmp_path: Path) -> None:
     assert load(p).scenarios[1].description == "shared"
 
 
-@pytest.mark.parametrize("suffix, text", [
+@pytest.mark.parametrize(("suffix", "text"), [
     (".yaml", "name: " + "[" * 500 + "]" * 500 + "\n"),
     (".yaml", "name:\n" + "".join("  " * i + "- \n" for i in range(1, 300))),
     (".json", '{"name": ' + "[" * 100000 + "]" * 100000 + "}")])
@@ -280,7 +280,7 @@ def test_xlsx_garbage_is_one_message(tmp_path: Path) -> None:
     assert_quick_rejection(p, "not a readable .xlsx workbook")
 
 
-@pytest.mark.parametrize("flag, value", [("--threads", "100000"), ("--time-limit", "inf"),
+@pytest.mark.parametrize(("flag", "value"), [("--threads", "100000"), ("--time-limit", "inf"),
                                          ("--time-limit", "nan"), ("--time-limit", "1e300"),
                                          ("--workers", "100000")])
 def test_argument_bounds(flag: str, value: str, capsys: Any) -> None:
@@ -403,7 +403,7 @@ def leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
 
 
-@pytest.mark.parametrize("sig, code", [
+@pytest.mark.parametrize(("sig", "code"), [
     (signal.SIGINT, 130), pytest.param(signal.SIGTERM, 143, marks=pytest.mark.slow)])
 def test_signal_during_solve_ends_promptly(tmp_path: Path, sig: int, code: int) -> None:
     # reproducer: Ctrl-C with progress lines ended as exit 4 "HiGHS: Solve error"; with
@@ -422,7 +422,7 @@ def test_signal_during_solve_ends_promptly(tmp_path: Path, sig: int, code: int) 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGKILL, -9)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGKILL, -9)])
 def test_compare_workers_die_with_their_parent(tmp_path: Path, sig: int, code: int) -> None:
     # reproducer: after SIGTERM/SIGKILL of compare its 2 workers and the resource tracker
     # ran on (9.7 min in one case)
@@ -493,11 +493,10 @@ def test_signal_during_the_final_rename_is_held(tmp_path: Path,
 
 def test_deferred_signal_is_raised_at_the_end() -> None:
     with installed():
-        with pytest.raises(Interrupted) as e:
-            with deferred():
-                os.kill(os.getpid(), signal.SIGTERM)
-                time.sleep(0.05)
-                reached = True
+        with pytest.raises(Interrupted) as e, deferred():  # noqa: PT012 (raised as it ends)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            reached = True
         assert reached and e.value.exit_code == 143
 
 
@@ -619,7 +618,7 @@ def test_values_are_echoed_at_most_200_characters(tmp_path: Path) -> None:
     big = "9" * 200_000 + "x"
     with pytest.raises(InstanceError) as e:
         load(write(tmp_path / "b.yaml", tiny(holding_years=big)))
-    line = [x for x in str(e.value).splitlines() if "holding_years" in x][0]
+    line = next(x for x in str(e.value).splitlines() if "holding_years" in x)
     assert len(line) < ECHO_MAX + 150
     with pytest.raises(InstanceError) as e:
         load(write(tmp_path / "l.yaml", tiny(periods=[{"id": "y1", "years": list(range(5000))}])))

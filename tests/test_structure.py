@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pyomo.environ as pyo
 import pytest
 
@@ -154,3 +157,175 @@ def test_watchdog_stops_a_late_highs_at_the_time_limit(monkeypatch: pytest.Monke
         time_limit=0.5, highs_options={"time_limit": 1e9})).stats
     assert st.status == "time_limit" and not st.proven_optimal
     assert "watchdog" in st.message
+
+
+# ---- the size of every function in stockpile/ (issue 11) ----------------------------------
+# List every offender, pending files included, with one command:
+#     .venv/bin/python -m pytest tests/test_structure.py -k size --runxfail
+
+PACKAGE = Path(__file__).resolve().parents[1] / "stockpile"
+MAX_LINES = 60
+MAX_COMPLEXITY = 15
+# PENDING: rewritten in issues 10 (the lead) and 14 (evaluation) while the lint branch was open,
+# so that branch left them alone; delete an entry once its file passes (then the xfail below
+# goes with the last one).
+PENDING = {
+    "analysis/saa.py", "analysis/evidence.py", "report/evidence.py", "pipeline.py",
+    "cli/solve.py", "solve/benders.py", "analysis/evaluate.py", "analysis/frontier.py",
+}
+
+
+def body_lines(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines from the first statement after the docstring to the end of the last statement,
+    blank and comment lines between them included: the signature, decorators and docstring
+    are not counted (a long docstring of the maths is welcome)."""
+    body = fn.body
+    if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value,
+                                                                      ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    return (body[-1].end_lineno or body[-1].lineno) - body[0].lineno + 1
+
+
+def complexity(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """McCabe's number as ruff's C901 counts it: 1, plus 1 per if/elif, for, while, except
+    clause, `else` of a try, and match case (less one when the last case is a bare ``_``),
+    plus 1 per nested function and its own decisions. Boolean operators, comprehensions and
+    the `else` of a loop do not count."""
+
+    def decisions(stmts: list[ast.stmt]) -> int:
+        n = 0
+        for st in stmts:
+            if isinstance(st, (ast.If, ast.For, ast.AsyncFor, ast.While)):  # elif: a nested If
+                n += 1 + decisions(st.body) + decisions(st.orelse)
+            elif isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
+                n += len(st.handlers) + decisions(st.body) + decisions(st.finalbody) \
+                    + sum(decisions(h.body) for h in st.handlers) \
+                    + (1 + decisions(st.orelse) if st.orelse else 0)
+            elif isinstance(st, ast.Match):
+                last = st.cases[-1]
+                bare = isinstance(last.pattern, ast.MatchAs) and last.pattern.pattern is None \
+                    and last.guard is None
+                n += sum(1 + decisions(c.body) for c in st.cases) - bare
+            elif isinstance(st, (ast.With, ast.AsyncWith)):
+                n += decisions(st.body)
+            elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n += 1 + decisions(st.body)
+            elif isinstance(st, ast.ClassDef):
+                n += decisions(st.body)
+        return n
+
+    return 1 + decisions(fn.body)
+
+
+def size_offenders(files: list[Path]) -> list[str]:
+    """'path:line name: N lines' / 'N complexity' for every function past either limit."""
+    out = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}"
+            if (n := body_lines(node)) > MAX_LINES:
+                out.append(f"{where}: {n} lines (limit {MAX_LINES})")
+            if (c := complexity(node)) > MAX_COMPLEXITY:
+                out.append(f"{where}: complexity {c} (limit {MAX_COMPLEXITY})")
+    return out
+
+
+def _package_files(pending: bool) -> list[Path]:
+    return [p for p in sorted(PACKAGE.rglob("*.py"))
+            if (p.relative_to(PACKAGE).as_posix() in PENDING) == pending]
+
+
+def test_function_size_rules_count_as_stated() -> None:
+    """The two measures on functions whose numbers are worked out by hand: f has 4 body lines
+    after the docstring (the blank line counts) and complexity 1 + if = 2; g has complexity
+    1 + if + elif + for + 2 excepts + a nested function with one if = 8 (the loop's else, the
+    `and` and the comprehension's `if` do not count); h has 1 + 3 cases - 1 for the bare
+    ``case _`` + the try's except and else = 5."""
+    src = (
+        "def f(x):\n"
+        "    \"\"\"Doc.\n\n    More.\"\"\"\n"
+        "    if x:\n"
+        "        pass\n"
+        "\n"
+        "    return x\n"
+        "def g(x):\n"
+        "    if x and x:\n"
+        "        pass\n"
+        "    elif x:\n"
+        "        pass\n"
+        "    for i in x:\n"
+        "        try:\n"
+        "            pass\n"
+        "        except ValueError:\n"
+        "            pass\n"
+        "        except KeyError:\n"
+        "            pass\n"
+        "    else:\n"
+        "        pass\n"
+        "    def h():\n"
+        "        if x:\n"
+        "            pass\n"
+        "    return [y for y in x if y]\n"
+        "def h(x):\n"
+        "    match x:\n"
+        "        case 1:\n"
+        "            pass\n"
+        "        case 2:\n"
+        "            pass\n"
+        "        case _:\n"
+        "            pass\n"
+        "    try:\n"
+        "        pass\n"
+        "    except ValueError:\n"
+        "        pass\n"
+        "    else:\n"
+        "        pass\n"
+    )
+    f, g, h = ast.parse(src).body
+    assert isinstance(f, ast.FunctionDef) and isinstance(g, ast.FunctionDef)
+    assert isinstance(h, ast.FunctionDef)
+    assert body_lines(f) == 4 and complexity(f) == 2
+    assert complexity(g) == 8 and complexity(h) == 5
+
+
+def test_complexity_counts_as_ruff_does() -> None:
+    """:func:`complexity` gives every function in stockpile/ the number ruff's C901 gives it
+    (ruff comes with the test extra), so the test and CI's lint agree."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    pytest.importorskip("ruff")
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", str(PACKAGE), "--isolated",
+                          "--select", "C901", "--config", "lint.mccabe.max-complexity=0",
+                          "--output-format", "json"], capture_output=True, text=True)
+    theirs = {}
+    for d in json.loads(out.stdout):
+        m = re.search(r"`(.+?)` is too complex \((\d+) > ", d["message"])
+        assert m, d["message"]
+        theirs[Path(d["filename"]).resolve(), d["location"]["row"], m[1]] = int(m[2])
+    ours = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                ours[path.resolve(), node.lineno, node.name] = complexity(node)
+    assert len(ours) > 500 and ours == theirs
+
+
+def test_size_no_function_over_60_lines_or_complexity_15() -> None:
+    """Issue 11: every function in stockpile/ fits in 60 body lines (:func:`body_lines`) and
+    has cyclomatic complexity at most 15 (:func:`complexity`, ruff's C901 count)."""
+    offenders = size_offenders(_package_files(pending=False))
+    assert not offenders, "functions to split:\n" + "\n".join(offenders)
+
+
+@pytest.mark.xfail(reason="PENDING files of issues 10 and 14 (tests/test_structure.py); "
+                          "list them with --runxfail", strict=False)
+def test_size_of_pending_files() -> None:
+    offenders = size_offenders(_package_files(pending=True))
+    assert not offenders, "functions to split:\n" + "\n".join(offenders)

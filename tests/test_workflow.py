@@ -67,7 +67,7 @@ def _write(tmp_path: Path, raw: dict) -> Path:
     return p
 
 
-def test_whatif_writes_its_own_folder_and_diff(tmp_path: Path, monkeypatch,  # noqa: ANN001
+def test_whatif_writes_its_own_folder_and_diff(tmp_path: Path, monkeypatch,
                                                capsys: pytest.CaptureFixture) -> None:
     monkeypatch.chdir(tmp_path)
     inst = _write(tmp_path, tiny())
@@ -150,7 +150,7 @@ def test_help_does_not_import_the_model() -> None:
 
 
 
-def test_evaluate_whatif_folder(tmp_path: Path, monkeypatch,  # noqa: ANN001
+def test_evaluate_whatif_folder(tmp_path: Path, monkeypatch,
                                 capsys: pytest.CaptureFixture) -> None:
     monkeypatch.chdir(tmp_path)
     inst = _write(tmp_path, tiny())

@@ -25,11 +25,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..model.data import ModelData
-from ..scenarios import calibration as cal
 from ..model import costs
-from ..solve.highs import SolveOptions
+from ..model.data import ModelData
 from ..model.plan import Plan
+from ..scenarios import calibration as cal
+from ..solve.highs import SolveOptions
 
 HIGH_RISK_TOP_SHARE = 0.5
 RULES = ("jogmec", "komir", "iea", "risk_ranked")

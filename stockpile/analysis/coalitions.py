@@ -270,7 +270,7 @@ def least_core(players: Sequence[str], cost: Mapping[Coalition, float]
             h.addRow(float(c), float(c), len(cols), np.array(cols, dtype=np.int32),
                      np.ones(len(cols)))
         else:
-            h.addRow(-inf, float(c), len(cols) + 1, np.array(cols + [n], dtype=np.int32),
+            h.addRow(-inf, float(c), len(cols) + 1, np.array([*cols, n], dtype=np.int32),
                      np.array([1.0] * len(cols) + [-1.0]))
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:

@@ -25,15 +25,17 @@ import math
 import platform
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .. import __version__
 from ..instance import Instance, content_hash
 from ..solve.highs import SolveOptions
+from ..solve.result import SolveStats
 from . import coalitions as game
 from .iea import RULES, evaluate_rule
-from .whatif import WhatIf, apply_whatif
+from .whatif import Applied, WhatIf, apply_whatif
 
 JOINT = ("bilateral", "pooled")
 MODES = ("national", "bilateral", "pooled")
@@ -170,7 +172,7 @@ def _game(players: list[str], costs: dict[game.Coalition, game.CoalitionCost],
     gaps = {s: c.abs_gap for s, c in costs.items()}
     if orders is None:
         phi = game.shapley_exact(players, value)
-        se = {p: 0.0 for p in players}
+        se = dict.fromkeys(players, 0.0)
         effect = game.shapley_gap_effect(players, gaps)
         method = "exact"
     else:
@@ -189,35 +191,23 @@ def _game(players: list[str], costs: dict[game.Coalition, game.CoalitionCost],
     }
 
 
-def run_compare(inst: Instance, whatif: WhatIf | None = None,
-                options: CompareOptions | None = None) -> dict[str, Any]:
-    """Everything the comparison report shows (JSON-ready), or raises WhatIfError.
+def _coalitions_wanted(players: list[str], options: CompareOptions
+                       ) -> tuple[list[game.Coalition], list[tuple[str, ...]] | None]:
+    """The coalitions to solve for the Shapley values (all of them, or the prefixes of
+    sampled orders, which are returned too); none with one holder or without --shapley."""
+    if not (options.shapley and len(players) > 1):
+        return [], None
+    if len(players) <= options.exact_max_holders:
+        return game.all_coalitions(players), None
+    orders = game.sample_orders(players, options.permutations, options.seed)
+    return sorted(game.prefixes(orders), key=lambda s: (len(s), sorted(s))), orders
 
-    The result has ``ok`` False (and ``failed_modes``) when a mode has no plan.
-    """
-    options = options or CompareOptions()
-    t0 = time.perf_counter()
-    base_hash = content_hash(inst)
-    applied = apply_whatif(inst, whatif or WhatIf())
-    inst, fixed = applied.instance, applied.agreements
-    players = [h.id for h in inst.holders]
+
+def _result_head(inst: Instance, base_hash: str, applied: Applied, options: CompareOptions,
+                 outcomes: dict[str, Any], failed: dict[str, str]) -> dict[str, Any]:
+    """Provenance, the instance, the what-if and the solver status of each mode."""
     opts = options.solve
-    tasks: list[tuple[Any, ...]] = [("mode", inst, m, opts, fixed) for m in MODES]
-    orders = None
-    wanted: list[game.Coalition] = []
-    if options.shapley and len(players) > 1:
-        if len(players) <= options.exact_max_holders:
-            wanted = game.all_coalitions(players)
-        else:
-            orders = game.sample_orders(players, options.permutations, options.seed)
-            wanted = sorted(game.prefixes(orders), key=lambda s: (len(s), sorted(s)))
-        grand = frozenset(players)
-        tasks += [("coalition", inst, tuple(p for p in players if p in s), fixed, opts)
-                  for s in wanted if s != grand]
-    done = game.parallel_map(_task, tasks, options.workers, _tell(options, tasks))
-    outcomes = dict(zip(MODES, done[:3]))
-    failed = {m: o.stats.describe() for m, o in outcomes.items() if not o.stats.has_plan}
-    result: dict[str, Any] = {
+    return {
         "stockpile_version": __version__,
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -233,6 +223,45 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
         "reasons": {m: o.reasons for m, o in outcomes.items() if o.reasons},
         "modes": {m: {"solver": o.stats.as_dict()} for m, o in outcomes.items()},
     }
+
+
+def _game_section(players: list[str], wanted: list[game.Coalition], costs_done: list[Any],
+                  bilateral: SolveStats, orders: list[tuple[str, ...]] | None
+                  ) -> dict[str, Any]:
+    """Shapley values and the core from the coalitions' costs (the grand coalition is the
+    bilateral solve), or why there are none."""
+    if not wanted:
+        return {"available": False, "reason": "one holder: nothing to split"
+                if len(players) == 1 else "not requested (--no-shapley)"}
+    costs = dict(zip([s for s in wanted if s != frozenset(players)], costs_done))
+    b = bilateral
+    costs[frozenset(players)] = game.CoalitionCost(
+        tuple(players), b.status, b.has_plan, b.objective, b.bound, b.gap,
+        b.build_seconds + b.handoff_seconds + b.solve_seconds)
+    return _game(players, costs, orders)
+
+
+def run_compare(inst: Instance, whatif: WhatIf | None = None,
+                options: CompareOptions | None = None) -> dict[str, Any]:
+    """Everything the comparison report shows (JSON-ready), or raises WhatIfError.
+
+    The result has ``ok`` False (and ``failed_modes``) when a mode has no plan.
+    """
+    options = options or CompareOptions()
+    t0 = time.perf_counter()
+    base_hash = content_hash(inst)
+    applied = apply_whatif(inst, whatif or WhatIf())
+    inst, fixed = applied.instance, applied.agreements
+    players = [h.id for h in inst.holders]
+    opts = options.solve
+    tasks: list[tuple[Any, ...]] = [("mode", inst, m, opts, fixed) for m in MODES]
+    wanted, orders = _coalitions_wanted(players, options)
+    tasks += [("coalition", inst, tuple(p for p in players if p in s), fixed, opts)
+              for s in wanted if s != frozenset(players)]
+    done = game.parallel_map(_task, tasks, options.workers, _tell(options, tasks))
+    outcomes = dict(zip(MODES, done[:3]))
+    failed = {m: o.stats.describe() for m, o in outcomes.items() if not o.stats.has_plan}
+    result = _result_head(inst, base_hash, applied, options, outcomes, failed)
     if failed:
         result["seconds"] = time.perf_counter() - t0
         return result
@@ -249,19 +278,8 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
     result["cover"] = cover_rows(figures)
     result["flows"] = flow_rows(figures)
     result["plans"] = [{"mode": m, **p} for m in MODES for p in figures[m]["plan"]]
-
-    if wanted:
-        costs = {s: c for s, c in zip([s for s in wanted if s != frozenset(players)],
-                                      done[3:])}
-        b = outcomes["bilateral"].stats
-        costs[frozenset(players)] = game.CoalitionCost(
-            tuple(players), b.status, b.has_plan, b.objective, b.bound, b.gap,
-            b.build_seconds + b.handoff_seconds + b.solve_seconds)
-        result["game"] = _game(players, costs, orders)
-    else:
-        result["game"] = {"available": False, "reason": "one holder: nothing to split"
-                          if len(players) == 1 else "not requested (--no-shapley)"}
-
+    result["game"] = _game_section(players, wanted, done[3:], outcomes["bilateral"].stats,
+                                   orders)
     if options.rules:
         rule_tasks = [("rule", inst, j, figures[j], r, opts) for j in JOINT for r in RULES]
         rules = game.parallel_map(_task, rule_tasks, options.workers,

@@ -18,8 +18,9 @@ moves (tonnes bought per material, and the purchase spend that changes hands).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo

@@ -28,7 +28,7 @@ from ..instance import Instance, InstanceError, parse
 class WhatIfError(ValueError):
     """A command-line override that cannot be applied: option, value and rule."""
 
-    def __init__(self, option: str, value: str, rule: str):
+    def __init__(self, option: str, value: str, rule: str) -> None:
         self.option, self.value, self.rule = option, value, rule
         super().__init__(f"{option} {value!r}: {rule}")
 

@@ -125,7 +125,7 @@ def _last_lots(model: pyo.ConcreteModel, data: ModelData, instance: Instance, lp
     described = {s.id: s.description for s in instance.scenarios}
     out = []
     for (h, k), var in model.buy.items():
-        n = int(round(float(var.value or 0.0)))
+        n = round(float(var.value or 0.0))
         if n < 1 or id(var) not in lp.where:
             continue
         j = lp.where[id(var)]

@@ -18,13 +18,22 @@ import threading
 from .. import __version__
 from ..interrupts import Interrupted, installed
 from . import compare, convert, diff, evaluate, frontier, init, scenarios, sensitivity, solve
-from .common import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_PLAN, \
-    EXIT_OK, EXIT_TERMINATED, err
+from .common import (
+    EXIT_ERROR,
+    EXIT_INFEASIBLE,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_NO_PLAN,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    err,
+)
 
 __all__ = ["EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_NO_PLAN",
            "EXIT_OK", "EXIT_TERMINATED", "build_parser", "main", "run"]
 
-COMMANDS = [solve, convert, init, compare, scenarios, evaluate, frontier, sensitivity, diff]  # each registers its subcommands
+# each registers its subcommands
+COMMANDS = [solve, convert, init, compare, scenarios, evaluate, frontier, sensitivity, diff]
 
 
 def build_parser() -> argparse.ArgumentParser:

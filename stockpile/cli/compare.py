@@ -20,10 +20,8 @@ from .common import (
     threads_arg,
     workers_arg,
 )
-
-
-from .progress import Progress  # noqa: E402
-from .whatif_args import add_whatif, whatif_folder, whatif_of  # noqa: E402
+from .progress import Progress
+from .whatif_args import add_whatif, whatif_folder, whatif_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,11 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.compare import CompareOptions, run_compare
-    from ..solve.highs import SolveOptions
     from ..analysis.whatif import WhatIfError
     from ..report.compare_content import voc_sentence
     from ..report.compare_files import write_compare_report
     from ..report.files import output_folder
+    from ..solve.highs import SolveOptions
 
     t0 = time.perf_counter()
     inst = load(args.instance)

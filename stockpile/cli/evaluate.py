@@ -11,9 +11,8 @@ from typing import Any
 from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .progress import Progress, add_quiet
-from .whatif_args import add_whatif, load_with_whatif
 from .scenarios import add_sampling_options, add_structure_options, whole
-
+from .whatif_args import add_whatif, load_with_whatif
 
 # The one default out-of-sample draw (evaluate and frontier): the same figures in both.
 DEFAULT_SEED = 20260
@@ -66,7 +65,6 @@ def evaluation_result(inst: Any, args: argparse.Namespace) -> dict[str, Any]:
         value_of_perfect_information,
         value_of_stochastic_solution,
     )
-
     from ..model.data import model_data
     from ..solve.highs import SolveOptions
 

@@ -10,8 +10,8 @@ from .choices import MODES
 from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
 from .evaluate import DEFAULT_SEED
 from .progress import Progress, add_quiet
-from .whatif_args import add_whatif, load_with_whatif
 from .scenarios import add_sampling_options, add_structure_options
+from .whatif_args import add_whatif, load_with_whatif
 
 
 def number_list(minimum: float, strict: bool):  # noqa: ANN201

@@ -66,71 +66,60 @@ def add_structure_options(s: argparse.ArgumentParser) -> None:
                    help="event rates in the conflict phase times this (nds only)")
 
 
-def cmd_scenarios(args: argparse.Namespace) -> int:
+def _bad_arguments(args: argparse.Namespace) -> str | None:
+    """Why the arguments cannot be run (checked before anything is sampled), or None."""
+    if args.out.suffix.lower() not in (".yaml", ".yml"):
+        return f"--out {args.out}: the file must end in .yaml or .yml"
+    if args.reduce is not None and args.reduce > args.n:
+        return f"--reduce {args.reduce}: must be at most --n ({args.n})"
+    if args.reduce is not None and args.n > MAX_REDUCE:
+        return (f"--n {args.n} with --reduce: fast forward selection keeps an n x n distance "
+                f"matrix; at most {MAX_REDUCE} scenarios")
+    return None
+
+
+def _event_summary(sset: Any) -> tuple[list[dict[str, Any]], float]:
+    """Events per kind that hit the instance's materials (printed), and the share of
+    scenarios with some disruption."""
     import numpy as np
 
-    from ..instance import dump_yaml, load
-    from ..instance.schema import safe_name_from
-    from ..report.files import current_umask
-    from ..model.data import model_data
-    from ..scenarios import DEFAULT_LIBRARY, fast_forward, features, sample, with_scenarios
     from ..scenarios.generator import EVENT_TYPES
 
-    if args.out.suffix.lower() not in (".yaml", ".yml"):
-        err(f"stockpile scenarios: --out {args.out}: the file must end in .yaml or .yml; "
-            "nothing written.")
-        return EXIT_INPUT
-    if args.reduce is not None and args.reduce > args.n:
-        err(f"stockpile scenarios: --reduce {args.reduce}: must be at most --n ({args.n}); "
-            "nothing written.")
-        return EXIT_INPUT
-    if args.reduce is not None and args.n > MAX_REDUCE:
-        err(f"stockpile scenarios: --n {args.n} with --reduce: fast forward selection keeps an "
-            f"n x n distance matrix; at most {MAX_REDUCE} scenarios; nothing written.")
-        return EXIT_INPUT
-    inst = load(args.instance)
-    library = DEFAULT_LIBRARY.scaled(args.rate_scale)
-    sset = sample(inst, args.n, args.seed, library, args.structure, args.conflict_years,
-                  args.recovery_years, args.conflict_factor, keep_periods=args.keep_periods)
-    from ..scenarios.calibration import match_material
-    unmatched = [m.id for m in inst.materials if match_material(m.id, m.name) is None]
-    if unmatched:
-        err(f"note: no supply data for materials {', '.join(unmatched)}: only demand surges "
-            "and midstream outages reach them (name them as in the USGS data, e.g. gallium)")
     ev = sset.events
     hit = ev["materials"].any(axis=1) if ev else np.zeros(0, bool)
-    say = print  # the short summary (stdout); --quiet only silences progress lines
-    say(f"sampled {args.n} scenarios (seed {args.seed}, structure {args.structure}):")
     event_types = []
     for i, kind in enumerate(EVENT_TYPES):
         mask = (ev["type"] == i) & hit if ev else np.zeros(0, bool)
         if mask.any():
             event_types.append({"type": kind, "events": int(mask.sum()),
                                 "mean_depth": float(ev["depth"][mask].mean())})
-            say(f"  {kind:13s} {int(mask.sum()):7d} events hitting instance materials, "
-                f"mean depth {ev['depth'][mask].mean():.2f}")
+            print(f"  {kind:13s} {int(mask.sum()):7d} events hitting instance materials, "
+                  f"mean depth {ev['depth'][mask].mean():.2f}")
     disrupted = (sset.supply < 1).any(axis=(1, 2, 3)) | (sset.demand_mult > 1).any(
         axis=(1, 2, 3)) | (sset.capacity_mult < 1).any(axis=(1, 2, 3))
-    say(f"  scenarios with some disruption: {disrupted.mean():.1%}")
-    summary = {"source": inst.name, "n": args.n, "seed": args.seed,
-               "structure": args.structure, "rate_scale": args.rate_scale,
-               "disrupted_share": float(disrupted.mean()), "event_types": event_types,
-               "file": str(args.out), "reduced_to": None, "distance": None}
-    note = (f"scenarios: stockpile scenarios --n {args.n} --seed {args.seed} --structure "
-            f"{args.structure} --rate-scale {args.rate_scale:g}")
-    if args.reduce is not None:
-        base = replace(model_data(inst, "national"), periods=[p.id for p in sset.periods],
-                       years=np.array([p.years for p in sset.periods]))
-        data = sset.apply(base)
-        sel, q, dist = fast_forward(features(data), data.probability, args.reduce)
-        sset = sset.subset(sel, q)
-        note += f" --reduce {args.reduce} (fast forward selection, distance {dist:.6g})"
-        summary.update(reduced_to=args.reduce, distance=float(dist))
-        say(f"reduced to {args.reduce} scenarios by fast forward selection "
-              f"(Kantorovich distance {dist:,.4g})")
-    # the new instance is named after its file: its reports go to their own folder
-    new = with_scenarios(inst, sset, note, name=safe_name_from(args.out.stem))
-    out = args.out.absolute()
+    return event_types, float(disrupted.mean())
+
+
+def _reduce(inst: Any, sset: Any, n: int) -> tuple[Any, float]:
+    """Fast forward selection of ``n`` scenarios: the subset and its Kantorovich distance."""
+    import numpy as np
+
+    from ..model.data import model_data
+    from ..scenarios import fast_forward, features
+
+    base = replace(model_data(inst, "national"), periods=[p.id for p in sset.periods],
+                   years=np.array([p.years for p in sset.periods]))
+    data = sset.apply(base)
+    sel, q, dist = fast_forward(features(data), data.probability, n)
+    return sset.subset(sel, q), float(dist)
+
+
+def _write_yaml_atomically(new: Any, out: Path) -> None:
+    """The instance to ``out`` through a temporary file beside it: all or nothing."""
+    from ..instance import dump_yaml
+    from ..report.files import current_umask
+
+    out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
     os.close(fd)
@@ -141,10 +130,49 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from ..instance import load
+    from ..instance.schema import safe_name_from
+    from ..scenarios import DEFAULT_LIBRARY, sample, with_scenarios
+    from ..scenarios.calibration import match_material
+
+    bad = _bad_arguments(args)
+    if bad:
+        err(f"stockpile scenarios: {bad}; nothing written.")
+        return EXIT_INPUT
+    inst = load(args.instance)
+    library = DEFAULT_LIBRARY.scaled(args.rate_scale)
+    sset = sample(inst, args.n, args.seed, library, args.structure, args.conflict_years,
+                  args.recovery_years, args.conflict_factor, keep_periods=args.keep_periods)
+    unmatched = [m.id for m in inst.materials if match_material(m.id, m.name) is None]
+    if unmatched:
+        err(f"note: no supply data for materials {', '.join(unmatched)}: only demand surges "
+            "and midstream outages reach them (name them as in the USGS data, e.g. gallium)")
+    # the short summary goes to stdout; --quiet only silences progress lines
+    print(f"sampled {args.n} scenarios (seed {args.seed}, structure {args.structure}):")
+    event_types, disrupted = _event_summary(sset)
+    print(f"  scenarios with some disruption: {disrupted:.1%}")
+    summary = {"source": inst.name, "n": args.n, "seed": args.seed,
+               "structure": args.structure, "rate_scale": args.rate_scale,
+               "disrupted_share": disrupted, "event_types": event_types,
+               "file": str(args.out), "reduced_to": None, "distance": None}
+    note = (f"scenarios: stockpile scenarios --n {args.n} --seed {args.seed} --structure "
+            f"{args.structure} --rate-scale {args.rate_scale:g}")
+    if args.reduce is not None:
+        sset, dist = _reduce(inst, sset, args.reduce)
+        note += f" --reduce {args.reduce} (fast forward selection, distance {dist:.6g})"
+        summary.update(reduced_to=args.reduce, distance=dist)
+        print(f"reduced to {args.reduce} scenarios by fast forward selection "
+              f"(Kantorovich distance {dist:,.4g})")
+    # the new instance is named after its file: its reports go to their own folder
+    new = with_scenarios(inst, sset, note, name=safe_name_from(args.out.stem))
+    _write_yaml_atomically(new, args.out)
     report_dir = args.report or Path("reports") / new.name / "scenarios"
     written = _write_report(summary, new, report_dir)
-    say(f"wrote {args.out} ({len(new.scenarios)} scenarios)")
-    say(f"report: {report_dir}/ ({', '.join(p.name for p in written)})")
+    print(f"wrote {args.out} ({len(new.scenarios)} scenarios)")
+    print(f"report: {report_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK
 
 

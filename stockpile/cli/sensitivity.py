@@ -63,8 +63,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         "sensitivity.html": html_document(doc, result, {"sensitivity": [tornado_chart]},
                                           ok=sens["base_status"] == "optimal"),
         "sensitivity.xlsx": doc, "sensitivity.json": result}, out_dir)
-    for e in sens["ranking"]:
-        print(f"{e['parameter']:26s} down {_usd(e['down'])}  up {_usd(e['up'])}")
+    for row in sens["ranking"]:
+        print(f"{row['parameter']:26s} down {_usd(row['down'])}  up {_usd(row['up'])}")
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK
 

@@ -16,7 +16,6 @@ from .schema import Instance
 from .validate import InstanceError, Problem, check, echo
 from .workbook import read_workbook, relocate
 
-
 TYPE_TAG = re.compile(r"function-after\[.*\]|function-after|list\[.*\]|(constrained-)?float")
 """The names pydantic gives the branches of a type in an error's location (not fields)."""
 
@@ -53,7 +52,8 @@ def _cross_block_problems(raw: dict[str, Any], err: ValidationError) -> list[Pro
     dropped: dict[str, set[int]] = {}
     for e in err.errors():
         loc = e["loc"]
-        if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(raw.get(loc[0]), list):
+        if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(loc[0], str) \
+                or not isinstance(raw.get(loc[0]), list):
             return []
         dropped.setdefault(str(loc[0]), set()).add(loc[1])
     kept_index: dict[str, list[int]] = {}
@@ -124,7 +124,7 @@ class _StrictLoader(yaml.SafeLoader):
     and never cyclic (no alias bomb), and duplicate keys rejected (never a silent last
     value)."""
 
-    def __init__(self, stream: str):
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
 

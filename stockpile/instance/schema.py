@@ -42,7 +42,7 @@ def name_problem(name: str) -> str | None:
     if not NAME_PATTERN.fullmatch(name):
         return ("must be letters, digits, '_', '-' or '.', not starting with '.' (it names "
                 "the report folder)")
-    if name.split(".")[0].lower() in WINDOWS_RESERVED:
+    if name.split(".", maxsplit=1)[0].lower() in WINDOWS_RESERVED:
         return "is a device name on Windows (it names the report folder)"
     return None
 

@@ -55,7 +55,7 @@ class Problem:
 class InstanceError(ValueError):
     """An instance that breaks one or more rules; carries every problem found."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
@@ -132,18 +132,15 @@ def _check_residual_value(inst: Instance) -> list[Problem]:
     return out
 
 
-def check(inst: Instance) -> list[Problem]:
-    """Every cross-field problem of ``inst`` (empty when the instance is sound)."""
-    out: list[Problem] = []
-    holders = {h.id for h in inst.holders}
-    materials = {m.id for m in inst.materials}
-    products = {k.id: k for k in inst.products}
-    tiers = {q.id for q in inst.tiers}
-    routes = {r.id for r in inst.routes}
-    n_t = len(inst.periods)
-    known = {"holder": holders, "product": set(products), "material": materials,
-             "route": routes}
+def _ref(where: str, value: str | None, known: Iterable[str], what: str) -> list[Problem]:
+    """A reference to an id the instance does not have."""
+    if value is not None and value not in known:
+        return [Problem(where, value, f"names no {what} of the instance")]
+    return []
 
+
+def _check_unique_ids(inst: Instance) -> list[Problem]:
+    out: list[Problem] = []
     out += _duplicates("periods[].id", (p.id for p in inst.periods))
     out += _duplicates("holders[].id", (h.id for h in inst.holders))
     out += _duplicates("materials[].id", (m.id for m in inst.materials))
@@ -160,16 +157,16 @@ def check(inst: Instance) -> list[Problem]:
                        ((p.holder, p.material) for p in inst.programmes))
     out += _duplicates("agreements[] (pair, material)",
                        ((frozenset(a.holders), a.material) for a in inst.agreements))
+    return out
 
-    def ref(where: str, value: str | None, known: Iterable[str], what: str) -> None:
-        if value is not None and value not in known:
-            out.append(Problem(where, value, f"names no {what} of the instance"))
 
-    for i, k in enumerate(inst.products):
-        ref(f"products[{i}].material", k.material, materials, "material")
+def _check_demand(inst: Instance, known: dict[str, set[str]]) -> list[Problem]:
+    """References of each demand row, and its shortfall tiers: at least one, each tier once,
+    shares summing to 1."""
+    out: list[Problem] = []
     for i, d in enumerate(inst.demand):
-        ref(f"demand[{i}].holder", d.holder, holders, "holder")
-        ref(f"demand[{i}].product", d.product, products, "product")
+        out += _ref(f"demand[{i}].holder", d.holder, known["holder"], "holder")
+        out += _ref(f"demand[{i}].product", d.product, known["product"], "product")
         if not d.shortfall:
             out.append(Problem(f"demand[{i}].shortfall", [], "needs at least one tier"))
         total = sum(t.share for t in d.shortfall)
@@ -178,23 +175,36 @@ def check(inst: Instance) -> list[Problem]:
                                f"tier shares must sum to 1 (tolerance {TIER_TOLERANCE:g})"))
         out += _duplicates(f"demand[{i}].shortfall[].tier", (t.tier for t in d.shortfall))
         for j, t in enumerate(d.shortfall):
-            ref(f"demand[{i}].shortfall[{j}].tier", t.tier, tiers, "tier")
+            out += _ref(f"demand[{i}].shortfall[{j}].tier", t.tier, known["tier"], "tier")
+    return out
+
+
+def _check_holdings(inst: Instance, known: dict[str, set[str]]) -> list[Problem]:
+    """References of inventory rows, programmes and agreements (two different holders)."""
+    out: list[Problem] = []
     for i, v in enumerate(inst.inventory):
-        ref(f"inventory[{i}].holder", v.holder, holders, "holder")
-        ref(f"inventory[{i}].product", v.product, products, "product")
+        out += _ref(f"inventory[{i}].holder", v.holder, known["holder"], "holder")
+        out += _ref(f"inventory[{i}].product", v.product, known["product"], "product")
     for i, p in enumerate(inst.programmes):
-        ref(f"programmes[{i}].holder", p.holder, holders, "holder")
-        ref(f"programmes[{i}].material", p.material, materials, "material")
+        out += _ref(f"programmes[{i}].holder", p.holder, known["holder"], "holder")
+        out += _ref(f"programmes[{i}].material", p.material, known["material"], "material")
     for i, a in enumerate(inst.agreements):
         for j, h in enumerate(a.holders):
-            ref(f"agreements[{i}].holders[{j}]", h, holders, "holder")
+            out += _ref(f"agreements[{i}].holders[{j}]", h, known["holder"], "holder")
         if a.holders[0] == a.holders[1]:
             out.append(Problem(f"agreements[{i}].holders", list(a.holders),
                                "an agreement needs two different holders"))
-        ref(f"agreements[{i}].material", a.material, materials, "material")
+        out += _ref(f"agreements[{i}].material", a.material, known["material"], "material")
+    return out
+
+
+def _check_routes(inst: Instance, known: dict[str, set[str]]) -> list[Problem]:
+    """References of each route; it converts between two products of one material."""
+    out: list[Problem] = []
+    products = {k.id: k for k in inst.products}
     for i, r in enumerate(inst.routes):
-        ref(f"routes[{i}].from", r.from_product, products, "product")
-        ref(f"routes[{i}].to", r.to_product, products, "product")
+        out += _ref(f"routes[{i}].from", r.from_product, products, "product")
+        out += _ref(f"routes[{i}].to", r.to_product, products, "product")
         src, dst = products.get(r.from_product), products.get(r.to_product)
         if src and dst:
             if src.material != dst.material:
@@ -204,8 +214,14 @@ def check(inst: Instance) -> list[Problem]:
                 out.append(Problem(f"routes[{i}]", r.from_product,
                                    "a route needs two different products"))
         for h in r.capacity:
-            ref(f"routes[{i}].capacity", h, holders, "holder")
+            out += _ref(f"routes[{i}].capacity", h, known["holder"], "holder")
+    return out
 
+
+def _check_scenarios(inst: Instance, known: dict[str, set[str]]) -> list[Problem]:
+    """Probabilities summing to 1, and the effects of every scenario and stress test."""
+    out: list[Problem] = []
+    n_t = len(inst.periods)
     total_p = sum(s.probability for s in inst.scenarios)
     if abs(total_p - 1.0) > PROBABILITY_TOLERANCE:
         out.append(Problem("scenarios[].probability", round(total_p, 12),
@@ -215,5 +231,20 @@ def check(inst: Instance) -> list[Problem]:
     out += _duplicates("stress_tests[].id", (s.id for s in inst.stress_tests))
     for i, s in enumerate(inst.stress_tests):
         out += _check_scenario(f"stress_tests[{i}]", s, known, n_t)
+    return out
+
+
+def check(inst: Instance) -> list[Problem]:
+    """Every cross-field problem of ``inst`` (empty when the instance is sound)."""
+    known = {"holder": {h.id for h in inst.holders}, "product": {k.id for k in inst.products},
+             "material": {m.id for m in inst.materials}, "route": {r.id for r in inst.routes},
+             "tier": {q.id for q in inst.tiers}}
+    out = _check_unique_ids(inst)
+    for i, k in enumerate(inst.products):
+        out += _ref(f"products[{i}].material", k.material, known["material"], "material")
+    out += _check_demand(inst, known)
+    out += _check_holdings(inst, known)
+    out += _check_routes(inst, known)
+    out += _check_scenarios(inst, known)
     out += _check_residual_value(inst)
     return out

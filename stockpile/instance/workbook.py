@@ -41,8 +41,8 @@ stress_tests       the named analogues, as ``scenarios`` (probability ignored); 
 from __future__ import annotations
 
 import io
-import zipfile
 import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,7 +125,7 @@ def _rows(wb: Any, sheet: str, problems: list[Problem]) -> list[tuple[int, dict[
     if sheet not in wb.sheetnames:
         return []
     head: list[str] = []
-    out = []
+    out: list[tuple[int, dict[str, Any]]] = []
     for n, cells in _cells(wb[sheet]):
         values: dict[int, Any] = {}
         for c in cells:
@@ -188,7 +188,7 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
         return _read(path)
     except InstanceError:
         raise
-    except Exception as err:  # noqa: BLE001 - a hostile file raises many kinds in openpyxl
+    except Exception as err:
         raise InstanceError(str(path), [Problem("(file)", path.name, (
             f"not a readable .xlsx workbook: {type(err).__name__}: {echo(str(err))}"))]) \
             from None
@@ -306,16 +306,29 @@ def _read_scenarios(rows: Any, raw: dict[str, Any], place: Any, problems: list[P
 
 
 # ---- writing -----------------------------------------------------------------------------------
-def write_workbook(inst: Instance, path: str | Path) -> None:
-    """Write ``inst`` as a workbook that :func:`read_workbook` reads back to the same
-    instance (same content hash)."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font
+def _scenario_sheets(d: dict[str, Any], periods: list[str]) -> dict[str, list[list[Any]]]:
+    """The scenario and stress-test sheets: one row per scenario, one per effect."""
+    sheets: dict[str, list[list[Any]]] = {}
+    for block, prefix in SCENARIO_BLOCKS:
+        if block == "stress_tests" and not d[block]:
+            continue
+        sheets[block] = [["id", "probability", "description", "events"]] + [
+            [s["id"], s["probability"], s["description"], "; ".join(s["events"])]
+            for s in d[block]]
+        for sheet, field in EFFECTS.items():
+            keys = (["holder", "route"] if field == "conversion"
+                    else ["holder", "product", "material"])
+            rows = sheets[prefix + sheet] = [["scenario", *keys, ALL, *periods]]
+            for s in d[block]:
+                for e in s[field]:
+                    v = e["values"]
+                    vals = [v, *[None] * len(periods)] if not isinstance(v, list) else [None, *v]
+                    rows.append([s["id"], *[e.get(k) for k in keys], *vals])
+    return sheets
 
-    from ..report.cells import as_text_cells
 
-    d = inst.model_dump(mode="json", by_alias=True)
+def _sheets(d: dict[str, Any]) -> dict[str, list[list[Any]]]:
+    """Every sheet of the workbook as rows, the header first, in sheet order."""
     periods = [p["id"] for p in d["periods"]]
     tiers = [t["id"] for t in d["tiers"]]
     sheets: dict[str, list[list[Any]]] = {
@@ -341,37 +354,43 @@ def write_workbook(inst: Instance, path: str | Path) -> None:
                              "transport_cost"]] + [
         [*a["holders"], a["material"], a["fixed_cost"], a["share_cap"], a["transport_cost"]]
         for a in d["agreements"]]
-    for block, prefix in SCENARIO_BLOCKS:
-        if block == "stress_tests" and not d[block]:
-            continue
-        sheets[block] = [["id", "probability", "description", "events"]] + [
-            [s["id"], s["probability"], s["description"], "; ".join(s["events"])]
-            for s in d[block]]
-        for sheet, field in EFFECTS.items():
-            keys = (["holder", "route"] if field == "conversion"
-                    else ["holder", "product", "material"])
-            rows = sheets[prefix + sheet] = [["scenario", *keys, ALL, *periods]]
-            for s in d[block]:
-                for e in s[field]:
-                    v = e["values"]
-                    vals = [v, *[None] * len(periods)] if not isinstance(v, list) else [None, *v]
-                    rows.append([s["id"], *[e.get(k) for k in keys], *vals])
+    sheets.update(_scenario_sheets(d, periods))
+    return sheets
+
+
+def _fill_sheet(ws: Any, name: str, rows: list[list[Any]]) -> None:
+    """Rows into a worksheet: a bold header with a note per column, values as text cells
+    where they could be read as formulas, pick lists, the header row frozen."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    from ..report.cells import as_text_cells
+
+    ws.append([_header(c) for c in rows[0]])
+    for row in rows[1:]:
+        ws.append([_exact(v) for v in row])
+        as_text_cells(ws[ws.max_row])  # an id "=1+1" stays text, never a formula
+    for j, c in enumerate(ws[1]):
+        c.font = Font(bold=True)
+        note = _note(name, rows[0][j])
+        if note:
+            c.comment = Comment(note, "stockpile")
+        ws.column_dimensions[c.column_letter].width = max(12, len(str(c.value)) + 2)
+    _pick_lists(ws, rows[0])
+    ws.freeze_panes = "A2"
+
+
+def write_workbook(inst: Instance, path: str | Path) -> None:
+    """Write ``inst`` as a workbook that :func:`read_workbook` reads back to the same
+    instance (same content hash)."""
+    from openpyxl import Workbook
+
+    sheets = _sheets(inst.model_dump(mode="json", by_alias=True))
     wb = Workbook()
-    wb.remove(wb.active)
+    if wb.active is not None:  # the empty sheet a new workbook starts with
+        wb.remove(wb.active)
     for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        ws.append([_header(c) for c in rows[0]])
-        for row in rows[1:]:
-            ws.append([_exact(v) for v in row])
-            as_text_cells(ws[ws.max_row])  # an id "=1+1" stays text, never a formula
-        for j, c in enumerate(ws[1]):
-            c.font = Font(bold=True)
-            note = _note(name, rows[0][j])
-            if note:
-                c.comment = Comment(note, "stockpile")
-            ws.column_dimensions[c.column_letter].width = max(12, len(str(c.value)) + 2)
-        _pick_lists(ws, rows[0])
-        ws.freeze_panes = "A2"
+        _fill_sheet(wb.create_sheet(name), name, rows)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)
@@ -404,13 +423,17 @@ def _header(column: str) -> str:
 
 def _note(sheet: str, column: str) -> str:
     """A header's comment: the schema's description of the field, where there is one."""
+    from pydantic import BaseModel
+
     from . import schema
 
-    model = {"periods": schema.Period, "holders": schema.Holder, "facilities": schema.Facility,
-             "materials": schema.Material, "products": schema.Product, "tiers": schema.Tier,
-             "demand": schema.Demand, "inventory": schema.Inventory,
-             "programmes": schema.Programme, "agreements": schema.Agreement,
-             "routes": schema.Route, "scenarios": schema.Scenario}.get(sheet)
+    models: dict[str, type[BaseModel]] = {
+        "periods": schema.Period, "holders": schema.Holder, "facilities": schema.Facility,
+        "materials": schema.Material, "products": schema.Product, "tiers": schema.Tier,
+        "demand": schema.Demand, "inventory": schema.Inventory,
+        "programmes": schema.Programme, "agreements": schema.Agreement,
+        "routes": schema.Route, "scenarios": schema.Scenario}
+    model = models.get(sheet)
     if column in NOTES:
         return NOTES[column]
     if column in ID_SHEET and sheet != ID_SHEET[column]:

@@ -17,6 +17,7 @@ documented procedure that brings a rule's targets within them (docs/model.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,8 +110,9 @@ def first_stage_cost(data: ModelData, plan: Plan) -> FirstStageCost:
     X = plan.stock(data)
     fac = np.zeros(nH)
     for h in range(nH):
+        used: list[int]
         if plan.facilities is not None:
-            used = [f for f in np.nonzero(data.facility_holder == h)[0]
+            used = [int(f) for f in np.nonzero(data.facility_holder == h)[0]
                     if data.facilities[f] in plan.facilities]
         else:
             used = cheapest_facilities(data, h, float((X[h] * data.volume).sum()))
@@ -163,7 +165,7 @@ def violations(data: ModelData, plan: Plan) -> list[str]:
     return out
 
 
-def _largest_fraction(lots: np.ndarray, fits) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _largest_fraction(lots: np.ndarray, fits: Callable[[np.ndarray], bool]) -> np.ndarray:
     """floor(f * lots) for the largest f in [0, 1] with ``fits`` true (bisection)."""
     if fits(lots):
         return lots

@@ -168,6 +168,101 @@ def _apply_routes(arr: np.ndarray, effects: list[RouteEffect], hix: dict[str, in
                 arr[:, h, r] = vals
 
 
+def _index(ids: list[str]) -> dict[str, int]:
+    return {x: i for i, x in enumerate(ids)}
+
+
+def _holder_arrays(inst: Instance, H: list[str], M: list[str], K: list[str],
+                   Q: list[str]) -> dict[str, np.ndarray]:
+    """Programme costs sigma (H, M), inventory I0 and demand d (H, K), tier shares phi and
+    costs kappa (H, K, Q)."""
+    hix, mix, kix, qix = _index(H), _index(M), _index(K), _index(Q)
+    sigma = np.zeros((len(H), len(M)))
+    for p in inst.programmes:
+        sigma[hix[p.holder], mix[p.material]] = p.fixed_cost
+    I0 = np.zeros((len(H), len(K)))
+    for v in inst.inventory:
+        I0[hix[v.holder], kix[v.product]] = v.tonnes
+    d = np.zeros((len(H), len(K)))
+    phi = np.zeros((len(H), len(K), len(Q)))
+    kappa = np.zeros((len(H), len(K), len(Q)))
+    for row in inst.demand:
+        h, k = hix[row.holder], kix[row.product]
+        d[h, k] = row.annual
+        for ts in row.shortfall:
+            phi[h, k, qix[ts.tier]] = ts.share
+            kappa[h, k, qix[ts.tier]] = ts.cost
+    return {"programme_cost": sigma, "inventory": I0, "demand": d, "tier_share": phi,
+            "tier_cost": kappa}
+
+
+def _scenario_arrays(inst: Instance, H: list[str], M: list[str], K: list[str],
+                     R: list[str]) -> dict[str, np.ndarray]:
+    """Supply a and demand multipliers mu (S, T, H, K), conversion capacity multipliers g
+    (S, T, H, R): 1 unless a scenario's effect says otherwise."""
+    hix, kix, rix = _index(H), _index(K), _index(R)
+    products_of: dict[str, list[int]] = {m: [] for m in M}
+    for i, product in enumerate(inst.products):
+        products_of[product.material].append(i)
+    nS, nT = len(inst.scenarios), len(inst.periods)
+    a = np.ones((nS, nT, len(H), len(K)))
+    mu = np.ones((nS, nT, len(H), len(K)))
+    g = np.ones((nS, nT, len(H), len(R)))
+    for s, sc in enumerate(inst.scenarios):
+        _apply(a[s], sc.supply, hix, kix, products_of)
+        _apply(mu[s], sc.demand, hix, kix, products_of)
+        _apply_routes(g[s], sc.conversion, hix, rix)
+    return {"supply": a, "demand_mult": mu, "capacity_mult": g}
+
+
+def _route_arrays(inst: Instance, H: list[str], K: list[str]) -> dict[str, np.ndarray]:
+    hix, kix = _index(H), _index(K)
+    cap = np.zeros((len(H), len(inst.routes)))
+    for r, route in enumerate(inst.routes):
+        for holder, c in route.capacity.items():
+            cap[hix[holder], r] = c
+    return {
+        "route_from": np.array([kix[r.from_product] for r in inst.routes], dtype=int),
+        "route_to": np.array([kix[r.to_product] for r in inst.routes], dtype=int),
+        "route_yield": np.array([r.yield_ for r in inst.routes], dtype=float),
+        "route_cost": np.array([r.cost for r in inst.routes], dtype=float),
+        "route_capacity": cap,
+    }
+
+
+def _product_arrays(inst: Instance, M: list[str]) -> dict[str, np.ndarray]:
+    mix, ks = _index(M), inst.products
+    return {
+        "material_of": np.array([mix[k.material] for k in ks], dtype=int),
+        "price": np.array([k.price for k in ks], dtype=float),
+        "lot": np.array([k.lot for k in ks], dtype=float),
+        "holding": np.array([k.holding_cost for k in ks], dtype=float),
+        "volume": np.array([k.volume for k in ks], dtype=float),
+        "residual": np.array([k.residual_value_share for k in ks], dtype=float),
+        "world": np.array([m.world_production for m in inst.materials], dtype=float),
+        "market_share": np.array([m.market_cap_share for m in inst.materials], dtype=float),
+    }
+
+
+def _facility_and_agreement_arrays(inst: Instance, H: list[str],
+                                   M: list[str]) -> dict[str, np.ndarray]:
+    hix, mix, ags = _index(H), _index(M), inst.agreements
+    return {
+        "facility_holder": np.array([hix[h.id] for h in inst.holders for _ in h.facilities],
+                                    dtype=int),
+        "facility_capacity": np.array([f.capacity for h in inst.holders for f in h.facilities],
+                                      dtype=float),
+        "facility_cost": np.array([f.fixed_cost for h in inst.holders for f in h.facilities],
+                                  dtype=float),
+        "agreement_pair": np.array([[hix[a.holders[0]], hix[a.holders[1]]] for a in ags],
+                                   dtype=int).reshape(-1, 2),
+        "agreement_material": np.array([mix[a.material] for a in ags], dtype=int),
+        "agreement_cost": np.array([a.fixed_cost for a in ags], dtype=float),
+        "agreement_cap": np.array([a.share_cap for a in ags], dtype=float),
+        "agreement_transport": np.array([a.transport_cost for a in ags], dtype=float),
+    }
+
+
 def model_data(inst: Instance, mode: Mode = "bilateral") -> ModelData:
     """Arrays of a validated instance for one mode (national, bilateral or pooled)."""
     if mode not in MODES:
@@ -176,89 +271,28 @@ def model_data(inst: Instance, mode: Mode = "bilateral") -> ModelData:
     M = [m.id for m in inst.materials]
     K = [k.id for k in inst.products]
     Q = [q.id for q in inst.tiers]
-    T = [p.id for p in inst.periods]
-    S = [s.id for s in inst.scenarios]
     R = [r.id for r in inst.routes]
-    F = [f.id for h in inst.holders for f in h.facilities]
-    hix = {x: i for i, x in enumerate(H)}
-    mix = {x: i for i, x in enumerate(M)}
-    kix = {x: i for i, x in enumerate(K)}
-    qix = {x: i for i, x in enumerate(Q)}
-    rix = {x: i for i, x in enumerate(R)}
-    products_of: dict[str, list[int]] = {m: [] for m in M}
-    for i, k in enumerate(inst.products):
-        products_of[k.material].append(i)
-
-    nH, nM, nK, nQ, nT, nS, nR = len(H), len(M), len(K), len(Q), len(T), len(S), len(R)
-    sigma = np.zeros((nH, nM))
-    for p in inst.programmes:
-        sigma[hix[p.holder], mix[p.material]] = p.fixed_cost
-    I0 = np.zeros((nH, nK))
-    for v in inst.inventory:
-        I0[hix[v.holder], kix[v.product]] = v.tonnes
-    d = np.zeros((nH, nK))
-    phi = np.zeros((nH, nK, nQ))
-    kappa = np.zeros((nH, nK, nQ))
-    for row in inst.demand:
-        h, k = hix[row.holder], kix[row.product]
-        d[h, k] = row.annual
-        for ts in row.shortfall:
-            phi[h, k, qix[ts.tier]] = ts.share
-            kappa[h, k, qix[ts.tier]] = ts.cost
-
-    a = np.ones((nS, nT, nH, nK))
-    mu = np.ones((nS, nT, nH, nK))
-    g = np.ones((nS, nT, nH, nR))
-    for s, sc in enumerate(inst.scenarios):
-        _apply(a[s], sc.supply, hix, kix, products_of)
-        _apply(mu[s], sc.demand, hix, kix, products_of)
-        _apply_routes(g[s], sc.conversion, hix, rix)
-
-    cap = np.zeros((nH, nR))
-    for r, route in enumerate(inst.routes):
-        for h, c in route.capacity.items():
-            cap[hix[h], r] = c
-
-    fac_holder = [hix[h.id] for h in inst.holders for _ in h.facilities]
-    ags = inst.agreements
+    arrays = {**_product_arrays(inst, M), **_holder_arrays(inst, H, M, K, Q),
+              **_scenario_arrays(inst, H, M, K, R), **_route_arrays(inst, H, K),
+              **_facility_and_agreement_arrays(inst, H, M)}
     data = ModelData(
-        name=inst.name, mode=mode, holders=H, materials=M, products=K, tiers=Q, periods=T,
-        scenarios=S, routes=R, facilities=F,
-        material_of=np.array([mix[k.material] for k in inst.products], dtype=int),
-        price=np.array([k.price for k in inst.products], dtype=float),
-        lot=np.array([k.lot for k in inst.products], dtype=float),
-        holding=np.array([k.holding_cost for k in inst.products], dtype=float),
-        volume=np.array([k.volume for k in inst.products], dtype=float),
-        residual=np.array([k.residual_value_share for k in inst.products], dtype=float),
-        world=np.array([m.world_production for m in inst.materials], dtype=float),
-        market_share=np.array([m.market_cap_share for m in inst.materials], dtype=float),
+        name=inst.name, mode=mode, holders=H, materials=M, products=K, tiers=Q,
+        periods=[p.id for p in inst.periods], scenarios=[s.id for s in inst.scenarios],
+        routes=R, facilities=[f.id for h in inst.holders for f in h.facilities],
         budget=np.array([h.budget for h in inst.holders], dtype=float),
-        programme_cost=sigma, inventory=I0, demand=d, tier_share=phi, tier_cost=kappa,
         years=np.array([p.years for p in inst.periods], dtype=float),
         holding_years=float(inst.holding_years),
         probability=np.array([s.probability for s in inst.scenarios], dtype=float),
-        supply=a, demand_mult=mu, capacity_mult=g,
-        route_from=np.array([kix[r.from_product] for r in inst.routes], dtype=int),
-        route_to=np.array([kix[r.to_product] for r in inst.routes], dtype=int),
-        route_yield=np.array([r.yield_ for r in inst.routes], dtype=float),
-        route_cost=np.array([r.cost for r in inst.routes], dtype=float),
-        route_capacity=cap,
-        facility_holder=np.array(fac_holder, dtype=int),
-        facility_capacity=np.array([f.capacity for h in inst.holders for f in h.facilities],
-                                   dtype=float),
-        facility_cost=np.array([f.fixed_cost for h in inst.holders for f in h.facilities],
-                               dtype=float),
-        agreement_pair=np.array([[hix[a.holders[0]], hix[a.holders[1]]] for a in ags],
-                                dtype=int).reshape(-1, 2),
-        agreement_material=np.array([mix[a.material] for a in ags], dtype=int),
-        agreement_cost=np.array([a.fixed_cost for a in ags], dtype=float),
-        agreement_cap=np.array([a.share_cap for a in ags], dtype=float),
-        agreement_transport=np.array([a.transport_cost for a in ags], dtype=float),
+        **arrays,
     )
-    return replace(data, **_links(data, mode))
+    link_from, link_to, link_material, link_cap, link_transport, link_agreement = \
+        _links(data, mode)
+    return replace(data, link_from=link_from, link_to=link_to, link_material=link_material,
+                   link_cap=link_cap, link_transport=link_transport,
+                   link_agreement=link_agreement)
 
 
-def _links(data: ModelData, mode: Mode) -> dict[str, np.ndarray]:
+def _links(data: ModelData, mode: Mode) -> tuple[np.ndarray, ...]:
     """Directed sharing links of a mode.
 
     national: none. bilateral: both directions of every candidate agreement, with its share
@@ -284,12 +318,6 @@ def _links(data: ModelData, mode: Mode) -> dict[str, np.ndarray]:
                 if h != h2:
                     for m in range(nM):
                         rows.append((h, h2, m, 1.0, transport.get((h, h2, m), 0.0), -1))
-    cols = list(zip(*rows)) if rows else [[], [], [], [], [], []]
-    return {
-        "link_from": np.array(cols[0], dtype=int),
-        "link_to": np.array(cols[1], dtype=int),
-        "link_material": np.array(cols[2], dtype=int),
-        "link_cap": np.array(cols[3], dtype=float),
-        "link_transport": np.array(cols[4], dtype=float),
-        "link_agreement": np.array(cols[5], dtype=int),
-    }
+    cols: list[tuple[float, ...]] = list(zip(*rows)) if rows else [()] * 6
+    # from, to, material, cap, transport, agreement
+    return tuple(np.array(c, dtype=float if j in (3, 4) else int) for j, c in enumerate(cols))

@@ -21,6 +21,7 @@ of the full canonical model.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -29,8 +30,13 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from .data import ModelData
 from .plan import agreement_key
 
+Key = tuple[Any, ...]
+"""The index of a variable or row, as Pyomo keys it: (holder, product, tier, period, ...)."""
+Term = tuple[str, Key, float]
+"""(variable name, key, coefficient): one term of a row."""
 
-def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, object]:
+
+def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, Any]:
     """Sparse index lists of the second-stage variables and the rows they enter."""
     H, K, Q, T, S, R = (data.holders, data.products, data.tiers, data.periods, data.scenarios,
                         data.routes)
@@ -39,9 +45,11 @@ def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, object]:
     has_stock = max_stock > 0
     L = data.years
 
-    release, unmet, unmet_ub = [], [], {}
-    use = defaultdict(list)  # (h, k, s) -> [(var name, key, coef)] stock drawn
-    inflow = defaultdict(list)  # (h, k, t, s) -> [(var name, key, coef)]
+    release: list[Key] = []
+    unmet: list[Key] = []
+    unmet_ub: dict[Key, float] = {}
+    use: defaultdict[Key, list[Term]] = defaultdict(list)  # (h, k, s): stock drawn
+    inflow: defaultdict[Key, list[Term]] = defaultdict(list)  # (h, k, t, s)
     for s, t, h, k in np.argwhere(D > 0):
         hk_ts = (H[h], K[k], T[t], S[s])
         if has_stock[h, k]:
@@ -49,7 +57,7 @@ def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, object]:
             use[H[h], K[k], S[s]].append(("release", hk_ts, 1.0))
             inflow[hk_ts].append(("release", hk_ts, 1.0))
         for q in np.nonzero(data.tier_share[h, k] > 0)[0]:
-            key = (H[h], K[k], Q[q], T[t], S[s])
+            key: Key = (H[h], K[k], Q[q], T[t], S[s])
             unmet.append(key)
             unmet_ub[key] = float(data.tier_share[h, k, q] * data.demand_mult[s, t, h, k]
                                   * data.demand[h, k] * L[t])
@@ -86,9 +94,9 @@ def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, object]:
             use[H[h], K[k_in], S[s]].append(("convert", key, 1.0))
             inflow[H[h], K[k_out], T[t], S[s]].append(("convert", key,
                                                        float(data.route_yield[r])))
-    return dict(D=D, max_stock=max_stock, release=release, unmet=unmet, unmet_ub=unmet_ub,
-                ship=ship, ship_of_link=ship_of_link, convert=convert, convert_ub=convert_ub,
-                use=use, inflow=inflow, products_of=products_of)
+    return {"D": D, "max_stock": max_stock, "release": release, "unmet": unmet,
+            "unmet_ub": unmet_ub, "ship": ship, "ship_of_link": ship_of_link, "convert": convert,
+            "convert_ub": convert_ub, "use": use, "inflow": inflow, "products_of": products_of}
 
 
 def add_second_stage(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -113,7 +121,7 @@ def add_second_stage(m: pyo.ConcreteModel, data: ModelData) -> None:
     add_sharing(m, data, ix)
 
 
-def _terms(ix: dict, terms: list[tuple[str, tuple, float]]) -> object:
+def _terms(ix: dict[str, Any], terms: list[Term]) -> Any:
     """sum coef * var over (variable name, key, coef)."""
     var = ix["var"]
     return LinearExpression([var[name][key] if coef == 1.0

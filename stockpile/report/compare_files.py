@@ -6,8 +6,9 @@ Written all or nothing with :func:`stockpile.report.files.write_folder` into
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import format as fmt
 from . import svg

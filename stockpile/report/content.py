@@ -9,8 +9,9 @@ only).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import format as fmt
 
@@ -374,7 +375,7 @@ def _assumptions(result: dict[str, Any]) -> Section:
     size = (f"{fmt.integer(s.get('n_variables'))} variables ({fmt.integer(s.get('n_integer'))} "
             f"integer), {fmt.integer(s.get('n_constraints'))} constraints, "
             f"{fmt.integer(s.get('n_nonzeros'))} nonzeros")
-    rows = [
+    rows: list[list[Any]] = [
         ["Instance", inst.get("name")], ["Description", inst.get("description")],
         ["Instance content hash", inst.get("content_hash")], ["Mode", result.get("mode")],
         ["Holders, materials, products", ", ".join(
@@ -406,10 +407,13 @@ def _evidence(result: dict[str, Any]) -> Section:
     return evidence_section(result)
 
 
-from .why_content import (  # noqa: E402  (they use the classes above)
-    assumptions_section, binding_sentence, last_lots_section, limits_section)
 from .sensitivity_report import sensitivity_section  # noqa: E402
-
+from .why_content import (  # noqa: E402  (they use the classes above)
+    assumptions_section,
+    binding_sentence,
+    last_lots_section,
+    limits_section,
+)
 
 # The solve report's sections in reading order: one function each, result -> Section.
 # A new section is one line here (and, for charts, one entry in html.CHARTS).

@@ -42,12 +42,8 @@ def _plans(a: dict[str, Any], b: dict[str, Any]) -> list[list[Any]]:
     return sorted(rows, key=lambda r: -abs(r[7] or 0.0) - abs(r[4] or 0.0))
 
 
-def diff_document(a: dict[str, Any], b: dict[str, Any]) -> Document:
-    la, lb = _label(a), _label(b)
-    sa, sb = a.get("solver") or {}, b.get("solver") or {}
-    ta, tb = a.get("objective_terms") or {}, b.get("objective_terms") or {}
-    plans = _plans(a, b)
-    moved = [r for r in plans if _changed(r[2], r[3])]
+def _agreement_rows(a: dict[str, Any], b: dict[str, Any]) -> list[list[Any]]:
+    """[agreement, signed in A, signed in B], the ones that differ first."""
     ags_a = {f"{PAIR.join(g['holders'])} ({g['material']})": g.get("signed")
              for g in a.get("agreements") or []}
     ags_b = {f"{PAIR.join(g['holders'])} ({g['material']})": g.get("signed")
@@ -55,9 +51,15 @@ def diff_document(a: dict[str, Any], b: dict[str, Any]) -> Document:
     ag_rows = [[k, ags_a.get(k), ags_b.get(k)] for k in list(ags_a) + [
         k for k in ags_b if k not in ags_a]]
     ag_rows.sort(key=lambda r: r[1] == r[2])
+    return ag_rows
+
+
+def _summary(a: dict[str, Any], b: dict[str, Any], plans: list[list[Any]],
+             moved: list[list[Any]], ag_rows: list[list[Any]]) -> Section:
+    sa, sb = a.get("solver") or {}, b.get("solver") or {}
     d_obj = _diff(sa.get("objective"), sb.get("objective"))
-    bullets = [f"A: {la}, {fmt.money(sa.get('objective'))} ({sa.get('status')}).",
-               f"B: {lb}, {fmt.money(sb.get('objective'))} ({sb.get('status')}).",
+    bullets = [f"A: {_label(a)}, {fmt.money(sa.get('objective'))} ({sa.get('status')}).",
+               f"B: {_label(b)}, {fmt.money(sb.get('objective'))} ({sb.get('status')}).",
                f"Expected total cost, B minus A: {fmt.money(d_obj)}"
                + (f" ({fmt.percent(d_obj / abs(sa['objective']), 2)})"
                   if d_obj is not None and sa.get("objective") else "") + ".",
@@ -67,14 +69,44 @@ def diff_document(a: dict[str, Any], b: dict[str, Any]) -> Document:
             "content_hash"):
         bullets.append("The two results come from different instance data (content hashes "
                        "differ): a what-if or an edited instance.")
-    summary = Section("summary", "Differences first", bullets=bullets)
-    costs = Section("costs", "Cost terms", tables=[Table("Costs", [
+    return Section("summary", "Differences first", bullets=bullets)
+
+
+def _costs_section(a: dict[str, Any], b: dict[str, Any]) -> Section:
+    sa, sb = a.get("solver") or {}, b.get("solver") or {}
+    ta, tb = a.get("objective_terms") or {}, b.get("objective_terms") or {}
+    d_obj = _diff(sa.get("objective"), sb.get("objective"))
+    return Section("costs", "Cost terms", tables=[Table("Costs", [
         Column("Term"), Column("A (USD)", fmt.usd, True), Column("B (USD)", fmt.usd, True),
         Column("B minus A (USD)", fmt.usd, True)],
-        sorted([[k, ta.get(k), tb.get(k), _diff(ta.get(k), tb.get(k))]
-                for k in list(ta) + [k for k in tb if k not in ta]],
-               key=lambda r: -abs(r[3] or 0.0))
-        + [["Total (objective)", sa.get("objective"), sb.get("objective"), d_obj]])])
+        [*sorted([[k, ta.get(k), tb.get(k), _diff(ta.get(k), tb.get(k))]
+                  for k in [*ta, *(k for k in tb if k not in ta)]],
+                 key=lambda r: -abs(r[3] or 0.0)),
+         ["Total (objective)", sa.get("objective"), sb.get("objective"), d_obj]])])
+
+
+def _limits_section(a: dict[str, Any], b: dict[str, Any]) -> Section:
+    la_lim = {(r["kind"], r["name"]): r for r in (a.get("why") or {}).get("limits") or []}
+    lb_lim = {(r["kind"], r["name"]): r for r in (b.get("why") or {}).get("limits") or []}
+    lim_rows = [[k[0], k[1], (la_lim.get(k) or {}).get("binding"),
+                 (lb_lim.get(k) or {}).get("binding"),
+                 (la_lim.get(k) or {}).get("marginal_value"),
+                 (lb_lim.get(k) or {}).get("marginal_value")]
+                for k in list(la_lim) + [k for k in lb_lim if k not in la_lim]]
+    lim_rows.sort(key=lambda r: (r[2] == r[3], -abs(_diff(r[4] or 0.0, r[5] or 0.0) or 0.0)))
+    return Section("limits", "Binding limits and marginal values", tables=[Table("Limits", [
+        Column("Limit"), Column("Name"), Column("Binding in A", fmt.yes_no),
+        Column("Binding in B", fmt.yes_no), Column("Marginal value A (USD/unit)",
+                                                   lambda v: fmt.number(v, 2), True),
+        Column("Marginal value B (USD/unit)", lambda v: fmt.number(v, 2), True)],
+        lim_rows)] if lim_rows else [])
+
+
+def diff_document(a: dict[str, Any], b: dict[str, Any]) -> Document:
+    la, lb = _label(a), _label(b)
+    plans = _plans(a, b)
+    moved = [r for r in plans if _changed(r[2], r[3])]
+    ag_rows = _agreement_rows(a, b)
     plan = Section("plan", "Stock and purchases per holder and product, largest change first",
                    paragraphs=[f"{len(plans) - len(moved)} holdings are the same in both; "
                                "they are listed after the ones that differ."],
@@ -89,22 +121,9 @@ def diff_document(a: dict[str, Any], b: dict[str, Any]) -> Document:
         "Agreements", [Column("Agreement"), Column("Signed in A", fmt.yes_no),
                        Column("Signed in B", fmt.yes_no)], ag_rows)] if ag_rows else [],
         paragraphs=[] if ag_rows else ["Neither result has candidate agreements."])
-    la_lim = {(r["kind"], r["name"]): r for r in (a.get("why") or {}).get("limits") or []}
-    lb_lim = {(r["kind"], r["name"]): r for r in (b.get("why") or {}).get("limits") or []}
-    lim_rows = [[k[0], k[1], (la_lim.get(k) or {}).get("binding"),
-                 (lb_lim.get(k) or {}).get("binding"),
-                 (la_lim.get(k) or {}).get("marginal_value"),
-                 (lb_lim.get(k) or {}).get("marginal_value")]
-                for k in list(la_lim) + [k for k in lb_lim if k not in la_lim]]
-    lim_rows.sort(key=lambda r: (r[2] == r[3], -abs(_diff(r[4] or 0.0, r[5] or 0.0) or 0.0)))
-    limits = Section("limits", "Binding limits and marginal values", tables=[Table("Limits", [
-        Column("Limit"), Column("Name"), Column("Binding in A", fmt.yes_no),
-        Column("Binding in B", fmt.yes_no), Column("Marginal value A (USD/unit)",
-                                                   lambda v: fmt.number(v, 2), True),
-        Column("Marginal value B (USD/unit)", lambda v: fmt.number(v, 2), True)],
-        lim_rows)] if lim_rows else [])
     return Document(f"Two results side by side: {la} and {lb}", f"A = {la}; B = {lb}",
-                    summary, [plan, costs, agreements, limits])
+                    _summary(a, b, plans, moved, ag_rows),
+                    [plan, _costs_section(a, b), agreements, _limits_section(a, b)])
 
 
 def diff_charts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

@@ -7,16 +7,18 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import cells, svg
 from . import format as fmt
 from .content import WHATIF, Column, Document, Section, Table
 from .files import write_folder, write_json
-from .html import html_document
+from .html import ChartMaker, html_document
 from .markdown import markdown
 from .xlsx import write_xlsx
+
 
 def _ci(v: Any) -> str:
     return fmt.DASH if not v else f"{fmt.usd(v[0])} to {fmt.usd(v[1])}"
@@ -26,10 +28,12 @@ def _diff_ci(v: Any) -> str:
     return fmt.DASH if not v else _ci(v["ci95"])
 
 
-PLAN_COLUMNS = [("Plan", "plan", fmt.text, False), ("Days of cover", "days_of_cover", fmt.days, True),
+PLAN_COLUMNS = [("Plan", "plan", fmt.text, False),
+                ("Days of cover", "days_of_cover", fmt.days, True),
                 ("First stage (USD)", "first_stage_cost", fmt.usd, True),
                 ("Mean cost (USD)", "mean", fmt.usd, True), ("95% CI (USD)", "ci95", _ci, True),
-                ("Median (USD)", "p50", fmt.usd, True), ("95th percentile (USD)", "p95", fmt.usd, True),
+                ("Median (USD)", "p50", fmt.usd, True),
+                ("95th percentile (USD)", "p95", fmt.usd, True),
                 ("CVaR 95% (USD)", "cvar95", fmt.usd, True),
                 ("Expected shortfall (USD)", "expected_shortfall", fmt.usd, True),
                 ("Mean minus first plan, 95% CI (USD)", "minus_first", _diff_ci, True),
@@ -152,7 +156,7 @@ def _risk_charts(res: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-EVALUATION_CHARTS = {"plans": [_difference_chart, _risk_charts]}
+EVALUATION_CHARTS: dict[str, list[ChartMaker]] = {"plans": [_difference_chart, _risk_charts]}
 
 
 def evaluation_markdown(res: dict[str, Any]) -> str:

@@ -40,7 +40,7 @@ def _no_minus_zero(text: str) -> str:
 
 def integer(x: Any) -> str:
     """A count with thousands separators."""
-    return DASH if missing(x) else f"{int(round(float(x))):,d}"
+    return DASH if missing(x) else f"{round(float(x)):,d}"
 
 
 def usd(x: Any) -> str:

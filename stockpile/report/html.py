@@ -6,8 +6,9 @@ file opens offline and prints cleanly. All text is escaped with :func:`html.esca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Any, Callable
+from typing import Any
 
 from . import format as fmt
 from . import svg

@@ -6,8 +6,8 @@ width) with a ``<title>`` for screen readers. All text is escaped.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from html import escape
-from typing import Callable, Sequence
 
 WIDTH = 720
 BAR = 18
@@ -113,11 +113,10 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
     x = lambda v: left + (v - lo) / (hi - lo) * pw  # noqa: E731
     y = lambda c: top + (1 - c) * ph  # noqa: E731
     parts = [_open(height, title)]
-    for c in (0.0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(f'<line x1="{left}" y1="{y(c):.1f}" x2="{WIDTH - right}" y2="{y(c):.1f}" '
-                     f'stroke="{GRID}" stroke-width="0.6"/>'
-                     f'<text x="{left - 6}" y="{y(c) + 4:.1f}" text-anchor="end" '
-                     f'fill="{MUTED}">{c:.0%}</text>')
+    parts.extend(f'<line x1="{left}" y1="{y(c):.1f}" x2="{WIDTH - right}" y2="{y(c):.1f}" '
+                 f'stroke="{GRID}" stroke-width="0.6"/>'
+                 f'<text x="{left - 6}" y="{y(c) + 4:.1f}" text-anchor="end" '
+                 f'fill="{MUTED}">{c:.0%}</text>' for c in (0.0, 0.25, 0.5, 0.75, 1.0))
     ticks = [lo + (hi - lo) * i / 4 for i in range(5)]
     tick_text = [value_text(v) for v in ticks]
     if len(set(tick_text)) < len(ticks):  # too coarse for a narrow range: full numbers

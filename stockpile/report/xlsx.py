@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import format as fmt
 from .cells import as_text_cells
 from .content import Column, Document
 
-NUMBER_FORMATS = {fmt.usd: "#,##0", fmt.days: "#,##0", fmt.integer: "#,##0",
-                  fmt.percent: "0.0%", fmt.number: "#,##0"}
+NUMBER_FORMATS: dict[Callable[[Any], str], str] = {
+    fmt.usd: "#,##0", fmt.days: "#,##0", fmt.integer: "#,##0", fmt.percent: "0.0%",
+    fmt.number: "#,##0"}
 HEADER_FILL = "DDE3EA"
 MAX_WIDTH = 60
 
@@ -69,9 +71,10 @@ def write_xlsx(doc: Document, path: Path) -> None:
     """Write the workbook for a report document."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
-    summary = wb.active
+    summary = cast(Worksheet, wb.active)  # a new workbook's one sheet
     taken: set[str] = set()
     summary.title = _sheet_name("Summary", taken)
     _append(summary, [doc.title])

@@ -128,7 +128,8 @@ def regime_key(material_id: str, name: str = "") -> str:
 
 def holder_country(holder_id: str) -> str:
     """'US-DLA' -> 'US'; unknown prefixes give '' (a holder importing like the world)."""
-    return HOLDER_COUNTRY.get(holder_id.split("-")[0].split("_")[0].upper(), "")
+    prefix = holder_id.split("-", maxsplit=1)[0].split("_", maxsplit=1)[0]
+    return HOLDER_COUNTRY.get(prefix.upper(), "")
 
 
 def exposure(profile: Profile | None, holder_id: str, country: str) -> float:

@@ -51,8 +51,10 @@ Calibration on data/disruption_events.csv (full table in docs/scenarios.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
 
 @dataclass(frozen=True)
 class Regime:
@@ -116,8 +118,9 @@ class Library:
     def scaled(self, factor: float) -> Library:
         """The same library with every rate multiplied by ``factor`` (stress testing)."""
         from dataclasses import replace
-        return replace(self, **{k: replace(t, rate=t.rate * factor)
-                                for k, t in self.types().items()})
+        changes: dict[str, Any] = {k: replace(t, rate=t.rate * factor)
+                                   for k, t in self.types().items()}
+        return replace(self, **changes)
 
 
 DEFAULT_LIBRARY = Library(

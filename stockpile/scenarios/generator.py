@@ -77,6 +77,153 @@ def nds_periods(conflict_years: float = 1.0, recovery_years: int = 3) -> list[Pe
         Period(id=f"recovery{i + 1}", years=1.0) for i in range(recovery_years)]
 
 
+class _Sampler:
+    """The draws of :func:`sample`: one random stream, consumed in a fixed order (supply
+    events, then per material its midstream outages and demand surges), multiplied into a,
+    mu and g, with one table row per event."""
+
+    def __init__(self, inst: Instance, n: int, rng: np.random.Generator, library: Library,
+                 periods: list[Period], factor: np.ndarray) -> None:
+        self.n, self.rng, self.library, self.periods = n, rng, library, periods
+        self.L = np.array([p.years for p in periods])
+        self.ends = np.cumsum(self.L)
+        self.starts = self.ends - self.L
+        self.factor = factor
+        self.H = [h.id for h in inst.holders]
+        self.mats = inst.materials
+        self.prof = [cal.match_material(m.id, m.name) for m in self.mats]
+        self.keys = [cal.regime_key(m.id, m.name) for m in self.mats]
+        mat_ix = {m.id: i for i, m in enumerate(self.mats)}
+        self.mat_of = np.array([mat_ix[k.material] for k in inst.products], dtype=int)
+        self.route_mat = np.array([mat_ix[next(k.material for k in inst.products
+                                               if k.id == r.from_product)]
+                                   for r in inst.routes], int)
+        nT, nH, nM, nR = len(self.L), len(self.H), len(self.mats), len(inst.routes)
+        self.a = np.ones((n, nT, nH, nM))
+        self.mu = np.ones((n, nT, nH, nM))
+        self.g = np.ones((n, nT, nH, nR))
+        self.rows: list[dict[str, np.ndarray]] = []
+
+    def onsets(self, et: EventType) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scenario index, period index and onset time of every onset of one slot."""
+        L = self.L
+        p = 1.0 - np.exp(-et.rate * L * self.factor)
+        hit = self.rng.random((self.n, len(L))) < p[None, :]
+        s_idx, t_idx = np.nonzero(hit)
+        return s_idx, t_idx, self.starts[t_idx] + self.rng.random(len(s_idx)) * L[t_idx]
+
+    def draw(self, et: EventType, n_ev: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Depth, duration and recovery of ``n_ev`` events."""
+        depth = self.rng.beta(et.depth_a, et.depth_b, n_ev)
+        dur = et.duration_median * np.exp(et.duration_sigma * self.rng.standard_normal(n_ev))
+        rec = et.recovery_median * np.exp(et.recovery_sigma * self.rng.standard_normal(n_ev))
+        return depth, dur, rec
+
+    def record(self, kind: str, s_idx: np.ndarray, t_idx: np.ndarray, onset: np.ndarray,
+               drawn: tuple[np.ndarray, np.ndarray, np.ndarray], hit_m: np.ndarray,
+               target: np.ndarray, actor: str, regime: np.ndarray | None = None) -> None:
+        depth, dur, rec = drawn
+        self.rows.append({
+            "type": np.full(len(s_idx), EVENT_TYPES.index(kind)), "scenario": s_idx,
+            "period": t_idx, "onset": onset, "depth": depth, "duration": dur,
+            "recovery": rec, "materials": hit_m, "target": target,
+            "actor": np.full(len(s_idx), actor, dtype=object),
+            "regime": np.full(len(s_idx), -1) if regime is None else regime})
+
+    def supply_event(self, kind: str, et: EventType, country: str, candidates: np.ndarray,
+                     regimes: tuple[Regime, ...] | None) -> None:
+        """One supply slot: losses of the materials hit, through each holder's exposure to
+        ``country``; a licensing event may target one holder (depth 1 for it)."""
+        s_idx, t_idx, onset = self.onsets(et)
+        n_ev, nH, nM = len(s_idx), len(self.H), len(self.mats)
+        if n_ev == 0:
+            return
+        drawn = self.draw(et, n_ev)
+        depth, dur, rec = drawn
+        which = None
+        if regimes is not None:  # each onset re-enacts one historical regime, drawn uniformly
+            which = self.rng.integers(0, len(regimes), n_ev)
+            named = np.array([[key in r.keys for key in self.keys] for r in regimes],
+                             bool)  # (R, M)
+            hit_m = named[which]
+        else:
+            hit_m = np.broadcast_to(candidates, (n_ev, nM)).copy()
+        target = np.full(n_ev, -1)
+        if kind == "licensing" and nH:
+            tg = self.rng.random(n_ev) < self.library.target_probability
+            target[tg] = self.rng.integers(0, nH, int(tg.sum()))
+        depth_h = np.repeat(depth[:, None], nH, axis=1)
+        depth_h[target >= 0, target[target >= 0]] = 1.0
+        expo = cal.exposure_matrix(self.H, self.prof, country)  # (H, M)
+        prof_t = period_profile(onset, dur, rec, self.starts, self.ends)  # (N, T)
+        loss = (depth_h[:, None, :, None] * expo[None, None] * hit_m[:, None, None, :]
+                * prof_t[:, :, None, None])
+        np.multiply.at(self.a, s_idx, np.clip(1.0 - loss, 0.0, 1.0))
+        self.record(kind, s_idx, t_idx, onset, drawn, hit_m, target, country, which)
+
+    def supply_events(self) -> None:
+        """Licensing regimes (China), cobalt quotas (Congo), then outages in every country
+        with at least the library's share of a material's world production."""
+        lib, nM = self.library, len(self.mats)
+        has_profile = np.array([p is not None for p in self.prof])
+        if lib.regimes:
+            self.supply_event("licensing", lib.licensing, "China", has_profile, lib.regimes)
+        cobalt = np.array([(p.key.split("_")[0] if p else "") == "cobalt" for p in self.prof])
+        if cobalt.any():
+            self.supply_event("cobalt_quota", lib.cobalt_quota, "Congo (Kinshasa)", cobalt,
+                              None)
+        for j, p in enumerate(self.prof):
+            if p is None:
+                continue
+            for country, w in sorted(p.world_share.items()):
+                if w >= lib.outage_min_share:
+                    self.supply_event("outage", lib.outage, country, np.arange(nM) == j, None)
+
+    def material_event(self, kind: str, j: int, routes: np.ndarray) -> None:
+        """A midstream outage (conversion routes out of material j) or a demand surge of j."""
+        nT, nH, nM, nR = len(self.L), len(self.H), len(self.mats), self.g.shape[3]
+        et = self.library.midstream if kind == "midstream" else self.library.demand_surge
+        s_idx, t_idx, onset = self.onsets(et)
+        if len(s_idx) == 0:
+            return
+        drawn = self.draw(et, len(s_idx))
+        depth, dur, rec = drawn
+        prof_t = period_profile(onset, dur, rec, self.starts, self.ends)
+        if kind == "midstream":
+            cut = np.clip(1.0 - depth[:, None] * prof_t, 0.0, 1.0)  # (N, T)
+            upd = np.ones((len(s_idx), nT, nH, nR))
+            upd[:, :, :, routes] = cut[:, :, None, None]
+            np.multiply.at(self.g, s_idx, upd)
+        else:
+            surge = 1.0 + self.library.surge_scale * depth[:, None] * prof_t
+            upd = np.ones((len(s_idx), nT, nH, nM))
+            upd[:, :, :, j] = surge[:, :, None]
+            np.multiply.at(self.mu, s_idx, upd)
+        only = np.arange(nM) == j
+        self.record(kind, s_idx, t_idx, onset, drawn,
+                    np.broadcast_to(only, (len(s_idx), nM)).copy(), np.full(len(s_idx), -1),
+                    self.mats[j].id)
+
+    def material_events(self) -> None:
+        for j in range(len(self.mats)):
+            routes = np.nonzero(self.route_mat == j)[0]
+            for kind in (("midstream",) if len(routes) else ()) + ("demand_surge",):
+                self.material_event(kind, j, routes)
+
+    def scenario_set(self, prefix: str) -> ScenarioSet:
+        """The draws as scenarios on products (every product of a material shares its a and
+        mu), rounded to 6 decimals."""
+        n, rows, mat_of = self.n, self.rows, self.mat_of
+        events = ({k: np.concatenate([r[k] for r in rows]) for k in rows[0]} if rows else {})
+        width = len(str(n))
+        return ScenarioSet(
+            ids=[f"{prefix}{i + 1:0{width}d}" for i in range(n)],
+            probability=np.full(n, 1.0 / n), periods=self.periods,
+            supply=np.round(self.a, 6)[:, :, :, mat_of],
+            demand_mult=np.round(self.mu, 6)[:, :, :, mat_of],
+            capacity_mult=np.round(self.g, 6), events=events)
+
+
 def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY,
            structure: TimeStructure = "instance", conflict_years: float = 1.0,
            recovery_years: int = 3, conflict_factor: float = 1.0,
@@ -88,119 +235,12 @@ def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY
     """
     if n < 1:
         raise ValueError(f"n {n}: the number of scenarios must be >= 1")
-    rng = np.random.default_rng(seed)
     periods = (nds_periods(conflict_years, recovery_years)
                if structure == "nds" and not keep_periods else list(inst.periods))
-    L = np.array([p.years for p in periods])
-    ends = np.cumsum(L)
-    starts = ends - L
-    factor = (np.where(np.arange(len(L)) == 0, conflict_factor, 0.0) if structure == "nds"
-              else np.ones(len(L)))
-    H = [h.id for h in inst.holders]
-    mats = inst.materials
-    prof = [cal.match_material(m.id, m.name) for m in mats]
-    first = [p.key.split("_")[0] if p else "" for p in prof]
-    keys = [cal.regime_key(m.id, m.name) for m in mats]
-    mat_ix = {m.id: i for i, m in enumerate(mats)}
-    mat_of = np.array([mat_ix[k.material] for k in inst.products], dtype=int)
-    route_mat = np.array([mat_ix[next(k.material for k in inst.products
-                                      if k.id == r.from_product)] for r in inst.routes], int)
-    nT, nH, nM, nR = len(L), len(H), len(mats), len(inst.routes)
-    a = np.ones((n, nT, nH, nM))
-    mu = np.ones((n, nT, nH, nM))
-    g = np.ones((n, nT, nH, nR))
-    rows: list[dict[str, np.ndarray]] = []
-
-    def onsets(et: EventType) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Scenario index, period index and onset time of every onset of one slot."""
-        p = 1.0 - np.exp(-et.rate * L * factor)
-        hit = rng.random((n, nT)) < p[None, :]
-        s_idx, t_idx = np.nonzero(hit)
-        return s_idx, t_idx, starts[t_idx] + rng.random(len(s_idx)) * L[t_idx]
-
-    def draw(et: EventType, n_ev: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        depth = rng.beta(et.depth_a, et.depth_b, n_ev)
-        dur = et.duration_median * np.exp(et.duration_sigma * rng.standard_normal(n_ev))
-        rec = et.recovery_median * np.exp(et.recovery_sigma * rng.standard_normal(n_ev))
-        return depth, dur, rec, np.zeros(n_ev)
-
-    def record(kind: str, s_idx: np.ndarray, t_idx: np.ndarray, onset: np.ndarray,
-               depth: np.ndarray, dur: np.ndarray, rec: np.ndarray, hit_m: np.ndarray,
-               target: np.ndarray, actor: str, regime: np.ndarray | None = None) -> None:
-        rows.append({"type": np.full(len(s_idx), EVENT_TYPES.index(kind)), "scenario": s_idx,
-                     "period": t_idx, "onset": onset, "depth": depth, "duration": dur,
-                     "recovery": rec, "materials": hit_m, "target": target,
-                     "actor": np.full(len(s_idx), actor, dtype=object),
-                     "regime": np.full(len(s_idx), -1) if regime is None else regime})
-
-    def supply_event(kind: str, et: EventType, country: str, candidates: np.ndarray,
-                     regimes: tuple[Regime, ...] | None) -> None:
-        s_idx, t_idx, onset = onsets(et)
-        n_ev = len(s_idx)
-        if n_ev == 0:
-            return
-        depth, dur, rec, _ = draw(et, n_ev)
-        which = None
-        if regimes is not None:  # each onset re-enacts one historical regime, drawn uniformly
-            which = rng.integers(0, len(regimes), n_ev)
-            named = np.array([[key in r.keys for key in keys] for r in regimes], bool)  # (R, M)
-            hit_m = named[which]
-        else:
-            hit_m = np.broadcast_to(candidates, (n_ev, nM)).copy()
-        target = np.full(n_ev, -1)
-        if kind == "licensing" and nH:
-            tg = rng.random(n_ev) < library.target_probability
-            target[tg] = rng.integers(0, nH, int(tg.sum()))
-        depth_h = np.repeat(depth[:, None], nH, axis=1)
-        depth_h[target >= 0, target[target >= 0]] = 1.0
-        expo = cal.exposure_matrix(H, prof, country)  # (H, M)
-        prof_t = period_profile(onset, dur, rec, starts, ends)  # (N, T)
-        loss = (depth_h[:, None, :, None] * expo[None, None] * hit_m[:, None, None, :]
-                * prof_t[:, :, None, None])
-        np.multiply.at(a, s_idx, np.clip(1.0 - loss, 0.0, 1.0))
-        record(kind, s_idx, t_idx, onset, depth, dur, rec, hit_m, target, country, which)
-
-    has_profile = np.array([p is not None for p in prof])
-    if library.regimes:
-        supply_event("licensing", library.licensing, "China", has_profile, library.regimes)
-    cobalt = np.array([f == "cobalt" for f in first])
-    if cobalt.any():
-        supply_event("cobalt_quota", library.cobalt_quota, "Congo (Kinshasa)", cobalt, None)
-    for j, p in enumerate(prof):
-        if p is None:
-            continue
-        for country, w in sorted(p.world_share.items()):
-            if w >= library.outage_min_share:
-                only = np.arange(nM) == j
-                supply_event("outage", library.outage, country, only, None)
-    for j in range(nM):
-        routes = np.nonzero(route_mat == j)[0]
-        only = np.arange(nM) == j
-        for kind in (("midstream",) if len(routes) else ()) + ("demand_surge",):
-            et = library.midstream if kind == "midstream" else library.demand_surge
-            s_idx, t_idx, onset = onsets(et)
-            if len(s_idx) == 0:
-                continue
-            depth, dur, rec, _ = draw(et, len(s_idx))
-            prof_t = period_profile(onset, dur, rec, starts, ends)
-            if kind == "midstream":
-                cut = np.clip(1.0 - depth[:, None] * prof_t, 0.0, 1.0)  # (N, T)
-                upd = np.ones((len(s_idx), nT, nH, nR))
-                upd[:, :, :, routes] = cut[:, :, None, None]
-                np.multiply.at(g, s_idx, upd)
-            else:
-                surge = 1.0 + library.surge_scale * depth[:, None] * prof_t
-                upd = np.ones((len(s_idx), nT, nH, nM))
-                upd[:, :, :, j] = surge[:, :, None]
-                np.multiply.at(mu, s_idx, upd)
-            record(kind, s_idx, t_idx, onset, depth, dur, rec,
-                   np.broadcast_to(only, (len(s_idx), nM)).copy(), np.full(len(s_idx), -1),
-                   mats[j].id)
-
-    events = ({k: np.concatenate([r[k] for r in rows]) for k in rows[0]} if rows else {})
-    width = len(str(n))
-    return ScenarioSet(
-        ids=[f"{prefix}{i + 1:0{width}d}" for i in range(n)],
-        probability=np.full(n, 1.0 / n), periods=periods,
-        supply=np.round(a, 6)[:, :, :, mat_of], demand_mult=np.round(mu, 6)[:, :, :, mat_of],
-        capacity_mult=np.round(g, 6), events=events)
+    nT = len(periods)
+    factor = (np.where(np.arange(nT) == 0, conflict_factor, 0.0) if structure == "nds"
+              else np.ones(nT))
+    sampler = _Sampler(inst, n, np.random.default_rng(seed), library, periods, factor)
+    sampler.supply_events()
+    sampler.material_events()
+    return sampler.scenario_set(prefix)

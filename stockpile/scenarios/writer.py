@@ -51,13 +51,15 @@ def scenarios_block(inst: Instance, sset: ScenarioSet) -> list[dict[str, Any]]:
     """The ``scenarios`` block of an instance file for ``sset``."""
     H = [h.id for h in inst.holders]
     M = [m.id for m in inst.materials]
-    first_product = {}
-    for i, k in enumerate(inst.products):
-        first_product.setdefault(k.material, i)
+    first_product: dict[str, int] = {}
+    for i, product in enumerate(inst.products):
+        first_product.setdefault(product.material, i)
     R = [r.id for r in inst.routes]
     out = []
     for s in range(len(sset)):
-        supply, demand, conversion = [], [], []
+        supply: list[dict[str, Any]] = []
+        demand: list[dict[str, Any]] = []
+        conversion: list[dict[str, Any]] = []
         for h, hid in enumerate(H):
             for mat in M:
                 if mat not in first_product:
@@ -76,9 +78,8 @@ def scenarios_block(inst: Instance, sset: ScenarioSet) -> list[dict[str, Any]]:
         sc: dict[str, Any] = {"id": sset.ids[s], "probability": float(sset.probability[s]),
                               "description": _describe(sset, s, M, H),
                               "events": _calibrated_on(sset, s)}
-        for key, val in (("supply", supply), ("demand", demand), ("conversion", conversion)):
-            if val:
-                sc[key] = val
+        sc.update({key: val for key, val in
+                   (("supply", supply), ("demand", demand), ("conversion", conversion)) if val})
         out.append(sc)
     return out
 

@@ -24,7 +24,7 @@ import highspy
 import numpy as np
 
 from .options import INTERFACES, SolveOptions
-from .result import SolveStats
+from .result import SolveStats, Status
 
 if TYPE_CHECKING:  # Pyomo is imported by the functions that take a Pyomo model, so that
     import pyomo.environ as pyo  # the array path (--interface arrays, benders) runs without it
@@ -55,7 +55,7 @@ def _relative_gap(obj: float | None, bound: float | None) -> float | None:
 class _Progress:
     """Prints elapsed time, incumbent, bound and gap to stderr every few seconds."""
 
-    def __init__(self, enabled: bool, first_after: float = 3.0, every: float = 5.0):
+    def __init__(self, enabled: bool, first_after: float = 3.0, every: float = 5.0) -> None:
         self.enabled, self.first_after, self.every = enabled, first_after, every
         self.primal: float | None = None
         self.dual: float | None = None
@@ -113,7 +113,7 @@ class _Watchdog:
 
     GRACE_FACTOR, GRACE_SECONDS = 1.02, 5.0
 
-    def __init__(self, h: highspy.Highs, time_limit: float | None):
+    def __init__(self, h: highspy.Highs, time_limit: float | None) -> None:
         self.h, self.fired = h, False
         self._timer: threading.Timer | None = None
         if time_limit is not None:
@@ -329,10 +329,12 @@ def _read_status(h: highspy.Highs, is_mip: bool) -> SolveStats:
     gap = _relative_gap(obj, bound)
     S = highspy.HighsModelStatus
     version = _version(h)
+    status: Status
     if ms == S.kOptimal:
         status, msg = "optimal", "HiGHS proved the plan optimal within the gap tolerance"
     elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
-        status = {S.kInterrupt: "interrupted", S.kTimeLimit: "time_limit"}.get(ms, "limit")
+        stopped: dict[Any, Status] = {S.kInterrupt: "interrupted", S.kTimeLimit: "time_limit"}
+        status = stopped.get(ms, "limit")
         msg = f"HiGHS stopped ({h.modelStatusToString(ms)})" + (
             " with a plan" if has_plan else " before finding any plan")
     elif ms in (S.kInfeasible,):

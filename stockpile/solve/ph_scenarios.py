@@ -93,7 +93,7 @@ class ScenarioFactory:
     root node (first-stage cost and nonanticipative variables) and sets its probability.
     """
 
-    def __init__(self, data: ModelData, bundle_size: int | None = None):
+    def __init__(self, data: ModelData, bundle_size: int | None = None) -> None:
         self.data = data
         self.groups = bundle_groups(len(data.scenarios), bundle_size)
         self.names = subproblem_names(self.groups)

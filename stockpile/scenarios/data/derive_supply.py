@@ -1,5 +1,8 @@
 """Rebuild supply.csv and us_imports.csv from the USGS-derived summary (run by hand, not at
-run time): python stockpile/scenarios/data/derive_supply.py data/usgs/critical_materials_summary_mcs2026.csv
+run time):
+
+    python stockpile/scenarios/data/derive_supply.py \
+        data/usgs/critical_materials_summary_mcs2026.csv
 """
 
 import csv
@@ -33,7 +36,8 @@ def nir(text: str) -> float:
 
 def main(src: str) -> None:
     here = Path(__file__).parent
-    rows = list(csv.DictReader(open(src, encoding="utf-8")))
+    with open(src, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     with open(here / "supply.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["material", "aliases", "country", "world_share_2025", "source"])
@@ -42,7 +46,8 @@ def main(src: str) -> None:
                 m = re.match(r"\s*(.+?):\s*[\d.e+]+\s*\((\d+(?:\.\d+)?)%\)", part)
                 if m:
                     w.writerow([r["material"], ALIASES.get(r["material"], ""), m.group(1),
-                                round(float(m.group(2)) / 100, 4), "USGS MCS 2026 (world production 2025e)"])
+                                round(float(m.group(2)) / 100, 4),
+                                "USGS MCS 2026 (world production 2025e)"])
     with open(here / "us_imports.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["material", "partner", "share", "net_import_reliance", "source"])
