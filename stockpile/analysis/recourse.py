@@ -136,6 +136,7 @@ class MaterialLP:
         self.cost = np.array(cost, dtype=float)
         self.row_lo, self.row_up = lo, up
         self.data, self.ks, self.cols = data, ks, cols
+        self.rows = sorted(rows_of, key=rows_of.__getitem__)  # row keys in row order
         dem = [(i, key) for key, i in rows_of.items() if key[0] == "dem"]
         self.dem_rows = np.array([i for i, _ in dem], dtype=np.int64)
         self.dem_key = np.array([key[1:] for _, key in dem], dtype=int).reshape(-1, 3)
@@ -207,10 +208,11 @@ class MaterialLP:
             self._highs.passModel(lp)
         return self._highs
 
-    def solve_one(self, lo: np.ndarray, up: np.ndarray, name: str
-                  ) -> tuple[float, np.ndarray, np.ndarray]:
+    def solve_one(self, lo: np.ndarray, up: np.ndarray, name: str, basis: bool = True
+                  ) -> tuple[float, np.ndarray, np.ndarray | None]:
         """HiGHS on one scenario's bounds (rows of :meth:`bounds`), from the previous basis:
-        optimum, column values, and the status of every z (HighsBasisStatus codes)."""
+        optimum, column values, and (``basis``) the status of every z (HighsBasisStatus
+        codes)."""
         h = self._solver()
         n = len(self.cols)
         cols = np.arange(n, dtype=np.int32)
@@ -224,8 +226,10 @@ class MaterialLP:
         if h.getModelStatus() != h.getModelStatus().kOptimal:
             raise RuntimeError(f"evaluation LP, scenario {name}: "
                                f"{h.modelStatusToString(h.getModelStatus())}")
-        basis = h.getBasis()
-        status = np.array([int(x) for x in (*basis.col_status, *basis.row_status)], np.int8)
+        status = None
+        if basis:
+            b = h.getBasis()
+            status = np.array([int(x) for x in (*b.col_status, *b.row_status)], np.int8)
         x = np.asarray(h.getSolution().col_value)
         return float(h.getInfo().objective_function_value), x, status
 
@@ -262,8 +266,9 @@ class _Bunching:
     column per scenario still to solve, so that trying a basis is a few contiguous row
     gathers and one matrix product."""
 
-    SOLVE_S = 2.5e-4  # a warm-started HiGHS solve, seconds (measured here)
-    CHECK_S = 4e-7  # one basis tried on one scenario, seconds
+    SOLVE_S = 3e-4  # a warm-started HiGHS solve, seconds (measured here)
+    CHECK_S = 4e-7  # one basis tried on one scenario, seconds (measured here)
+    FIRST_TRIES = 8
 
     def __init__(self, lp: MaterialLP, lo: np.ndarray, up: np.ndarray):
         self.lp, self.lo, self.up = lp, lo, up
@@ -285,25 +290,33 @@ class _Bunching:
 
     def run(self, obj: np.ndarray, u: np.ndarray, names: list[str]) -> int:
         """Fill obj and u for every scenario (``names`` for errors); return the number of
-        HiGHS solves."""
+        HiGHS solves.
+
+        Each new basis is tried on the scenarios left while it pays: trying costs about
+        CHECK_S per scenario left, and each scenario it covers saves a solve (SOLVE_S). The
+        first FIRST_TRIES bases are always tried; after that, while a running mean of the
+        scenarios a new basis covers is worth the check."""
         lp = self.lp
         todo = np.arange(self.lo.shape[0])
         VT = self.VT
-        solves = 0
-        gain = float("inf")  # scenarios each new basis covered besides its own (running)
+        solves = tries = 0
+        gain = 0.0  # scenarios a new basis covers besides its own, running mean
         while len(todo):
             i = todo[0]
-            o, x, status = lp.solve_one(self.lo[i], self.up[i], names[i])
+            rest = len(todo) - 1
+            want = rest > 0 and (tries < self.FIRST_TRIES
+                                 or gain * self.SOLVE_S > rest * self.CHECK_S)
+            o, x, status = lp.solve_one(self.lo[i], self.up[i], names[i], basis=want)
             solves += 1
             obj[i], u[i] = o, x[lp.u_cols]
             todo, VT = todo[1:], VT[:, 1:]
-            if not len(todo) or gain * self.SOLVE_S < len(todo) * self.CHECK_S:
-                continue  # new bases cover too few others to be worth trying: solve the rest
-            found = self.try_basis(status, VT, todo, obj, u)
-            n_found = int(found.sum())
-            gain = n_found if gain == float("inf") else 0.8 * gain + 0.2 * n_found
-            if n_found:
-                todo, VT = todo[~found], VT[:, ~found]
+            if want:
+                found = self.try_basis(status, VT, todo, obj, u)
+                n_found = int(found.sum())
+                gain = n_found if tries == 0 else 0.8 * gain + 0.2 * n_found
+                tries += 1
+                if n_found:
+                    todo, VT = todo[~found], VT[:, ~found]
         return solves
 
     def try_basis(self, status: np.ndarray, VT: np.ndarray, idx: np.ndarray,
