@@ -96,22 +96,32 @@ def first_stage_cost(data: ModelData, plan: Plan) -> np.ndarray:
 
 
 def greedy_costs(data: ModelData, stock: np.ndarray) -> np.ndarray:
-    """Second-stage shortfall cost without sharing or conversion, (S, H, K) (module doc)."""
+    """Second-stage shortfall cost without sharing or conversion, (S, H, K) (module doc).
+
+    Only cells with a deficit are computed: the tier segments of each (s, t, h, k) with
+    D > 0, summed over t per (s, h, k), then the knapsack per (s, h, k) with any deficit."""
     S = len(data.scenarios)
     H, K = stock.shape
     order = np.argsort(data.tier_cost, axis=2, kind="stable")  # cheapest tier first
-    c_sorted = np.take_along_axis(data.tier_cost, order, axis=2)  # (H, K, Q)
+    c_rev = np.take_along_axis(data.tier_cost, order, axis=2)[..., ::-1]  # dearest first
     phi_sorted = np.take_along_axis(data.tier_share, order, axis=2)
-    dL = data.demand[None, :, :] * data.years[:, None, None]  # (T, H, K)
+    dL = data.demand[:, :, None] * data.years[None, None, :]  # (H, K, T)
     out = np.zeros((S, H, K))
     for lo in range(0, S, CHUNK):
-        a, mu = data.supply[lo:lo + CHUNK], data.demand_mult[lo:lo + CHUNK]
-        D = np.clip(mu - a, 0.0, None) * dL[None]  # (s, T, H, K)
-        seg = tier_segments(D, mu * dL[None], phi_sorted).sum(axis=1)  # A_q, (s, H, K, Q)
-        rev = seg[..., ::-1]  # dearest tier first
+        mu = data.demand_mult[lo:lo + CHUNK].transpose(0, 2, 3, 1)  # (s, H, K, T)
+        D = np.clip(mu - data.supply[lo:lo + CHUNK].transpose(0, 2, 3, 1), 0.0, None) * dL
+        s_, h_, k_, t_ = np.nonzero(D > 0)  # sorted by cell (s, h, k), then t
+        if not len(s_):
+            continue
+        seg = tier_segments(D[s_, h_, k_, t_], mu[s_, h_, k_, t_] * dL[h_, k_, t_],
+                            phi_sorted[h_, k_])  # (n, Q)
+        cell = (s_ * H + h_) * K + k_
+        first = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        rev = np.add.reduceat(seg, first, axis=0)[:, ::-1]  # A_q per cell, dearest first
+        hh, kk = h_[first], k_[first]
         taken_before = np.cumsum(rev, axis=-1) - rev
-        alloc = np.clip(stock[None, :, :, None] - taken_before, 0.0, rev)
-        out[lo:lo + CHUNK] = ((rev - alloc) * c_sorted[None, :, :, ::-1]).sum(axis=-1)
+        alloc = np.clip(stock[hh, kk][:, None] - taken_before, 0.0, rev)
+        out[lo:lo + CHUNK].reshape(-1)[cell[first]] = ((rev - alloc) * c_rev[hh, kk]).sum(-1)
     return out
 
 

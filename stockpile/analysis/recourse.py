@@ -159,8 +159,9 @@ class MaterialLP:
         lo[:, n:] = self.row_lo
         up[:, n:] = self.row_up
         dL = d.demand[None, :, ks] * d.years[:, None, None]  # (T, H, Km)
-        mu = d.demand_mult[s][..., ks]  # (S, T, H, Km)
-        D = np.clip(mu - d.supply[s][..., ks], 0.0, None) * dL
+        cells = np.ix_(s, np.arange(len(d.periods)), np.arange(len(d.holders)), ks)
+        mu = d.demand_mult[cells]  # (S, T, H, Km)
+        D = np.clip(mu - d.supply[cells], 0.0, None) * dL
         full = mu * dL
         kpos = {int(k): i for i, k in enumerate(ks)}
         hk, kk, pp = self.dem_key.T
