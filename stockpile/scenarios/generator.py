@@ -183,24 +183,24 @@ def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY
                 continue
             depth, dur, rec, _ = draw(et, len(s_idx))
             prof_t = period_profile(onset, dur, rec, starts, ends)
+            # only the slice the event touches is multiplied (the rest would be times 1)
             if kind == "midstream":
                 cut = np.clip(1.0 - depth[:, None] * prof_t, 0.0, 1.0)  # (N, T)
-                upd = np.ones((len(s_idx), nT, nH, nR))
-                upd[:, :, :, routes] = cut[:, :, None, None]
-                np.multiply.at(g, s_idx, upd)
+                for r in routes:
+                    np.multiply.at(g[:, :, :, r], s_idx, cut[:, :, None])
             else:
                 surge = 1.0 + library.surge_scale * depth[:, None] * prof_t
-                upd = np.ones((len(s_idx), nT, nH, nM))
-                upd[:, :, :, j] = surge[:, :, None]
-                np.multiply.at(mu, s_idx, upd)
+                np.multiply.at(mu[:, :, :, j], s_idx, surge[:, :, None])
             record(kind, s_idx, t_idx, onset, depth, dur, rec,
                    np.broadcast_to(only, (len(s_idx), nM)).copy(), np.full(len(s_idx), -1),
                    mats[j].id)
 
     events = ({k: np.concatenate([r[k] for r in rows]) for k in rows[0]} if rows else {})
     width = len(str(n))
+    for arr in (a, mu, g):  # rounded in place: at 100,000 scenarios a copy is gigabytes
+        np.round(arr, 6, out=arr)
     return ScenarioSet(
         ids=[f"{prefix}{i + 1:0{width}d}" for i in range(n)],
         probability=np.full(n, 1.0 / n), periods=periods,
-        supply=np.round(a, 6)[:, :, :, mat_of], demand_mult=np.round(mu, 6)[:, :, :, mat_of],
-        capacity_mult=np.round(g, 6), events=events)
+        supply=a[:, :, :, mat_of], demand_mult=mu[:, :, :, mat_of], capacity_mult=g,
+        events=events)
