@@ -19,7 +19,7 @@ from stockpile.analysis.recourse import MaterialLP, _Bunching
 from stockpile.instance import load, parse
 from stockpile.model.data import ModelData, agreement_key, model_data
 from stockpile.scenarios import sample
-from tests.conftest import tiny
+from tests.test_evaluate import _two_holder
 from tests.test_model_hand import sharing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,8 +81,8 @@ def _compare(data: ModelData, plan: Plan, mat: int, monkeypatch: pytest.MonkeyPa
     return binds
 
 
-@pytest.mark.parametrize("mode,theta", [("bilateral", 0.5), ("bilateral", 1.0),
-                                        ("pooled", 0.5)])
+@pytest.mark.parametrize(("mode", "theta"), [("bilateral", 0.5), ("bilateral", 1.0),
+                                            ("pooled", 0.5)])
 def test_tiny_sharing_equals_one_lp_per_scenario(mode: str, theta: float,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # tests/test_model_hand.py's two holders of one product; stocks 10 and 4 t so that A's
@@ -96,33 +96,28 @@ def test_tiny_sharing_equals_one_lp_per_scenario(mode: str, theta: float,
 
 
 def _grades_and_route() -> dict:
-    """Two holders, gallium in two grades with a refining route at both (capacities 3 and
-    2 t/yr), cobalt without one, an agreement on each, three tiers, two periods."""
-    return tiny(
-        periods=[{"id": "y1", "years": 1}, {"id": "y2", "years": 0.5}],
-        holders=[{"id": "A", "budget": 1e6}, {"id": "B", "budget": 1e6}],
-        materials=[{"id": "ga", "world_production": 1000, "market_cap_share": 1.0},
-                   {"id": "co", "world_production": 1000, "market_cap_share": 1.0}],
-        products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 1},
-                  {"id": "ga6n", "material": "ga", "price": 12, "lot": 1},
-                  {"id": "co", "material": "co", "price": 5, "lot": 1}],
+    """tests/test_evaluate.py's two holders with gallium in two grades and cobalt, now with
+    three tiers, demand for both grades at both, a refining route at both (capacities 3
+    and 2 t/yr) and an agreement on each material."""
+    return _two_holder(
         tiers=[{"id": "essential"}, {"id": "important"}, {"id": "general"}],
         demand=[{"holder": h, "product": k, "annual": d, "shortfall": [
             {"tier": "essential", "share": 0.2, "cost": 300 * f},
             {"tier": "important", "share": 0.3, "cost": 90 * f},
             {"tier": "general", "share": 0.5, "cost": 20 * f}]}
-            for h, k, d, f in (("A", "ga4n", 10, 1), ("A", "ga6n", 4, 1.5), ("A", "co", 20, 1),
-                               ("B", "ga4n", 6, 1.2), ("B", "ga6n", 8, 2), ("B", "co", 12, 1))],
+            for h, k, d, f in (("US-DLA", "ga4n", 10, 1), ("US-DLA", "ga6n", 4, 1.5),
+                               ("US-DLA", "co", 20, 1), ("JP-JOGMEC", "ga4n", 6, 1.2),
+                               ("JP-JOGMEC", "ga6n", 8, 2), ("JP-JOGMEC", "co", 12, 1))],
         routes=[{"id": "refine", "from": "ga4n", "to": "ga6n", "yield": 0.9, "cost": 4,
-                 "capacity": {"A": 3, "B": 2}}],
-        agreements=[{"holders": ["A", "B"], "material": m, "share_cap": 0.4,
-                     "transport_cost": 3} for m in ("ga", "co")])
+                 "capacity": {"US-DLA": 3, "JP-JOGMEC": 2}}],
+        agreements=[{"holders": ["US-DLA", "JP-JOGMEC"], "material": m, "share_cap": 0.4,
+                     "transport_cost": 3} for m in ("gallium", "cobalt")])
 
 
 def test_grades_route_and_agreement_equal_one_lp_per_scenario(
         monkeypatch: pytest.MonkeyPatch) -> None:
     data = _random_scenarios(model_data(parse(_grades_and_route()), "bilateral"), 600, 2)
-    plan = Plan("p", np.array([[6.0, 2.0, 9.0], [5.0, 0.0, 4.0]]),
+    plan = Plan("p", np.array([[6.0, 2.0, 5.0], [5.0, 0.0, 2.0]]),  # cobalt lots of 2 t
                 frozenset(agreement_key(data, a) for a in range(2)))
     for mat in range(2):
         binds = _compare(data, plan, mat, monkeypatch)
@@ -131,8 +126,9 @@ def test_grades_route_and_agreement_equal_one_lp_per_scenario(
             assert binds["route"] > 0
 
 
-@pytest.mark.parametrize("name,n", [("tiny_sharing.yaml", 200), ("us_japan_2026_quick.yaml", 300),
-                                    ("us_japan_2026.yaml", 300)])
+@pytest.mark.parametrize(("name", "n"), [("tiny_sharing.yaml", 200),
+                                         ("us_japan_2026_quick.yaml", 300),
+                                         ("us_japan_2026.yaml", 300)])
 def test_shipped_instances_equal_one_lp_per_scenario_and_material(name: str, n: int) -> None:
     # every agreement signed and about four months of demand held, so that sharing and
     # conversion matter in many scenarios; the reference solves every material's old LP

@@ -27,11 +27,16 @@ binding.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.sparse import csc_matrix
 
 from ..model.data import ModelData, agreement_key
 from ..model.plan import Plan
+
+if TYPE_CHECKING:
+    import highspy
 
 BASIC, UPPER = 1, 2  # highspy.HighsBasisStatus: kLower 0, kBasic 1, kUpper 2, kZero 3
 
@@ -68,84 +73,23 @@ class MaterialLP:
     the evaluator solved before, kept as the tests' reference).
     """
 
-    def __init__(self, data: ModelData, plan: Plan, mat: int, by_period: bool = False):
+    def __init__(self, data: ModelData, plan: Plan, mat: int, by_period: bool = False
+                 ) -> None:
         X = plan.stock(data)
-        T, Q = len(data.periods), len(data.tiers)
         ks = [int(k) for k in np.nonzero(data.material_of == mat)[0]]
-        links = [li for li in range(len(data.link_from)) if data.link_material[li] == mat and (
-            data.link_agreement[li] < 0 or agreement_key(
-                data, int(data.link_agreement[li])) in plan.agreements)]
-        routes = [(int(h), int(r)) for h, r in zip(*np.nonzero(data.route_capacity > 0))
-                  if int(data.route_from[r]) in ks and X[h, data.route_from[r]] > 0
-                  and data.demand[h, data.route_to[r]] > 0]
-        timed = {(h, int(data.route_to[r])) for h, r in routes}
-        wants = {(h, k) for h in range(len(data.holders)) for k in ks if data.demand[h, k] > 0}
-
-        def periods(h: int, k: int) -> list[int]:
-            return list(range(T)) if by_period or (h, k) in timed else [-1]
-
-        cols: list[tuple] = []  # (kind, ...)
-        cost: list[float] = []
-        rows_of: dict[tuple, int] = {}
-        entries: list[tuple[int, int, float]] = []
-
-        def col(key: tuple, c: float, coefs: list[tuple[tuple, float]]) -> None:
-            j = len(cols)
-            cols.append(key)
-            cost.append(c)
-            entries.extend((rows_of.setdefault(rk, len(rows_of)), j, a) for rk, a in coefs)
-
-        for h, k in sorted(wants):
-            if X[h, k] > 0:
-                for p in periods(h, k):
-                    col(("r", h, k, p), 0.0, [(("stock", h, k), 1.0), (("dem", h, k, p), 1.0)])
-        for li in links:
-            h, h2 = int(data.link_from[li]), int(data.link_to[li])
-            for k in ks:
-                if X[h, k] > 0 and (h2, k) in wants:
-                    for p in periods(h2, k):
-                        coefs = [(("stock", h, k), 1.0), (("dem", h2, k, p), 1.0)]
-                        if data.link_cap[li] < 1.0:
-                            coefs.append((("share", li), 1.0))
-                        col(("e", li, k, p), float(data.link_transport[li]), coefs)
-        for h, r in routes:
-            for t in range(T):
-                col(("v", h, r, t), float(data.route_cost[r]),
-                    [(("stock", h, int(data.route_from[r])), 1.0),
-                     (("dem", h, int(data.route_to[r]), t), float(data.route_yield[r]))])
-        for h, k in sorted(wants):
-            for q in np.nonzero(data.tier_share[h, k] > 0)[0]:
-                for p in periods(h, k):
-                    col(("u", h, k, int(q), p), float(data.tier_cost[h, k, q]),
-                        [(("dem", h, k, p), 1.0)])
-        n_rows = len(rows_of)
-        lo, up = np.zeros(n_rows), np.zeros(n_rows)
-        for key, i in rows_of.items():
-            if key[0] == "stock":
-                lo[i], up[i] = -np.inf, float(X[key[1], key[2]])
-            elif key[0] == "dem":
-                lo[i], up[i] = 0.0, np.inf
-            else:
-                h = int(data.link_from[key[1]])
-                lo[i], up[i] = -np.inf, float(data.link_cap[key[1]] * X[h, ks].sum())
-        if entries:
-            r_i, c_i, v = (np.array(x) for x in zip(*entries))
-        else:
-            r_i, c_i, v = np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-        self.A = csc_matrix((v, (r_i, c_i)), shape=(n_rows, len(cols)))
-        self.cost = np.array(cost, dtype=float)
-        self.row_lo, self.row_up = lo, up
-        self.data, self.ks, self.cols = data, ks, cols
-        self.rows = sorted(rows_of, key=rows_of.__getitem__)  # row keys in row order
-        dem = [(i, key) for key, i in rows_of.items() if key[0] == "dem"]
-        self.dem_rows = np.array([i for i, _ in dem], dtype=np.int64)
-        self.dem_key = np.array([key[1:] for _, key in dem], dtype=int).reshape(-1, 3)
-        self.u_cols = np.array([j for j, c in enumerate(cols) if c[0] == "u"], dtype=np.int64)
-        self.u_key = np.array([cols[j][1:] for j in self.u_cols], dtype=int).reshape(-1, 4)
-        self.v_cols = np.array([j for j, c in enumerate(cols) if c[0] == "v"], dtype=np.int64)
-        self.v_key = np.array([cols[j][1:] for j in self.v_cols], dtype=int).reshape(-1, 3)
+        lp = _write(data, plan, X, ks, by_period)
+        rows = sorted(lp.rows, key=lp.rows.__getitem__)  # row keys in row order
+        self.A = lp.matrix()
+        self.cost = np.array(lp.cost, dtype=float)
+        self.row_lo, self.row_up = _row_bounds(data, X, ks, rows)
+        self.data, self.ks, self.cols, self.rows = data, ks, lp.cols, rows
+        dem = [i for i, key in enumerate(rows) if key[0] == "dem"]
+        self.dem_rows = np.array(dem, dtype=np.int64)
+        self.dem_key = np.array([rows[i][1:] for i in dem], dtype=int).reshape(-1, 3)
+        self.u_cols, self.u_key = _columns_of(lp.cols, "u", 4)  # (h, k, q, period)
+        self.v_cols, self.v_key = _columns_of(lp.cols, "v", 3)  # (h, r, t)
         self.u_cost = self.cost[self.u_cols]
-        self._highs = None
+        self._highs: highspy.Highs | None = None
 
     # ---- bounds of every scenario ----------------------------------------------------------
     def bounds(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -189,7 +133,7 @@ class MaterialLP:
         return lo, up
 
     # ---- one scenario by HiGHS -------------------------------------------------------------
-    def _solver(self):
+    def _solver(self) -> highspy.Highs:
         if self._highs is None:
             import highspy
 
@@ -219,7 +163,8 @@ class MaterialLP:
         cols = np.arange(n, dtype=np.int32)
         h.changeColsBounds(n, cols, lo[:n], up[:n])
         rows = self.dem_rows.astype(np.int32)
-        h.changeRowsBounds(len(rows), rows, lo[n + self.dem_rows], up[n + self.dem_rows])
+        h.changeRowsBounds(  # type: ignore[attr-defined]  # in highspy, not in its stubs
+            len(rows), rows, lo[n + self.dem_rows], up[n + self.dem_rows])
         h.run()
         if h.getModelStatus() != h.getModelStatus().kOptimal:
             h.clearSolver()  # a rare failure from the previous basis: solve from scratch
@@ -260,6 +205,90 @@ class MaterialLP:
         return obj, self._by_holder(u), solves
 
 
+class _Writer:
+    """Columns appended one by one: a key, a cost and coefficients in rows named by key."""
+
+    def __init__(self) -> None:
+        self.cols: list[tuple] = []
+        self.cost: list[float] = []
+        self.rows: dict[tuple, int] = {}
+        self.entries: list[tuple[int, int, float]] = []
+
+    def col(self, key: tuple, cost: float, coefs: list[tuple[tuple, float]]) -> None:
+        j = len(self.cols)
+        self.cols.append(key)
+        self.cost.append(cost)
+        self.entries.extend((self.rows.setdefault(rk, len(self.rows)), j, a)
+                            for rk, a in coefs)
+
+    def matrix(self) -> csc_matrix:
+        r, c, v = (np.array(x) for x in zip(*self.entries)) if self.entries else (
+            np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+        return csc_matrix((v, (r, c)), shape=(len(self.rows), len(self.cols)))
+
+
+def _write(data: ModelData, plan: Plan, X: np.ndarray, ks: list[int], by_period: bool
+           ) -> _Writer:
+    """The columns and rows of one material's LP (MaterialLP's docstring); period -1 is
+    the whole horizon."""
+    T = len(data.periods)
+    mat = int(data.material_of[ks[0]])
+    links = [li for li in range(len(data.link_from)) if data.link_material[li] == mat and (
+        data.link_agreement[li] < 0 or agreement_key(
+            data, int(data.link_agreement[li])) in plan.agreements)]
+    routes = [(int(h), int(r)) for h, r in zip(*np.nonzero(data.route_capacity > 0))
+              if int(data.route_from[r]) in ks and X[h, data.route_from[r]] > 0
+              and data.demand[h, data.route_to[r]] > 0]
+    timed = {(h, int(data.route_to[r])) for h, r in routes}
+    wants = sorted((h, k) for h in range(len(data.holders)) for k in ks if data.demand[h, k] > 0)
+
+    def periods(h: int, k: int) -> list[int]:
+        return list(range(T)) if by_period or (h, k) in timed else [-1]
+
+    w = _Writer()
+    for h, k in wants:
+        for p in periods(h, k) if X[h, k] > 0 else []:
+            w.col(("r", h, k, p), 0.0, [(("stock", h, k), 1.0), (("dem", h, k, p), 1.0)])
+    for li in links:
+        h, h2 = int(data.link_from[li]), int(data.link_to[li])
+        share = [(("share", li), 1.0)] if data.link_cap[li] < 1.0 else []
+        for k in (k for k in ks if X[h, k] > 0 and (h2, k) in wants):
+            for p in periods(h2, k):
+                w.col(("e", li, k, p), float(data.link_transport[li]),
+                      [(("stock", h, k), 1.0), (("dem", h2, k, p), 1.0), *share])
+    for h, r in routes:
+        for t in range(T):
+            w.col(("v", h, r, t), float(data.route_cost[r]),
+                  [(("stock", h, int(data.route_from[r])), 1.0),
+                   (("dem", h, int(data.route_to[r]), t), float(data.route_yield[r]))])
+    for h, k in wants:
+        for q in np.nonzero(data.tier_share[h, k] > 0)[0]:
+            for p in periods(h, k):
+                w.col(("u", h, k, int(q), p), float(data.tier_cost[h, k, q]),
+                      [(("dem", h, k, p), 1.0)])
+    return w
+
+
+def _row_bounds(data: ModelData, X: np.ndarray, ks: list[int], rows: list[tuple]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Scenario-free row bounds: stock X_hk (5), demand >= 0 until a scenario's deficit
+    is set (6), share cap theta X_hm (8)."""
+    lo, up = np.zeros(len(rows)), np.full(len(rows), np.inf)
+    for i, key in enumerate(rows):
+        if key[0] == "stock":
+            lo[i], up[i] = -np.inf, float(X[key[1], key[2]])
+        elif key[0] == "share":
+            h = int(data.link_from[key[1]])
+            lo[i], up[i] = -np.inf, float(data.link_cap[key[1]] * X[h, ks].sum())
+    return lo, up
+
+
+def _columns_of(cols: list[tuple], kind: str, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the columns of one kind and their keys as an (n, width) int array."""
+    idx = np.array([j for j, c in enumerate(cols) if c[0] == kind], dtype=np.int64)
+    return idx, np.array([cols[j][1:] for j in idx], dtype=int).reshape(-1, width)
+
+
 class _Bunching:
     """Bases of one material's LP tried on many scenarios at once (module docstring).
 
@@ -271,7 +300,7 @@ class _Bunching:
     CHECK_S = 4e-7  # one basis tried on one scenario, seconds (measured here)
     FIRST_TRIES = 8
 
-    def __init__(self, lp: MaterialLP, lo: np.ndarray, up: np.ndarray):
+    def __init__(self, lp: MaterialLP, lo: np.ndarray, up: np.ndarray) -> None:
         self.lp, self.lo, self.up = lp, lo, up
         self.c = np.concatenate([lp.cost, np.zeros(len(lp.row_lo))])
         self.Aext = np.hstack([lp.A.toarray(), -np.eye(len(lp.row_lo))])
@@ -311,7 +340,7 @@ class _Bunching:
             solves += 1
             obj[i], u[i] = o, x[lp.u_cols]
             todo, VT = todo[1:], VT[:, 1:]
-            if want:
+            if status is not None:
                 found = self.try_basis(status, VT, todo, obj, u)
                 n_found = int(found.sum())
                 gain = n_found if tries == 0 else 0.8 * gain + 0.2 * n_found
@@ -319,6 +348,16 @@ class _Bunching:
                 if n_found:
                     todo, VT = todo[~found], VT[:, ~found]
         return solves
+
+    @staticmethod
+    def _bound(const: np.ndarray, row: np.ndarray, j: np.ndarray, VT: np.ndarray
+               ) -> np.ndarray:
+        """One bound (lower: lo0, lo_row; upper: up0, up_row) of the z indices j in every
+        scenario of VT, (len(j), VT columns)."""
+        out = np.repeat(const[j, None], VT.shape[1], axis=1)
+        moving = row[j] >= 0
+        out[moving] = VT[row[j][moving]]
+        return out
 
     def try_basis(self, status: np.ndarray, VT: np.ndarray, idx: np.ndarray,
                   obj: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -350,23 +389,12 @@ class _Bunching:
         zv = VT[row[var]]
         zb = (T[:, var] @ zv) + (T @ const)[:, None]
         tol = self.p_tol
-        ok = np.ones(len(idx), bool)
-        for bound, rows_of, sign in ((self.lo0, self.lo_row, 1.0), (self.up0, self.up_row, -1.0)):
-            b_row = rows_of[bs]
-            c_val = bound[bs]
-            fixed = (b_row < 0) & np.isfinite(c_val)
-            if fixed.any():
-                ok &= (sign * (zb[fixed] - c_val[fixed, None]) >= -tol).all(axis=0)
-            moving = b_row >= 0
-            if moving.any():
-                ok &= (sign * (zb[moving] - VT[b_row[moving]]) >= -tol).all(axis=0)
+        ok = ((zb >= self._bound(self.lo0, self.lo_row, bs, VT) - tol)
+              & (zb <= self._bound(self.up0, self.up_row, bs, VT) + tol)).all(axis=0)
         if wrong.any():
             w = nb[wrong]
-            lo_w = np.where(self.lo_row[w, None] >= 0, VT[self.lo_row[w]], self.lo0[w, None]) \
-                if (self.lo_row[w] >= 0).any() else self.lo0[w, None]
-            up_w = np.where(self.up_row[w, None] >= 0, VT[self.up_row[w]], self.up0[w, None]) \
-                if (self.up_row[w] >= 0).any() else self.up0[w, None]
-            ok &= (up_w - lo_w <= tol).all(axis=0)
+            ok &= (self._bound(self.up0, self.up_row, w, VT)
+                   - self._bound(self.lo0, self.lo_row, w, VT) <= tol).all(axis=0)
         if ok.any():
             hit = idx[ok]
             z = np.zeros((len(hit), len(self.c)))
