@@ -13,8 +13,10 @@ feasibility (the signs of the reduced costs) depends on the matrix and the costs
 So each basis HiGHS finds optimal for one scenario is tried, with numpy, on every scenario
 not yet solved: the basic variables are an affine function of the nonbasic ones,
 z_B = -B^-1 N z_N, and z_N sits at the scenario's bounds. Where z_B is within its bounds,
-that scenario's optimum is c'z, found without a solver call. HiGHS solves only the first
-scenario of each new basis (a few hundred of tens of thousands), warm-started from the last.
+that scenario's optimum is c'z, found without a solver call. HiGHS (warm-started from the
+last basis) solves only scenarios no basis found so far fits: about 1,800 of 178,000 on
+100,000 scenarios of the default instance. New bases are tried while they pay for their
+check (:class:`_Bunching`); once they cover too few scenarios, HiGHS solves the rest.
 
 A nonbasic variable whose reduced cost has the wrong sign for its status (HiGHS may mark a
 variable fixed in one scenario, lower = upper, either way) proves the basis optimal only in
@@ -69,8 +71,9 @@ class MaterialLP:
     tier q is bounded by its segment A_hkq = sum_t A_hkqt (:func:`tier_segments`): the
     unmet demand of a period fills its cheapest tiers first, and tier costs do not depend
     on the period, so covering tonnes of tier q in any period is worth the same (the
-    argument of the greedy in evaluate.py). ``by_period=True`` keeps every period (the LP
-    the evaluator solved before, kept as the tests' reference).
+    argument of the greedy in evaluate.py). ``by_period=True`` keeps every period, as the
+    LP the evaluator solved before (less columns that are zero in every scenario: no stock,
+    no demand, no share of a tier); the tests hold the two equal.
     """
 
     def __init__(self, data: ModelData, plan: Plan, mat: int, by_period: bool = False
@@ -197,6 +200,8 @@ class MaterialLP:
         """Cost and shortfall cost by holder in each scenario of ``s`` ((S,), (S, H)), and
         the number of HiGHS solves it took (module docstring)."""
         s = np.asarray(s, dtype=np.int64)
+        if not len(s):
+            return np.zeros(0), np.zeros((0, len(self.data.holders))), 0
         lo, up = self.bounds(s)
         obj = np.full(len(s), np.nan)
         u = np.zeros((len(s), len(self.u_cols)))
