@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stockpile.analysis.evaluate import Plan, evaluate
+from stockpile.analysis.evaluate import Plan, evaluate, evaluate_sample
 from stockpile.analysis.recourse import MaterialLP, _Bunching
 from stockpile.instance import load, parse
 from stockpile.model.data import ModelData, agreement_key, model_data
@@ -148,3 +148,22 @@ def test_shipped_instances_equal_one_lp_per_scenario_and_material(name: str, n: 
     assert ev.lp_scenarios > 0
     np.testing.assert_allclose(ev.second, cost, rtol=1e-7, atol=1e-6)
     np.testing.assert_allclose(ev.shortfall.sum(axis=1), ref.sum(axis=1), rtol=1e-7, atol=1e-4)
+
+
+def test_evaluate_sample_is_the_chunks_evaluated_one_by_one() -> None:
+    # 1,000 scenarios in chunks of 300 (300, 300, 300, 100): the same figures from 1 and 2
+    # worker processes, each chunk equal to evaluating its own draw (seeds spawned from 5)
+    inst = load(ROOT / "instances" / "us_japan_2026_quick.yaml")
+    data = model_data(inst, "bilateral")
+    lots = np.ceil(data.demand / 3 / data.lot[None, :])
+    plan = Plan("p", lots, frozenset(agreement_key(data, a)
+                                     for a in range(len(data.agreement_material))))
+    one = evaluate_sample(inst, data, plan, 1000, 5, chunk=300, workers=1)
+    two = evaluate_sample(inst, data, plan, 1000, 5, chunk=300, workers=2)
+    assert one.second.shape == (1000,) and one.probability.sum() == pytest.approx(1.0)
+    np.testing.assert_array_equal(one.second, two.second)
+    seeds = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(5).spawn(4)]
+    last = evaluate(sample(inst, 100, seeds[3]).apply(data), plan)
+    np.testing.assert_array_equal(one.second[900:], last.second)
+    np.testing.assert_array_equal(one.shortfall[900:], last.shortfall)
+    assert one.lp_scenarios > 0
