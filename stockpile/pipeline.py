@@ -193,12 +193,19 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
         stats.status, stats.message = "error", f"the PH plan failed in the first stage: " \
                                                f"{stats.message}"
         return Outcome(inst, digest, data, stats, None, [])
+    _ph_status(stats, result, ph, options.mip_gap)
+    return Outcome(inst, digest, data, stats, extract(values, data), [])
+
+
+def _ph_status(stats: SolveStats, result: Any, ph: Any, mip_gap: float) -> None:
+    """The PH plan's bound, gap and status: "optimal" only within ``mip_gap`` of the outer
+    (Lagrangian) bound."""
     obj = stats.objective
     outer = result.outer_bound
     stats.bound = outer
     stats.gap = None if outer is None or obj is None else \
         max(0.0, obj - outer) / max(abs(obj), 1e-10)
-    if stats.gap is not None and stats.gap <= options.mip_gap:
+    if stats.gap is not None and stats.gap <= mip_gap:
         stats.status, stats.message = "optimal", (
             "progressive hedging: the plan's expected cost is within the requested gap of "
             "the Lagrangian lower bound")
@@ -208,7 +215,6 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
         stats.message = (f"progressive hedging stopped after {result.iterations} iterations "
                          f"({'time limit' if hit_time else 'iteration limit or convergence'})"
                          " with the gap above the requested one")
-    return Outcome(inst, digest, data, stats, extract(values, data), [])
 
 
 def run_solve_benders(instance: Instance | str | Path, mode: Mode = "bilateral",

@@ -49,7 +49,7 @@ def test_benders_plan_gets_the_out_of_sample_check(tmp_path: Path) -> None:
     assert res["evidence"]["stress_tests"], "the stress tests are run for Benders plans too"
 
 
-def test_whatif_needs_the_extensive_form(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_whatif_needs_the_extensive_form(tmp_path: Path, capsys) -> None:
     rc = cli.main(["solve", str(QUICK), "--engine", "benders", "--budget", "US-DLA=1e9",
                    "--out", str(tmp_path / "r"), "--quiet"])
     assert rc == 2

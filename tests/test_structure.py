@@ -160,19 +160,12 @@ def test_watchdog_stops_a_late_highs_at_the_time_limit(monkeypatch: pytest.Monke
 
 
 # ---- the size of every function in stockpile/ (issue 11) ----------------------------------
-# List every offender, pending files included, with one command:
-#     .venv/bin/python -m pytest tests/test_structure.py -k size --runxfail
+# List every offender with one command:
+#     .venv/bin/python -m pytest tests/test_structure.py -k size
 
 PACKAGE = Path(__file__).resolve().parents[1] / "stockpile"
 MAX_LINES = 60
 MAX_COMPLEXITY = 15
-# PENDING: rewritten in issues 10 (the lead) and 14 (evaluation) while the lint branch was open,
-# so that branch left them alone; delete an entry once its file passes (then the xfail below
-# goes with the last one).
-PENDING = {
-    "analysis/saa.py", "analysis/evidence.py", "report/evidence.py", "pipeline.py",
-    "cli/solve.py", "solve/benders.py", "analysis/evaluate.py", "analysis/frontier.py",
-}
 
 
 def body_lines(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
@@ -234,9 +227,8 @@ def size_offenders(files: list[Path]) -> list[str]:
     return out
 
 
-def _package_files(pending: bool) -> list[Path]:
-    return [p for p in sorted(PACKAGE.rglob("*.py"))
-            if (p.relative_to(PACKAGE).as_posix() in PENDING) == pending]
+def _package_files() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
 
 
 def test_function_size_rules_count_as_stated() -> None:
@@ -320,12 +312,5 @@ def test_complexity_counts_as_ruff_does() -> None:
 def test_size_no_function_over_60_lines_or_complexity_15() -> None:
     """Issue 11: every function in stockpile/ fits in 60 body lines (:func:`body_lines`) and
     has cyclomatic complexity at most 15 (:func:`complexity`, ruff's C901 count)."""
-    offenders = size_offenders(_package_files(pending=False))
-    assert not offenders, "functions to split:\n" + "\n".join(offenders)
-
-
-@pytest.mark.xfail(reason="PENDING files of issues 10 and 14 (tests/test_structure.py); "
-                          "list them with --runxfail", strict=False)
-def test_size_of_pending_files() -> None:
-    offenders = size_offenders(_package_files(pending=True))
+    offenders = size_offenders(_package_files())
     assert not offenders, "functions to split:\n" + "\n".join(offenders)

@@ -19,10 +19,11 @@ which :func:`greedy_costs` evaluates for all scenarios, holders and products at 
 
 Where sharing (a signed agreement, or pooled mode) or conversion could change that answer —
 a holder left short of a material that a stocked partner or a stocked route could serve —
-that material's exact LP (constraints 5 to 9 of docs/model.md) is solved for that scenario
-instead, by :class:`_MaterialLP`: the matrix is the same in every scenario, so HiGHS re-solves
-it from the previous basis with new bounds. Elsewhere the greedy is exact: no inflow exists.
-Tests hold both against the full model's second-stage cost.
+that material's exact LP (constraints 5 to 9 of docs/model.md) gives the cost instead
+(recourse.py): its matrix and costs are the same in every scenario, so a basis optimal in
+one scenario is checked for all the others at once with numpy, and HiGHS solves only the
+scenarios no known basis fits. Elsewhere the greedy is exact: no inflow exists. Tests hold
+both against the full model's second-stage cost and against one HiGHS solve per scenario.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +41,10 @@ from ..extract import CVAR_LEVEL, cvar, weighted_quantile
 from ..model import costs
 from ..model.data import ModelData
 from ..model.plan import Plan, agreement_key, plan_from_model  # noqa: F401 (re-exported)
+from .recourse import MaterialLP, tier_segments
+
+if TYPE_CHECKING:
+    from ..instance import Instance
 
 Z95 = 1.959963984540054
 CHUNK = 5000
@@ -94,24 +100,32 @@ def first_stage_cost(data: ModelData, plan: Plan) -> np.ndarray:
 
 
 def greedy_costs(data: ModelData, stock: np.ndarray) -> np.ndarray:
-    """Second-stage shortfall cost without sharing or conversion, (S, H, K) (module doc)."""
+    """Second-stage shortfall cost without sharing or conversion, (S, H, K) (module doc).
+
+    Only cells with a deficit are computed: the tier segments of each (s, t, h, k) with
+    D > 0, summed over t per (s, h, k), then the knapsack per (s, h, k) with any deficit."""
     S = len(data.scenarios)
     H, K = stock.shape
     order = np.argsort(data.tier_cost, axis=2, kind="stable")  # cheapest tier first
-    c_sorted = np.take_along_axis(data.tier_cost, order, axis=2)  # (H, K, Q)
+    c_rev = np.take_along_axis(data.tier_cost, order, axis=2)[..., ::-1]  # dearest first
     phi_sorted = np.take_along_axis(data.tier_share, order, axis=2)
-    dL = data.demand[None, :, :] * data.years[:, None, None]  # (T, H, K)
+    dL = data.demand[:, :, None] * data.years[None, None, :]  # (H, K, T)
     out = np.zeros((S, H, K))
     for lo in range(0, S, CHUNK):
-        a, mu = data.supply[lo:lo + CHUNK], data.demand_mult[lo:lo + CHUNK]
-        D = np.clip(mu - a, 0.0, None) * dL[None]  # (s, T, H, K)
-        cap = phi_sorted[None, None] * (mu * dL[None])[..., None]  # (s, T, H, K, Q)
-        before = np.cumsum(cap, axis=-1) - cap
-        seg = np.clip(D[..., None] - before, 0.0, cap).sum(axis=1)  # A_q, (s, H, K, Q)
-        rev = seg[..., ::-1]  # dearest tier first
+        mu = data.demand_mult[lo:lo + CHUNK].transpose(0, 2, 3, 1)  # (s, H, K, T)
+        D = np.clip(mu - data.supply[lo:lo + CHUNK].transpose(0, 2, 3, 1), 0.0, None) * dL
+        s_, h_, k_, t_ = np.nonzero(D > 0)  # sorted by cell (s, h, k), then t
+        if not len(s_):
+            continue
+        seg = tier_segments(D[s_, h_, k_, t_], mu[s_, h_, k_, t_] * dL[h_, k_, t_],
+                            phi_sorted[h_, k_])  # (n, Q)
+        cell = (s_ * H + h_) * K + k_
+        first = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        rev = np.add.reduceat(seg, first, axis=0)[:, ::-1]  # A_q per cell, dearest first
+        hh, kk = h_[first], k_[first]
         taken_before = np.cumsum(rev, axis=-1) - rev
-        alloc = np.clip(stock[None, :, :, None] - taken_before, 0.0, rev)
-        out[lo:lo + CHUNK] = ((rev - alloc) * c_sorted[None, :, :, ::-1]).sum(axis=-1)
+        alloc = np.clip(stock[hh, kk][:, None] - taken_before, 0.0, rev)
+        out[lo:lo + CHUNK].reshape(-1)[cell[first]] = ((rev - alloc) * c_rev[hh, kk]).sum(-1)
     return out
 
 
@@ -140,7 +154,8 @@ class Evaluation:
         half = Z95 * sd / math.sqrt(n_eff)
         short = self.shortfall.sum(axis=(1, 2))
         return {
-            "plan": self.plan, "scenarios": len(p), "first_stage_cost": float(self.first_stage.sum()),
+            "plan": self.plan, "scenarios": len(p),
+            "first_stage_cost": float(self.first_stage.sum()),
             "mean": mean, "ci95": [mean - half, mean + half], "std_error": sd / math.sqrt(n_eff),
             "p05": weighted_quantile(tot, p, 0.05), "p50": weighted_quantile(tot, p, 0.5),
             "p95": weighted_quantile(tot, p, 0.95), "max": float(tot.max()),
@@ -157,128 +172,6 @@ class Evaluation:
         return [{"holder": h, "material": m, "expected_shortfall": float(exp[i, j])}
                 for i, h in enumerate(data.holders) for j, m in enumerate(data.materials)
                 if exp[i, j] > 0]
-
-
-class _MaterialLP:
-    """The second stage of one material in one scenario as a HiGHS LP whose matrix is the
-    same in every scenario: only the deficits D_hkts (row bounds of constraint 6) and the
-    bounds of u (constraint 7) and v (constraint 9) change, so one model is passed once and
-    re-solved per scenario from the previous basis.
-
-    Columns r_hkt, e_lkt (active links of the material), v_hrt (its routes), u_hkqt; rows:
-    stock (5) per (h, k), demand (6) per (h, k, t), share cap (8) per link when theta < 1.
-    """
-
-    def __init__(self, data: ModelData, plan: Plan, mat: int):
-        import highspy
-        from scipy.sparse import csc_matrix
-
-        from ..solve.highs import new_highs
-        X = plan.stock(data)
-        H, T, Q = len(data.holders), len(data.periods), len(data.tiers)
-        ks = [int(k) for k in np.nonzero(data.material_of == mat)[0]]
-        links = [li for li in range(len(data.link_from)) if data.link_material[li] == mat and (
-            data.link_agreement[li] < 0 or agreement_key(
-                data, int(data.link_agreement[li])) in plan.agreements)]
-        routes = [(h, r) for h, r in zip(*np.nonzero(data.route_capacity > 0))
-                  if int(data.route_from[r]) in ks]
-        cols: list[tuple] = []  # (kind, ...)
-        cost: list[float] = []
-        rows_of: dict[tuple, int] = {}
-        entries: list[tuple[int, int, float]] = []
-
-        def row(key: tuple) -> int:
-            return rows_of.setdefault(key, len(rows_of))
-
-        def col(key: tuple, c: float, coefs: list[tuple[tuple, float]]) -> None:
-            j = len(cols)
-            cols.append(key)
-            cost.append(c)
-            entries.extend((row(rk), j, a) for rk, a in coefs)
-
-        for h in range(H):
-            for k in ks:
-                for t in range(T):
-                    col(("r", h, k, t), 0.0, [(("stock", h, k), 1.0), (("dem", h, k, t), 1.0)])
-        for li in links:
-            h, h2 = int(data.link_from[li]), int(data.link_to[li])
-            for k in ks:
-                for t in range(T):
-                    coefs = [(("stock", h, k), 1.0), (("dem", h2, k, t), 1.0)]
-                    if data.link_cap[li] < 1.0:
-                        coefs.append((("share", li), 1.0))
-                    col(("e", li, k, t), float(data.link_transport[li]), coefs)
-        for h, r in routes:
-            for t in range(T):
-                col(("v", h, r, t), float(data.route_cost[r]),
-                    [(("stock", h, int(data.route_from[r])), 1.0),
-                     (("dem", h, int(data.route_to[r]), t), float(data.route_yield[r]))])
-        for h in range(H):
-            for k in ks:
-                for q in range(Q):
-                    for t in range(T):
-                        col(("u", h, k, q, t), float(data.tier_cost[h, k, q]),
-                            [(("dem", h, k, t), 1.0)])
-        n_rows = len(rows_of)
-        lo, up = np.zeros(n_rows), np.zeros(n_rows)
-        for key, i in rows_of.items():
-            if key[0] == "stock":
-                lo[i], up[i] = -highspy.kHighsInf, float(X[key[1], key[2]])
-            elif key[0] == "dem":
-                lo[i], up[i] = 0.0, highspy.kHighsInf
-            else:
-                li = key[1]
-                h = int(data.link_from[li])
-                lo[i], up[i] = -highspy.kHighsInf, float(data.link_cap[li] * X[h, ks].sum())
-        r_i, c_i, v = (np.array(x) for x in zip(*entries))
-        A = csc_matrix((v, (r_i, c_i)), shape=(n_rows, len(cols)))
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = len(cols), n_rows
-        lp.col_cost_ = np.array(cost)
-        lp.col_lower_ = np.zeros(len(cols))
-        lp.col_upper_ = np.full(len(cols), highspy.kHighsInf)
-        lp.row_lower_, lp.row_upper_ = lo, up
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_ = A.indptr, A.indices
-        lp.a_matrix_.value_ = A.data
-        self.h = new_highs()
-        self.h.setOptionValue("output_flag", False)
-        self.h.passModel(lp)
-        self.data, self.ks, self.cols = data, ks, cols
-        dem = [(i, key) for key, i in rows_of.items() if key[0] == "dem"]
-        self.dem_rows = np.array([i for i, _ in dem], dtype=np.int32)
-        self.dem_key = np.array([key[1:] for _, key in dem], dtype=int)  # (h, k, t)
-        self.u_cols = np.array([j for j, c in enumerate(cols) if c[0] == "u"], dtype=np.int32)
-        self.u_key = np.array([cols[j][1:] for j in self.u_cols], dtype=int)  # h, k, q, t
-        self.v_cols = np.array([j for j, c in enumerate(cols) if c[0] == "v"], dtype=np.int32)
-        self.v_key = np.array([cols[j][1:] for j in self.v_cols], dtype=int).reshape(-1, 3)
-        self.u_cost = np.array([cost[j] for j in self.u_cols])
-
-    def solve(self, s: int) -> tuple[float, np.ndarray]:
-        """Second-stage cost of this material in scenario s and its shortfall cost by holder."""
-        d = self.data
-        hk, kk, tt = self.dem_key.T
-        D = np.clip(d.demand_mult[s, tt, hk, kk] - d.supply[s, tt, hk, kk], 0, None) * \
-            d.demand[hk, kk] * d.years[tt]
-        self.h.changeRowsBounds(len(self.dem_rows), self.dem_rows, D,
-                                np.full(len(D), np.inf))
-        h, k, q, t = self.u_key.T
-        ub_u = d.tier_share[h, k, q] * d.demand_mult[s, t, h, k] * d.demand[h, k] * d.years[t]
-        self.h.changeColsBounds(len(self.u_cols), self.u_cols, np.zeros(len(ub_u)), ub_u)
-        if len(self.v_cols):
-            vh, vr, vt = self.v_key.T
-            ub_v = d.route_capacity[vh, vr] * d.years[vt] * d.capacity_mult[s, vt, vh, vr]
-            self.h.changeColsBounds(len(self.v_cols), self.v_cols, np.zeros(len(ub_v)), ub_v)
-        self.h.run()
-        if self.h.getModelStatus() != self.h.getModelStatus().kOptimal:
-            self.h.clearSolver()  # a rare failure from the previous basis: solve from scratch
-            self.h.run()
-        if self.h.getModelStatus() != self.h.getModelStatus().kOptimal:
-            raise RuntimeError(f"evaluation LP, scenario {d.scenarios[s]}: "
-                               f"{self.h.modelStatusToString(self.h.getModelStatus())}")
-        x = np.asarray(self.h.getSolution().col_value)[self.u_cols]
-        by_h = np.bincount(h, weights=x * self.u_cost, minlength=len(d.holders))
-        return float(self.h.getInfo().objective_function_value), by_h
 
 
 def _screen(data: ModelData, plan: Plan, short: np.ndarray, per_hk: np.ndarray) -> np.ndarray:
@@ -311,17 +204,52 @@ def evaluate(data: ModelData, plan: Plan) -> Evaluation:
     short = per_hk @ onehot  # (S, H, M)
     by_mat = short.sum(axis=1)  # (S, M) second-stage cost per material
     need = _screen(data, plan, short, per_hk)
+    solves = 0
     for mat in np.nonzero(need.any(axis=0))[0]:
-        lp = _MaterialLP(data, plan, int(mat))
-        for s in np.nonzero(need[:, mat])[0]:
-            by_mat[s, mat], short[s, :, mat] = lp.solve(int(s))
+        s = np.nonzero(need[:, mat])[0]
+        by_mat[s, mat], short[s, :, mat], n = MaterialLP(data, plan, int(mat)).solve_many(s)
+        solves += n
     second = by_mat.sum(axis=1)
     n_lp = int(need.any(axis=1).sum())
     return Evaluation(plan.name, first_stage_cost(data, plan), second, short,
-                      data.probability.copy(), n_lp, time.perf_counter() - t0)
+                      data.probability.copy(), n_lp, time.perf_counter() - t0,
+                      {"highs_solves": float(solves)})
 
 
-def paired_difference(a: Evaluation, b: Evaluation) -> dict[str, float]:
+def evaluate_sample(inst: Instance, data: ModelData, plan: Plan, n: int, seed: int,
+                    chunk: int = 10_000, workers: int = 1, **sampling: Any) -> Evaluation:
+    """``plan`` on ``n`` fresh scenarios, drawn and evaluated ``chunk`` at a time in
+    ``workers`` processes, so that memory holds one chunk of scenario arrays per process
+    instead of all n (at 50 materials x 3 grades x 4 holders x 8 periods, 100,000 scenarios
+    are 10 GB of arrays; a chunk of 10,000 is 1 GB).
+
+    Chunk i is drawn by :func:`stockpile.scenarios.sample` (with ``sampling`` options) from
+    its own seed, spawned from ``seed`` by numpy's SeedSequence: the scenarios come from the
+    same distribution as ``sample(inst, n, seed)`` but are not the same draws, so figures
+    differ from a one-shot evaluation within sampling error. The plan's cost on each drawn
+    scenario is exact, as :func:`evaluate`."""
+    import time
+
+    from .coalitions import parallel_map
+    t0 = time.perf_counter()
+    sizes = [min(chunk, n - lo) for lo in range(0, n, chunk)]
+    seeds = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(seed).spawn(len(sizes))]
+    parts = parallel_map(_evaluate_chunk, [(inst, data, plan, size, sd, sampling)
+                                           for size, sd in zip(sizes, seeds)], workers)
+    return Evaluation(plan.name, parts[0].first_stage,
+                      np.concatenate([e.second for e in parts]),
+                      np.concatenate([e.shortfall for e in parts]), np.full(n, 1.0 / n),
+                      sum(e.lp_scenarios for e in parts), time.perf_counter() - t0,
+                      {"highs_solves": sum(e.extra["highs_solves"] for e in parts)})
+
+
+def _evaluate_chunk(inst: Instance, data: ModelData, plan: Plan, size: int, seed: int,
+                    sampling: dict[str, Any]) -> Evaluation:
+    from ..scenarios import sample
+    return evaluate(sample(inst, size, seed, **sampling).apply(data), plan)
+
+
+def paired_difference(a: Evaluation, b: Evaluation) -> dict[str, Any]:
     """E[a - b] on the same scenarios with its standard error (common random numbers)."""
     p = a.probability / a.probability.sum()
     diff = a.total - b.total

@@ -51,7 +51,7 @@ def hit_frequency(data: ModelData) -> np.ndarray:
     """P(some holder's supply of material m is cut in some period), (M,)."""
     p = data.probability / data.probability.sum()
     cut = data.supply < 1.0 - 1e-12  # (S, T, H, K)
-    by_product = cut.any(axis=(1, 2))  # (S, K)
+    by_product = np.asarray(cut.any(axis=(1, 2)))  # (S, K)
     out = np.zeros(len(data.materials))
     for m in range(len(data.materials)):
         ks = data.material_of == m

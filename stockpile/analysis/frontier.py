@@ -18,20 +18,22 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..model.build import build_model
 from ..model.data import ModelData
 from ..model.risk import RiskOptions
-from ..solve.highs import SolveOptions, solve
+from ..solve.highs import SolveOptions, SolveStats, solve
+from .coalitions import parallel_map
 from .evaluate import Z95, Evaluation, Plan, evaluate, paired_difference, plan_from_model
 
 
 def optimise(data: ModelData, options: SolveOptions | None = None, risk: object = None,
-             name: str = "optimised") -> tuple[Plan, object]:
+             name: str = "optimised") -> tuple[Plan, SolveStats]:
     """Solve the extensive form of ``data`` and return its plan with the solve statistics."""
     m = build_model(data, risk=risk)
     stats = solve(m, options or SolveOptions())
@@ -71,7 +73,7 @@ def value_of_perfect_information(data_out: ModelData, sp: Evaluation, n: int,
         stats = solve(m, options or SolveOptions())
         if not stats.has_plan:
             raise RuntimeError(f"wait-and-see scenario {i}: {stats.describe()}")
-        diff[i] = sp.total[i] - float(stats.objective)
+        diff[i] = sp.total[i] - float(stats.objective or 0.0)  # has_plan: objective set
     se = float(diff.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     mean = float(diff.mean())
     return {"evpi": {"mean": mean, "std_error": se, "ci95": [mean - Z95 * se, mean + Z95 * se],
@@ -81,32 +83,40 @@ def value_of_perfect_information(data_out: ModelData, sp: Evaluation, n: int,
 def frontier(data_in: ModelData, data_out: ModelData, scales: list[float],
              lambdas: list[float], level: float = 0.95,
              options: SolveOptions | None = None,
-             progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+             progress: Callable[[str], None] | None = None,
+             workers: int = 1) -> list[dict[str, Any]]:
     """One row per (lambda, budget scale): the plan's in-sample objective and its
     out-of-sample figures, with the marginal value of budget (module docstring).
-    ``progress`` is called with a line of text after each point."""
-    rows: list[dict[str, Any]] = []
-    for lam in lambdas:
-        prev: dict[str, Any] | None = None
-        for sc in sorted(scales):
-            d_in = replace(data_in, budget=data_in.budget * sc)
-            d_out = replace(data_out, budget=data_out.budget * sc)
-            risk = RiskOptions(lam, level) if lam > 0 else None
-            plan, stats = optimise(d_in, options, risk, name=f"budget x{sc:g}, lambda {lam:g}")
-            s = evaluate(d_out, plan).summary()
-            row = {"lambda": lam, "budget_scale": sc, "budget": float(d_in.budget.sum()),
-                   "status": stats.status, "gap": stats.gap,
-                   "in_sample_objective": stats.objective,
-                   "stock_t": float(plan.stock(d_in).sum()), **s,
-                   "marginal_value": None, "shortfall_avoided_per_usd": None}
-            if prev is not None and row["budget"] > prev["budget"]:
-                db = row["budget"] - prev["budget"]
-                row["marginal_value"] = (prev["mean"] - row["mean"]) / db
-                row["shortfall_avoided_per_usd"] = (prev["expected_shortfall"]
-                                                    - row["expected_shortfall"]) / db
-            rows.append(row)
-            prev = row
-            if progress is not None:
-                progress(f"budget x{sc:g}, lambda {lam:g}: {stats.status}, mean "
-                         f"{s['mean']:,.0f} USD out of sample")
+    The points are solved and evaluated in ``workers`` processes; ``progress`` is called
+    with a line of text as each point finishes."""
+    points = [(lam, sc) for lam in lambdas for sc in sorted(scales)]
+
+    def done(i: int) -> None:
+        if progress is not None:
+            lam, sc = points[i]
+            progress(f"budget x{sc:g}, lambda {lam:g}: solved and evaluated")
+
+    rows = parallel_map(_frontier_point, [(data_in, data_out, sc, lam, level, options)
+                                          for lam, sc in points], workers, done)
+    for i, row in enumerate(rows):
+        prev = rows[i - 1] if i and rows[i - 1]["lambda"] == row["lambda"] else None
+        if prev is not None and row["budget"] > prev["budget"]:
+            db = row["budget"] - prev["budget"]
+            row["marginal_value"] = (prev["mean"] - row["mean"]) / db
+            row["shortfall_avoided_per_usd"] = (prev["expected_shortfall"]
+                                                - row["expected_shortfall"]) / db
     return rows
+
+
+def _frontier_point(data_in: ModelData, data_out: ModelData, sc: float, lam: float,
+                    level: float, options: SolveOptions | None) -> dict[str, Any]:
+    """The plan at budget scale ``sc`` and risk weight ``lam``, and its figures."""
+    d_in = replace(data_in, budget=data_in.budget * sc)
+    d_out = replace(data_out, budget=data_out.budget * sc)
+    risk = RiskOptions(lam, level) if lam > 0 else None
+    plan, stats = optimise(d_in, options, risk, name=f"budget x{sc:g}, lambda {lam:g}")
+    s = evaluate(d_out, plan).summary()
+    return {"lambda": lam, "budget_scale": sc, "budget": float(d_in.budget.sum()),
+            "status": stats.status, "gap": stats.gap, "in_sample_objective": stats.objective,
+            "stock_t": float(plan.stock(d_in).sum()), **s,
+            "marginal_value": None, "shortfall_avoided_per_usd": None}

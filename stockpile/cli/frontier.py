@@ -4,10 +4,11 @@ evaluated out of sample; a table, a chart and the marginal value of budget."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .choices import MODES
-from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err
+from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err, workers_arg
 from .evaluate import DEFAULT_SEED
 from .progress import Progress, add_quiet
 from .scenarios import add_sampling_options, add_structure_options
@@ -42,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_sampling_options(s, 10000, DEFAULT_SEED)  # evaluate's sample: the same figures
     add_structure_options(s)
     add_solve_limits(s)
+    s.add_argument("--workers", type=workers_arg, default=min(2, os.cpu_count() or 1),
+                   help="points solved and evaluated at once, one process each (default: "
+                        "2, or 1 on one core)")
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/frontier/)")
     add_whatif(s)
@@ -67,7 +71,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         data_out = out_of_sample(inst, args).apply(data_in)
         bar = Progress(len(args.budgets) * len(args.lambdas), args.quiet, "frontier")
         rows = frontier(data_in, data_out, args.budgets, args.lambdas, args.alpha,
-                        SolveOptions(mip_gap=args.gap, time_limit=args.time_limit), bar.step)
+                        SolveOptions(mip_gap=args.gap, time_limit=args.time_limit), bar.step,
+                        workers=args.workers)
     except ValueError as e:
         err(f"stockpile frontier: {e}; nothing written.")
         return EXIT_INPUT

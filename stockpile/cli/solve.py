@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model.modes import MODES
 from ..solve.options import INTERFACES, SolveOptions
@@ -24,7 +24,6 @@ from .common import (
     threads_arg,
     time_limit_arg,
 )
-
 from .progress import Progress, add_quiet
 from .whatif_args import add_whatif, whatif_folder, whatif_of
 
@@ -61,6 +60,26 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="--engine ph: K scenarios per bundle (each bundle one extensive-form "
                         "subproblem); default: no bundles; --engine benders: K scenarios per "
                         "cut (default: 100 bundles)")
+    add_evidence_options(s)
+    s.add_argument("--sensitivity", nargs="?", type=positive_float, const=0.2, default=None,
+                   metavar="STEP", help="add the sensitivity section: re-solve with tier "
+                   "costs, prices, market caps, budgets and disruption probabilities each "
+                   "scaled by 1 -/+ STEP (default 0.2)")
+    s.add_argument("--no-why", action="store_true",
+                   help="skip the 'why this plan' LPs (about 15%% of the solve time on "
+                        "200,000-variable models)")
+    add_whatif(s)
+    s.add_argument("--log", action="store_true", help="show HiGHS's own log")
+    s.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    v = sub.add_parser("validate", help="check an instance file and print its content hash")
+    v.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
+    v.set_defaults(run=cmd_validate)
+    add_quiet(v)
+
+
+def add_evidence_options(s: argparse.ArgumentParser) -> None:
+    """The out-of-sample check, the statistical gap and --sample."""
     s.add_argument("--check-scenarios", type=count_arg, default=5000, metavar="N",
                    help="fresh library scenarios of the out-of-sample check of the plan "
                         "against today's rules (default 5000)")
@@ -83,21 +102,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--sample-seed", type=int, default=1, metavar="S",
                    help="seed of --sample (default 1, the seed the shipped instances were "
                         "drawn with: --sample 100 gives the default instance's own scenarios)")
-    s.add_argument("--sensitivity", nargs="?", type=positive_float, const=0.2, default=None,
-                   metavar="STEP", help="add the sensitivity section: re-solve with tier "
-                   "costs, prices, market caps, budgets and disruption probabilities each "
-                   "scaled by 1 -/+ STEP (default 0.2)")
-    s.add_argument("--no-why", action="store_true",
-                   help="skip the 'why this plan' LPs (about 15%% of the solve time on "
-                        "200,000-variable models)")
-    add_whatif(s)
-    s.add_argument("--log", action="store_true", help="show HiGHS's own log")
-    s.add_argument("--quiet", action="store_true", help="no progress lines")
-
-    v = sub.add_parser("validate", help="check an instance file and print its content hash")
-    v.add_argument("instance", type=Path, help="instance file (.yaml, .yml, .json or .xlsx)")
-    v.set_defaults(run=cmd_validate)
-    add_quiet(v)
 
 
 def replications_arg(text: str) -> int:
@@ -147,7 +151,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
                else solve_ef(args, applied))
     if outcome is None:  # an MPI rank other than 0: rank 0 reports
         return EXIT_OK
-    extra = {"whatif": applied.notes} if applied.notes else {}
+    extra: dict[str, Any] = {"whatif": applied.notes} if applied.notes else {}
     if args.sample:
         extra["sampled"] = {"scenarios": args.sample, "seed": args.sample_seed}
     if outcome.plan is not None and not args.no_check:

@@ -181,7 +181,7 @@ class _Sampler:
 
     def material_event(self, kind: str, j: int, routes: np.ndarray) -> None:
         """A midstream outage (conversion routes out of material j) or a demand surge of j."""
-        nT, nH, nM, nR = len(self.L), len(self.H), len(self.mats), self.g.shape[3]
+        nM = len(self.mats)
         et = self.library.midstream if kind == "midstream" else self.library.demand_surge
         s_idx, t_idx, onset = self.onsets(et)
         if len(s_idx) == 0:
@@ -189,16 +189,14 @@ class _Sampler:
         drawn = self.draw(et, len(s_idx))
         depth, dur, rec = drawn
         prof_t = period_profile(onset, dur, rec, self.starts, self.ends)
+        # only the slice the event touches is multiplied (the rest would be times 1)
         if kind == "midstream":
             cut = np.clip(1.0 - depth[:, None] * prof_t, 0.0, 1.0)  # (N, T)
-            upd = np.ones((len(s_idx), nT, nH, nR))
-            upd[:, :, :, routes] = cut[:, :, None, None]
-            np.multiply.at(self.g, s_idx, upd)
+            for r in routes:
+                np.multiply.at(self.g[:, :, :, r], s_idx, cut[:, :, None])
         else:
             surge = 1.0 + self.library.surge_scale * depth[:, None] * prof_t
-            upd = np.ones((len(s_idx), nT, nH, nM))
-            upd[:, :, :, j] = surge[:, :, None]
-            np.multiply.at(self.mu, s_idx, upd)
+            np.multiply.at(self.mu[:, :, :, j], s_idx, surge[:, :, None])
         only = np.arange(nM) == j
         self.record(kind, s_idx, t_idx, onset, drawn,
                     np.broadcast_to(only, (len(s_idx), nM)).copy(), np.full(len(s_idx), -1),
@@ -216,12 +214,13 @@ class _Sampler:
         n, rows, mat_of = self.n, self.rows, self.mat_of
         events = ({k: np.concatenate([r[k] for r in rows]) for k in rows[0]} if rows else {})
         width = len(str(n))
+        for arr in (self.a, self.mu, self.g):  # in place: at 100,000 scenarios a copy is GBs
+            np.round(arr, 6, out=arr)
         return ScenarioSet(
             ids=[f"{prefix}{i + 1:0{width}d}" for i in range(n)],
             probability=np.full(n, 1.0 / n), periods=self.periods,
-            supply=np.round(self.a, 6)[:, :, :, mat_of],
-            demand_mult=np.round(self.mu, 6)[:, :, :, mat_of],
-            capacity_mult=np.round(self.g, 6), events=events)
+            supply=self.a[:, :, :, mat_of], demand_mult=self.mu[:, :, :, mat_of],
+            capacity_mult=self.g, events=events)
 
 
 def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY,

@@ -108,10 +108,10 @@ def relative_gap(upper: float, lower: float) -> float:
 class SerialComm:
     """The two collectives the loop uses, for one process without MPI."""
 
-    def Get_rank(self) -> int:  # noqa: N802 (mpi4py's names)
+    def Get_rank(self) -> int:
         return 0
 
-    def Get_size(self) -> int:  # noqa: N802
+    def Get_size(self) -> int:
         return 1
 
     def bcast(self, obj: Any, root: int = 0) -> Any:
@@ -163,7 +163,7 @@ class Bundle:
     """The second stage of some scenarios as one LP whose right-hand side moves with x."""
 
     def __init__(self, data: ModelData, scenarios: np.ndarray, n_cols: int, n_rows: int,
-                 highs_options: dict[str, Any]):
+                 highs_options: dict[str, Any]) -> None:
         self.scenarios = scenarios
         arr = build_arrays(data.with_scenarios(list(scenarios)))
         A = arr.A.tocsr()
@@ -190,8 +190,9 @@ class Bundle:
         if self.n == 0:
             return 0.0, np.zeros(self.T.shape[1])
         tx = self.T @ x
-        self.h.changeRowsBounds(self.n, self.rows, np.maximum(self.lo - tx, -highspy.kHighsInf),
-                                np.minimum(self.hi - tx, highspy.kHighsInf))
+        self.h.changeRowsBounds(  # type: ignore[attr-defined]  # in highspy, not in its stubs
+            self.n, self.rows, np.maximum(self.lo - tx, -highspy.kHighsInf),
+            np.minimum(self.hi - tx, highspy.kHighsInf))
         self.h.run()
         status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
@@ -220,14 +221,14 @@ def second_stage_values(keys: dict[str, tuple[np.ndarray, ...]],
         v = y[slice(*blocks[b])]
         nz = np.abs(v) > 1e-9
         kk = tuple(k[nz] for k in keys[b])
-        out[b] = (kk[:-1] + (scenarios[kk[-1]],), v[nz])
+        out[b] = ((*kk[:-1], scenarios[kk[-1]]), v[nz])
     return out
 
 
 class Master:
     """min c'x + sum_b theta_b over the first-stage rows and the cuts, in one HiGHS."""
 
-    def __init__(self, first: LinearArrays, n_bundles: int, gap: float):
+    def __init__(self, first: LinearArrays, n_bundles: int, gap: float) -> None:
         self.n = first.n_vars
         self.nb = n_bundles
         self.integer = first.integer
@@ -296,95 +297,131 @@ class Master:
         return np.where(self.integer, np.round(x), x), float(info.mip_dual_bound), True
 
 
+class _Loop:
+    """The state of the L-shaped loop on one rank (rank 0 holds the master and the bounds)."""
+
+    def __init__(self, data: ModelData, options: BendersOptions, comm: Any) -> None:
+        self.t0 = time.perf_counter()
+        self.options, self.comm = options, comm
+        self.rank, self.size = comm.Get_rank(), comm.Get_size()
+        self.first = first = build_arrays(data.with_scenarios([]))
+        self.n_cols = first.n_vars
+        if self.n_cols != first.blocks["store"][1]:
+            raise AssertionError("build_arrays: the first-stage columns are not the first ones")
+        self.groups = bundles_of(len(data.scenarios), options.bundle_size)
+        self.mine = list(range(self.rank, len(self.groups), self.size))
+        self.bundles = {b: Bundle(data, self.groups[b], self.n_cols, first.n_rows,
+                                  options.highs_options) for b in self.mine}
+        self.master = Master(first, len(self.groups), options.gap / 4) if self.rank == 0 \
+            else None
+        self.history: list[tuple[float, float, float]] = []
+        self.timing = {"setup": time.perf_counter() - self.t0, "master": 0.0,
+                       "subproblems": 0.0, "communication": 0.0}
+        self.best_x: np.ndarray | None = None
+        self.upper, self.lower, self.lp_upper = math.inf, -math.inf, math.inf
+        self.best_q = np.zeros(len(self.groups))
+        self.stop = "iterations"
+        if self.master is not None:
+            self.master.relax(bool(first.integer.any()))
+
+    def master_step(self) -> tuple[np.ndarray | None, bool]:
+        """Rank 0: the master's next first stage (None once stopped) and whether it is exact."""
+        master, options = self.master, self.options
+        if master is None or self.stop != "iterations":
+            return None, False
+        t = time.perf_counter()
+        left = None if options.time_limit is None else options.time_limit - (t - self.t0)
+        # the master's MILP gap follows the loop's: loose while the bounds are far apart
+        # (cheap first plans), half the requested gap at the end
+        master_gap = max(options.gap / 2, min(0.05, relative_gap(self.upper, self.lower) / 4))
+        start = None if self.best_x is None else (self.best_x, self.best_q)
+        x, bound, exact = master.solve(left, master_gap, start)
+        self.lower = max(self.lower, bound)  # the relaxed master's optimum is a bound too
+        self.timing["master"] += time.perf_counter() - t
+        return x, exact
+
+    def timed(self, key: str, fn: Any, *args: Any) -> Any:
+        t = time.perf_counter()
+        out = fn(*args)
+        self.timing[key] += time.perf_counter() - t
+        return out
+
+    def update(self, it: int, x: np.ndarray, exact: bool, gathered: list[Any]) -> None:
+        """Rank 0: the bounds, the cuts and the stopping test after one round of bundles."""
+        master, options, first = self.master, self.options, self.first
+        if master is None:
+            raise RuntimeError("only rank 0 holds the master")
+        parts = sorted((p for g in gathered for p in g), key=lambda p: p[0])
+        q = np.array([p[1] for p in parts])
+        slopes = np.array([p[2] for p in parts])
+        value = float(first.c @ x + first.offset + q.sum())
+        if exact and value < self.upper:
+            self.best_x, self.best_q, self.upper = x.copy(), q.copy(), value
+        elif not exact:
+            self.lp_upper = min(self.lp_upper, value)
+        master.add_cuts(q, slopes, x)
+        if master.relaxed and (relative_gap(self.lp_upper, self.lower) <= options.gap / 10
+                               or it >= options.lp_iterations):
+            master.relax(False)  # cuts enough from the LP: the master becomes the MILP
+        elapsed = time.perf_counter() - self.t0
+        self.history.append((elapsed, self.lower, self.upper))
+        gap = relative_gap(self.upper, self.lower)
+        if options.verbose:
+            import sys
+
+            print(f"[benders] it {it:4d} {elapsed:8.1f} s  lower {self.lower:,.0f}  upper "
+                  f"{self.upper:,.0f}  gap {gap:.4%}"
+                  f"{'  (LP master)' if not exact else ''}", file=sys.stderr, flush=True)
+        if gap <= options.gap:
+            self.stop = "gap"
+        elif options.time_limit is not None and elapsed >= options.time_limit:
+            self.stop = "time_limit"
+
+    def solve_mine(self, x: np.ndarray) -> list[tuple[Any, ...]]:
+        """(bundle, Q_b(x), slope of Q_b at x) for this rank's bundles."""
+        return [(b, *self.bundles[b].solve(x)) for b in self.mine]
+
+    def run(self) -> int:
+        """Iterate until rank 0 stops; the number of iterations."""
+        it = 0
+        for it in range(1, self.options.max_iterations + 1):
+            x, exact = self.master_step()
+            x = self.timed("communication", share, self.comm, x, self.n_cols)
+            if x is None:  # rank 0 has stopped
+                break
+            local = self.timed("subproblems", self.solve_mine, x)
+            gathered = self.timed("communication", self.comm.gather, local, 0)
+            if self.master is not None:
+                self.update(it, x, exact, gathered)
+        return it
+
+    def result(self, data: ModelData, it: int) -> BendersResult:
+        """The plan's second stage, from the bundles, gathered by rank 0."""
+        comm = self.comm
+        best_x = share(comm, self.best_x, self.n_cols)
+        values: dict[str, list[Any]] = {}
+        if best_x is not None:
+            for b in self.mine:
+                self.bundles[b].solve(best_x)
+                for blk, kv in self.bundles[b].values().items():
+                    values.setdefault(blk, []).append(kv)
+        gathered_values = comm.gather(values, root=0)
+        rss = comm.gather(peak_rss_mb(), root=0)
+        common = (self.upper, self.lower, it, time.perf_counter() - self.t0, self.stop,
+                  self.size, len(self.groups), self.history, self.timing)
+        if self.rank != 0:
+            return BendersResult(None, *common, [])
+        model = None
+        if best_x is not None:
+            model = plan_values(data, self.first, best_x, gathered_values)
+        return BendersResult(best_x, *common, list(rss), model,
+                             _version(self.master.h) if self.master else "")
+
+
 def decompose(data: ModelData, options: BendersOptions, comm: Any) -> BendersResult:
     """Run the L-shaped loop on every rank of ``comm``; rank 0's result carries the plan."""
-    t0 = time.perf_counter()
-    rank, size = comm.Get_rank(), comm.Get_size()
-    first = build_arrays(data.with_scenarios([]))
-    n_cols, n_rows = first.n_vars, first.n_rows
-    if n_cols != first.blocks["store"][1]:
-        raise AssertionError("build_arrays: the first-stage columns are not the first ones")
-    groups = bundles_of(len(data.scenarios), options.bundle_size)
-    mine = list(range(rank, len(groups), size))
-    bundles = {b: Bundle(data, groups[b], n_cols, n_rows, options.highs_options) for b in mine}
-    master = Master(first, len(groups), options.gap / 4) if rank == 0 else None
-    history: list[tuple[float, float, float]] = []
-    timing = {"setup": time.perf_counter() - t0, "master": 0.0, "subproblems": 0.0,
-              "communication": 0.0}
-    best_x, upper, lower, lp_upper = None, math.inf, -math.inf, math.inf
-    best_q = np.zeros(len(groups))
-    stop, it = "iterations", 0
-    if master is not None:
-        master.relax(first.integer.any())
-    go = True
-    for it in range(1, options.max_iterations + 1):
-        x, exact = None, False
-        if master is not None and go:
-            t = time.perf_counter()
-            left = None if options.time_limit is None else options.time_limit - (t - t0)
-            # the master's MILP gap follows the loop's: loose while the bounds are far apart
-            # (cheap first plans), half the requested gap at the end
-            master_gap = max(options.gap / 2, min(0.05, relative_gap(upper, lower) / 4))
-            x, bound, exact = master.solve(left, master_gap,
-                                            None if best_x is None else (best_x, best_q))
-            lower = max(lower, bound)  # the relaxed master's optimum is a bound too
-            timing["master"] += time.perf_counter() - t
-        t = time.perf_counter()
-        x = share(comm, x, n_cols)  # None: rank 0 has stopped
-        timing["communication"] += time.perf_counter() - t
-        if x is None:
-            break
-        t = time.perf_counter()
-        local = [(b, *bundles[b].solve(x)) for b in mine]
-        timing["subproblems"] += time.perf_counter() - t
-        t = time.perf_counter()
-        gathered = comm.gather(local, root=0)
-        timing["communication"] += time.perf_counter() - t
-        if master is not None:
-            parts = sorted((p for g in gathered for p in g), key=lambda p: p[0])
-            q = np.array([p[1] for p in parts])
-            slopes = np.array([p[2] for p in parts])
-            value = float(first.c @ x + first.offset + q.sum())
-            if exact and value < upper:
-                best_x, best_q, upper = x.copy(), q.copy(), value
-            elif not exact:
-                lp_upper = min(lp_upper, value)
-            master.add_cuts(q, slopes, x)
-            if master.relaxed and (relative_gap(lp_upper, lower) <= options.gap / 10
-                                   or it >= options.lp_iterations):
-                master.relax(False)  # cuts enough from the LP: the master becomes the MILP
-            elapsed = time.perf_counter() - t0
-            history.append((elapsed, lower, upper))
-            if options.verbose:
-                import sys
-
-                print(f"[benders] it {it:4d} {elapsed:8.1f} s  lower {lower:,.0f}  upper "
-                      f"{upper:,.0f}  gap {relative_gap(upper, lower):.4%}"
-                      f"{'  (LP master)' if not exact else ''}", file=sys.stderr, flush=True)
-            if relative_gap(upper, lower) <= options.gap:
-                stop = "gap"
-            elif options.time_limit is not None and elapsed >= options.time_limit:
-                stop = "time_limit"
-            go = stop == "iterations"
-    # the plan's second stage, from the bundles, gathered by rank 0
-    best_x = share(comm, best_x, n_cols)
-    values: dict[str, list[Any]] = {}
-    if best_x is not None:
-        for b in mine:
-            bundles[b].solve(best_x)
-            for blk, kv in bundles[b].values().items():
-                values.setdefault(blk, []).append(kv)
-    gathered_values = comm.gather(values, root=0)
-    rss = comm.gather(peak_rss_mb(), root=0)
-    if rank != 0:
-        return BendersResult(None, upper, lower, it, time.perf_counter() - t0, stop, size,
-                             len(groups), history, timing, [])
-    model = None
-    if best_x is not None:
-        model = plan_values(data, first, best_x, gathered_values)
-    return BendersResult(best_x, upper, lower, it, time.perf_counter() - t0, stop, size,
-                         len(groups), history, timing, list(rss), model,
-                         _version(master.h) if master else "")
+    loop = _Loop(data, options, comm)
+    return loop.result(data, loop.run())
 
 
 def model_keys(data: ModelData) -> dict[str, Any]:
