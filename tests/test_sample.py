@@ -55,3 +55,44 @@ def test_whatif_needs_the_extensive_form(tmp_path: Path, capsys) -> None:
     assert rc == 2
     assert "need --engine ef" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_probability_sensitivity_redraws_library_scenarios() -> None:
+    # Library draws have no calm scenario, so the calm-takes-the-rest rule cannot apply;
+    # library_redraw recognises the draw (same ids and arrays at factor 1) and redraws with
+    # every event rate scaled.
+    from stockpile.analysis.evidence import hit_frequency
+    from stockpile.analysis.sensitivity import _probabilities, library_redraw
+
+    inst = sampled(load(QUICK), argparse.Namespace(sample=2000, sample_seed=1))
+    data = model_data(inst, "bilateral")
+    assert _probabilities(data, 1.2) is None  # no calm scenario among 2,000 draws
+    redraw = library_redraw(inst, data)
+    assert redraw is not None
+    same = redraw(1.0)
+    assert same.scenarios == data.scenarios and np.array_equal(same.supply, data.supply)
+    low, high = hit_frequency(redraw(0.5)), hit_frequency(redraw(1.5))
+    base = hit_frequency(data)
+    # P(hit) = 1 - exp(-rate x horizon) grows with the rate: Dy, for example (0.34 at 1x)
+    dy = inst.materials.index(next(m for m in inst.materials if m.id == "dysprosium"))
+    assert low[dy] < base[dy] < high[dy]
+    assert (low <= base + 0.02).all() and (high >= base - 0.02).all()
+    # a file whose scenarios are not that draw (another seed) is not recognised
+    assert library_redraw(inst, data, seed=2) is None
+
+
+def test_sensitivity_row_uses_the_redraw() -> None:
+    from stockpile.analysis.sensitivity import _solve, library_redraw, sensitivity
+    from stockpile.solve.highs import SolveOptions
+
+    inst = sampled(load(QUICK), argparse.Namespace(sample=4, sample_seed=1))
+    data = model_data(inst, "national")
+    redraw = library_redraw(inst, data)
+    assert redraw is not None
+    opts = SolveOptions(mip_gap=1e-6, progress=False)
+    sens = sensitivity(data, 0.5, opts, redraw=redraw)
+    rows = {(r["parameter"], r["factor"]): r for r in sens["rows"]}
+    row = rows[("disruption probabilities", 1.5)]
+    assert row["how"] == "library event rates scaled, scenarios redrawn"
+    assert row["objective"] == _solve(redraw(1.5), opts).objective
+    assert rows[("prices", 1.5)]["how"] is None

@@ -8,9 +8,11 @@ re-solved to optimality (the same model, ``build_model``, nothing relaxed):
 * market caps: every beta_m times (1 +/- step);
 * budgets: every B_h times (1 +/- step);
 * disruption probabilities: every scenario with a disruption times (1 +/- step), the
-  scenarios without one (calm) taking up the difference so the probabilities still sum to 1
-  (left out when the instance has no calm scenario or the calm probability would go
-  negative).
+  scenarios without one (calm) taking up the difference so the probabilities still sum to 1.
+  Scenarios drawn from the calibrated event library (the shipped instances, ``solve
+  --sample``) have no calm scenario to take up the difference: there every event rate of the
+  library is scaled instead and the same number of scenarios redrawn with the same seed
+  (:func:`library_redraw`; the rows say which). Left out when neither applies.
 
 For each variant: its optimal expected cost, the change against the base, and how the plan
 moves (tonnes bought per material, and the purchase spend that changes hands).
@@ -53,6 +55,27 @@ def _probabilities(data: ModelData, factor: float) -> ModelData | None:
     return replace(data, probability=p)
 
 
+def library_redraw(inst: Any, data: ModelData, seed: int = 1
+                   ) -> Callable[[float], ModelData] | None:
+    """If ``data``'s scenarios are exactly the library's draw of their number with ``seed``
+    (as the shipped instances and ``solve --sample`` make them), the function that redraws
+    them with every event rate times a factor (same seed: the draws stay as close as the
+    changed rates allow); otherwise None."""
+    from ..scenarios import DEFAULT_LIBRARY, sample
+
+    n = len(data.scenarios)
+    try:
+        own = sample(inst, n, seed, prefix="lib").apply(data)
+    except ValueError:  # periods the library cannot draw for
+        return None
+    if own.scenarios != data.scenarios or not all(
+            np.array_equal(getattr(own, f), getattr(data, f))
+            for f in ("probability", "supply", "demand_mult", "capacity_mult")):
+        return None
+    return lambda f: sample(inst, n, seed, library=DEFAULT_LIBRARY.scaled(f),
+                            prefix="lib").apply(data)
+
+
 PARAMETERS: dict[str, Vary] = {
     "tier costs": lambda d, f: replace(d, tier_cost=d.tier_cost * f),
     "prices": lambda d, f: replace(d, price=d.price * f),
@@ -82,8 +105,12 @@ def _solve(data: ModelData, options: SolveOptions) -> _Solved:
 
 
 def sensitivity(data: ModelData, step: float = 0.2, options: SolveOptions | None = None,
-                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """The base optimum and one row per (parameter, direction); see the module docstring."""
+                progress: Callable[[str], None] | None = None,
+                redraw: Callable[[float], ModelData] | None = None) -> dict[str, Any]:
+    """The base optimum and one row per (parameter, direction); see the module docstring.
+
+    ``redraw``: :func:`library_redraw` of the instance, used for the disruption
+    probabilities when the scenarios have no calm one to take up the difference."""
     if not 0 < step < 1:
         raise ValueError(f"step {step!r}: must be in (0, 1)")
     options = options or SolveOptions(progress=False)
@@ -97,6 +124,9 @@ def sensitivity(data: ModelData, step: float = 0.2, options: SolveOptions | None
     for name, vary in PARAMETERS.items():
         for factor in (1 - step, 1 + step):
             varied = vary(data, factor)
+            how = None
+            if varied is None and name == "disruption probabilities" and redraw is not None:
+                varied, how = redraw(factor), "library event rates scaled, scenarios redrawn"
             if varied is None:
                 rows.append({"parameter": name, "factor": factor, "status": "not applicable",
                              "objective": None, "change": None, "change_share": None,
@@ -105,7 +135,7 @@ def sensitivity(data: ModelData, step: float = 0.2, options: SolveOptions | None
                 continue
             s = _solve(varied, options)
             row: dict[str, Any] = {"parameter": name, "factor": factor, "status": s.status,
-                                   "objective": s.objective}
+                                   "objective": s.objective, "how": how}
             if s.objective is not None:
                 row["change"] = s.objective - base.objective
                 row["change_share"] = row["change"] / abs(base.objective)

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..analysis.sensitivity import PARAMETERS, sensitivity
+    from ..analysis.sensitivity import PARAMETERS, library_redraw, sensitivity
     from ..analysis.whatif import WhatIfError, apply_whatif
     from ..instance import load
     from ..model.data import model_data
@@ -49,9 +49,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     out_dir = args.out or Path("reports") / inst.name / "sensitivity" / whatif_folder(args)
     bar = Progress(1 + 2 * len(PARAMETERS), args.quiet, "sensitivity")
     try:
-        sens = sensitivity(model_data(applied.instance, args.mode), args.step,
+        data = model_data(applied.instance, args.mode)
+        sens = sensitivity(data, args.step,
                            SolveOptions(mip_gap=args.gap, time_limit=args.time_limit,
-                                        progress=False), bar.step)
+                                        progress=False), bar.step,
+                           library_redraw(applied.instance, data))
     except RuntimeError as e:
         err(f"stockpile sensitivity: {e}; nothing written.")
         return EXIT_NO_PLAN

@@ -35,14 +35,14 @@ def sensitivity_section(result: dict[str, Any]) -> Section:
             "'stockpile sensitivity INSTANCE' (one re-solve per input and direction).")
         return sec
     step = fmt.percent(sens["step"], 0)
+    rows = sens.get("rows") or []
     sec.paragraphs.append(
         f"Each input group scaled down and up by {step} and the instance re-solved to "
         "optimality. Change of expected total cost against the base optimum "
         f"({fmt.money(sens['base_objective'])}); 'plan moved' is the purchase spend, at "
         "today's prices, that changes between products and holders, as a share of the "
-        f"base plan's {fmt.money(sens['base_purchase_spend'])}. Disruption probabilities: "
-        "every disrupted scenario's probability scaled, the calm scenarios taking up the "
-        "rest. Widest swing first. Each optimum is proven to a relative gap of "
+        f"base plan's {fmt.money(sens['base_purchase_spend'])}. {_probability_rule(rows)} "
+        "Widest swing first. Each optimum is proven to a relative gap of "
         f"{fmt.gap(sens.get('mip_gap'))}, so a change smaller than the two gaps together is "
         "marked 'within the gaps': it may be solver tolerance, not a real effect.")
     rank = sens.get("ranking") or []
@@ -55,7 +55,6 @@ def sensitivity_section(result: dict[str, Any]) -> Section:
                                                                      fmt.yes_no)],
             [[e["parameter"], e["down"], e["up"], e["moved_down"], e["moved_up"],
               e.get("within_gap")] for e in rank]))
-    rows = sens.get("rows") or []
     if rows:
         sec.tables.append(Table("Sensitivity runs", [
             Column("Input"), Column("Factor", lambda v: f"x{v:g}", True), Column("Status"),
@@ -66,6 +65,16 @@ def sensitivity_section(result: dict[str, Any]) -> Section:
               r["change_share"], r.get("within_gap"), _moves(r["materials"])
               if r["objective"] is not None else fmt.DASH] for r in rows]))
     return sec
+
+
+def _probability_rule(rows: list[dict[str, Any]]) -> str:
+    """How the disruption probabilities were moved (sensitivity.py's module docstring)."""
+    if any(r.get("how") for r in rows if r["parameter"] == "disruption probabilities"):
+        return ("Disruption probabilities: every event rate of the calibrated library scaled "
+                "and the scenarios redrawn with the same seed (they are library draws, none "
+                "calm).")
+    return ("Disruption probabilities: every disrupted scenario's probability scaled, the "
+            "calm scenarios taking up the rest (not applicable without a calm scenario).")
 
 
 def tornado_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
