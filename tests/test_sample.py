@@ -57,42 +57,46 @@ def test_whatif_needs_the_extensive_form(tmp_path: Path, capsys) -> None:
     assert not (tmp_path / "r").exists()
 
 
-def test_probability_sensitivity_redraws_library_scenarios() -> None:
+def test_rate_weights_match_a_sample_drawn_at_the_scaled_rates() -> None:
     # Library draws have no calm scenario, so the calm-takes-the-rest rule cannot apply;
-    # library_redraw recognises the draw (same ids and arrays at factor 1) and redraws with
-    # every event rate scaled.
+    # library_reweight recognises the draw and reweights it by the likelihood ratio of its
+    # onsets. Check of the change of measure: on 4,000 draws, the reweighted probability that
+    # each material is hit equals (within sampling error) that of 4,000 fresh draws made at
+    # the scaled rates, and factor 1 leaves the equal weights.
     from stockpile.analysis.evidence import hit_frequency
-    from stockpile.analysis.sensitivity import _probabilities, library_redraw
+    from stockpile.analysis.sensitivity import _probabilities, library_reweight
+    from stockpile.scenarios import DEFAULT_LIBRARY, sample
 
-    inst = sampled(load(QUICK), argparse.Namespace(sample=2000, sample_seed=1))
+    inst = sampled(load(QUICK), argparse.Namespace(sample=4000, sample_seed=1))
     data = model_data(inst, "bilateral")
-    assert _probabilities(data, 1.2) is None  # no calm scenario among 2,000 draws
-    redraw = library_redraw(inst, data)
-    assert redraw is not None
-    same = redraw(1.0)
-    assert same.scenarios == data.scenarios and np.array_equal(same.supply, data.supply)
-    low, high = hit_frequency(redraw(0.5)), hit_frequency(redraw(1.5))
-    base = hit_frequency(data)
-    # P(hit) = 1 - exp(-rate x horizon) grows with the rate: Dy, for example (0.34 at 1x)
-    dy = inst.materials.index(next(m for m in inst.materials if m.id == "dysprosium"))
-    assert low[dy] < base[dy] < high[dy]
-    assert (low <= base + 0.02).all() and (high >= base - 0.02).all()
+    assert _probabilities(data, 1.2) is None  # no calm scenario among 4,000 draws
+    reweight = library_reweight(inst, data)
+    assert reweight is not None
+    assert np.allclose(reweight(1.0).probability, 1 / 4000, rtol=1e-12)
+    for f in (0.5, 1.5):
+        fresh = sample(inst, 4000, 99, library=DEFAULT_LIBRARY.scaled(f)).apply(data)
+        w, d = hit_frequency(reweight(f)), hit_frequency(fresh)
+        assert np.abs(w - d).max() < 0.03, (f, w, d)
+    dy = [m.id for m in inst.materials].index("dysprosium")
+    low, base, high = (hit_frequency(reweight(f))[dy] for f in (0.5, 1.0, 1.5))
+    assert low < base < high  # 1 - exp(-rate x horizon) grows with the rate
     # a file whose scenarios are not that draw (another seed) is not recognised
-    assert library_redraw(inst, data, seed=2) is None
+    assert library_reweight(inst, data, seed=2) is None
 
 
-def test_sensitivity_row_uses_the_redraw() -> None:
-    from stockpile.analysis.sensitivity import _solve, library_redraw, sensitivity
+def test_sensitivity_row_uses_the_reweighting() -> None:
+    from stockpile.analysis.sensitivity import _solve, library_reweight, sensitivity
     from stockpile.solve.highs import SolveOptions
 
     inst = sampled(load(QUICK), argparse.Namespace(sample=4, sample_seed=1))
     data = model_data(inst, "national")
-    redraw = library_redraw(inst, data)
-    assert redraw is not None
+    reweight = library_reweight(inst, data)
+    assert reweight is not None
     opts = SolveOptions(mip_gap=1e-6, progress=False)
-    sens = sensitivity(data, 0.5, opts, redraw=redraw)
+    sens = sensitivity(data, 0.5, opts, reweight=reweight)
     rows = {(r["parameter"], r["factor"]): r for r in sens["rows"]}
     row = rows[("disruption probabilities", 1.5)]
-    assert row["how"] == "library event rates scaled, scenarios redrawn"
-    assert row["objective"] == _solve(redraw(1.5), opts).objective
+    assert row["how"].startswith("library event rates scaled (scenarios reweighted; "
+                                 "effective sample ")
+    assert row["objective"] == _solve(reweight(1.5), opts).objective
     assert rows[("prices", 1.5)]["how"] is None

@@ -11,8 +11,11 @@ re-solved to optimality (the same model, ``build_model``, nothing relaxed):
   scenarios without one (calm) taking up the difference so the probabilities still sum to 1.
   Scenarios drawn from the calibrated event library (the shipped instances, ``solve
   --sample``) have no calm scenario to take up the difference: there every event rate of the
-  library is scaled instead and the same number of scenarios redrawn with the same seed
-  (:func:`library_redraw`; the rows say which). Left out when neither applies.
+  library is scaled instead, and the same scenarios get the probabilities the scaled rates
+  give them (:func:`rate_weights`, a change of measure; the rows say which, with the
+  effective sample size 1 / sum p^2: on a few dozen scenarios the weights are noisy enough
+  to turn the sign of the change, measured on the 20-scenario quick instance). Left out
+  when neither applies.
 
 For each variant: its optimal expected cost, the change against the base, and how the plan
 moves (tonnes bought per material, and the purchase spend that changes hands).
@@ -55,25 +58,74 @@ def _probabilities(data: ModelData, factor: float) -> ModelData | None:
     return replace(data, probability=p)
 
 
-def library_redraw(inst: Any, data: ModelData, seed: int = 1
-                   ) -> Callable[[float], ModelData] | None:
+def library_reweight(inst: Any, data: ModelData, seed: int = 1
+                     ) -> Callable[[float], ModelData] | None:
     """If ``data``'s scenarios are exactly the library's draw of their number with ``seed``
-    (as the shipped instances and ``solve --sample`` make them), the function that redraws
-    them with every event rate times a factor (same seed: the draws stay as close as the
-    changed rates allow); otherwise None."""
+    (as the shipped instances and ``solve --sample`` make them), the function that gives them
+    the probabilities they would have with every event rate of the library times a factor
+    (:func:`rate_weights`); otherwise None."""
     from ..scenarios import DEFAULT_LIBRARY, sample
 
     n = len(data.scenarios)
     try:
-        own = sample(inst, n, seed, prefix="lib").apply(data)
+        own = sample(inst, n, seed, prefix="lib")
+        drawn = own.apply(data)
     except ValueError:  # periods the library cannot draw for
         return None
-    if own.scenarios != data.scenarios or not all(
-            np.array_equal(getattr(own, f), getattr(data, f))
+    if drawn.scenarios != data.scenarios or not all(
+            np.array_equal(getattr(drawn, f), getattr(data, f))
             for f in ("probability", "supply", "demand_mult", "capacity_mult")):
         return None
-    return lambda f: sample(inst, n, seed, library=DEFAULT_LIBRARY.scaled(f),
-                            prefix="lib").apply(data)
+    return lambda f: replace(data, probability=rate_weights(inst, own, f, DEFAULT_LIBRARY))
+
+
+def _slots(inst: Any, library: Any) -> dict[str, int]:
+    """How many independent onset slots each event kind has (scenarios/generator.py draws one
+    Bernoulli onset per slot and period): one licensing slot, one cobalt-quota slot, one
+    outage slot per (material, producer country at or above the library's share), one
+    midstream slot per material with conversion routes, one demand-surge slot per material."""
+    from ..scenarios import calibration as cal
+
+    prof = [cal.match_material(m.id, m.name) for m in inst.materials]
+    material_of = {k.id: k.material for k in inst.products}
+    return {
+        "licensing": int(bool(library.regimes)),
+        "cobalt_quota": int(any(p is not None and p.key.split("_")[0] == "cobalt"
+                                for p in prof)),
+        "outage": sum(1 for p in prof if p is not None for w in p.world_share.values()
+                      if w >= library.outage_min_share),
+        "midstream": len({material_of[r.from_product] for r in inst.routes}),
+        "demand_surge": len(inst.materials),
+    }
+
+
+def rate_weights(inst: Any, sset: Any, factor: float, library: Any) -> np.ndarray:
+    """Probabilities of the equally likely library draws ``sset`` under every event rate
+    times ``factor``: the likelihood ratio of each scenario's onsets. A slot of rate r in a
+    period of L years has an onset with probability p = 1 - exp(-r L), and q = 1 -
+    exp(-factor r L) under the scaled rates; a scenario with h onsets among the K slots of a
+    kind in that period is weighted by (q/p)^h ((1-q)/(1-p))^(K-h), over kinds and periods,
+    then normalised. Depths, durations and regimes keep their distributions, so this is the
+    exact change of measure (importance weights) on the same scenarios: the re-solve is
+    paired, not a new sample."""
+    from ..scenarios.generator import EVENT_TYPES
+
+    n = len(sset.ids)
+    L = np.array([p.years for p in sset.periods])
+    ev = sset.events
+    logw = np.zeros(n)
+    for kind, K in _slots(inst, library).items():
+        rate = library.types()[kind].rate
+        if K == 0 or rate <= 0:
+            continue
+        p, q = 1 - np.exp(-rate * L), 1 - np.exp(-rate * factor * L)
+        h = np.zeros((n, len(L)))
+        if ev:
+            mine = ev["type"] == EVENT_TYPES.index(kind)
+            np.add.at(h, (ev["scenario"][mine], ev["period"][mine]), 1.0)
+        logw += (h * np.log(q / p) + (K - h) * np.log((1 - q) / (1 - p))).sum(axis=1)
+    w = np.exp(logw - logw.max())
+    return w / w.sum()
 
 
 PARAMETERS: dict[str, Vary] = {
@@ -106,10 +158,10 @@ def _solve(data: ModelData, options: SolveOptions) -> _Solved:
 
 def sensitivity(data: ModelData, step: float = 0.2, options: SolveOptions | None = None,
                 progress: Callable[[str], None] | None = None,
-                redraw: Callable[[float], ModelData] | None = None) -> dict[str, Any]:
+                reweight: Callable[[float], ModelData] | None = None) -> dict[str, Any]:
     """The base optimum and one row per (parameter, direction); see the module docstring.
 
-    ``redraw``: :func:`library_redraw` of the instance, used for the disruption
+    ``reweight``: :func:`library_reweight` of the instance, used for the disruption
     probabilities when the scenarios have no calm one to take up the difference."""
     if not 0 < step < 1:
         raise ValueError(f"step {step!r}: must be in (0, 1)")
@@ -125,8 +177,11 @@ def sensitivity(data: ModelData, step: float = 0.2, options: SolveOptions | None
         for factor in (1 - step, 1 + step):
             varied = vary(data, factor)
             how = None
-            if varied is None and name == "disruption probabilities" and redraw is not None:
-                varied, how = redraw(factor), "library event rates scaled, scenarios redrawn"
+            if varied is None and name == "disruption probabilities" and reweight is not None:
+                varied = reweight(factor)
+                ess = 1.0 / float((varied.probability ** 2).sum())
+                how = (f"library event rates scaled (scenarios reweighted; effective sample "
+                       f"{ess:.0f} of {len(data.scenarios)})")
             if varied is None:
                 rows.append({"parameter": name, "factor": factor, "status": "not applicable",
                              "objective": None, "change": None, "change_share": None,

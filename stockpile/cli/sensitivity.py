@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..analysis.sensitivity import PARAMETERS, library_redraw, sensitivity
+    from ..analysis.sensitivity import PARAMETERS, library_reweight, sensitivity
     from ..analysis.whatif import WhatIfError, apply_whatif
     from ..instance import load
     from ..model.data import model_data
@@ -53,7 +53,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         sens = sensitivity(data, args.step,
                            SolveOptions(mip_gap=args.gap, time_limit=args.time_limit,
                                         progress=False), bar.step,
-                           library_redraw(applied.instance, data))
+                           library_reweight(applied.instance, data))
     except RuntimeError as e:
         err(f"stockpile sensitivity: {e}; nothing written.")
         return EXIT_NO_PLAN

@@ -157,14 +157,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if outcome.plan is not None and not args.no_check:
         check_plan(args, outcome)
     if args.sensitivity is not None and outcome.stats.has_plan:
-        from ..analysis.sensitivity import PARAMETERS, library_redraw, sensitivity
+        from ..analysis.sensitivity import PARAMETERS, library_reweight, sensitivity
 
         bar = Progress(1 + 2 * len(PARAMETERS), args.quiet, "sensitivity")
         extra["sensitivity"] = sensitivity(
             outcome.data, args.sensitivity,
             SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads,
                          progress=False), bar.step,
-            library_redraw(outcome.instance, outcome.data, args.sample_seed))
+            library_reweight(outcome.instance, outcome.data, args.sample_seed))
     return _report(outcome, out_dir, extra)
 
 

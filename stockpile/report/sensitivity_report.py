@@ -70,9 +70,13 @@ def sensitivity_section(result: dict[str, Any]) -> Section:
 def _probability_rule(rows: list[dict[str, Any]]) -> str:
     """How the disruption probabilities were moved (sensitivity.py's module docstring)."""
     if any(r.get("how") for r in rows if r["parameter"] == "disruption probabilities"):
-        return ("Disruption probabilities: every event rate of the calibrated library scaled "
-                "and the scenarios redrawn with the same seed (they are library draws, none "
-                "calm).")
+        ess = "; ".join(f"x{r['factor']:g}: {r['how'].split('; ')[1].rstrip(')')}"
+                        for r in rows if r["parameter"] == "disruption probabilities"
+                        and r.get("how"))
+        return ("Disruption probabilities: every event rate of the calibrated library scaled; "
+                "the same scenarios (library draws, none calm) get the probabilities the "
+                f"scaled rates give them ({ess}; on few effective scenarios the change is "
+                "noisy, even in sign).")
     return ("Disruption probabilities: every disrupted scenario's probability scaled, the "
             "calm scenarios taking up the rest (not applicable without a calm scenario).")
 
