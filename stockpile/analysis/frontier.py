@@ -18,18 +18,23 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from ..instance import Instance
 from ..model.build import build_model
-from ..model.data import ModelData
+from ..model.data import ModelData, model_data
+from ..model.modes import Mode
 from ..model.risk import RiskOptions
+from ..scenarios.pipeline import SampleOptions, fresh_sample
 from ..solve.highs import SolveOptions, SolveStats, solve
 from .coalitions import parallel_map
 from .evaluate import Z95, Evaluation, Plan, evaluate, paired_difference, plan_from_model
+from .evidence import DEFAULT_SEED
+from .whatif import WhatIf, plan_whatif
 
 
 def optimise(data: ModelData, options: SolveOptions | None = None, risk: object = None,
@@ -80,12 +85,43 @@ def value_of_perfect_information(data_out: ModelData, sp: Evaluation, n: int,
                      "scenarios": n}}
 
 
-def frontier(data_in: ModelData, data_out: ModelData, scales: list[float],
-             lambdas: list[float], level: float = 0.95,
+DEFAULT_SAMPLE = SampleOptions(n=10000, seed=DEFAULT_SEED)
+"""The one default out-of-sample draw of evaluate and frontier: the same figures in both."""
+
+
+@dataclass
+class FrontierPoint:
+    """The plan at one (risk weight, budget scale) and its out-of-sample figures."""
+
+    lam: float  # risk weight lambda of CVaR ("lambda" in frontier.json)
+    budget_scale: float
+    budget: float  # total budget, sum of B_h times the scale (USD)
+    status: str  # of the in-sample solve
+    gap: float | None
+    in_sample_objective: float | None
+    stock_t: float  # tonnes held, all materials
+    figures: dict[str, Any]  # out of sample (Evaluation.summary)
+    marginal_value: float | None = None  # fall of mean cost per extra USD of budget
+    shortfall_avoided_per_usd: float | None = None
+
+    @property
+    def mean(self) -> float:
+        return float(self.figures["mean"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lambda": self.lam, "budget_scale": self.budget_scale, "budget": self.budget,
+                "status": self.status, "gap": self.gap,
+                "in_sample_objective": self.in_sample_objective, "stock_t": self.stock_t,
+                **self.figures, "marginal_value": self.marginal_value,
+                "shortfall_avoided_per_usd": self.shortfall_avoided_per_usd}
+
+
+def frontier(data_in: ModelData, data_out: ModelData, scales: Sequence[float],
+             lambdas: Sequence[float], level: float = 0.95,
              options: SolveOptions | None = None,
              progress: Callable[[str], None] | None = None,
-             workers: int = 1) -> list[dict[str, Any]]:
-    """One row per (lambda, budget scale): the plan's in-sample objective and its
+             workers: int = 1) -> list[FrontierPoint]:
+    """One point per (lambda, budget scale): the plan's in-sample objective and its
     out-of-sample figures, with the marginal value of budget (module docstring).
     The points are solved and evaluated in ``workers`` processes; ``progress`` is called
     with a line of text as each point finishes."""
@@ -99,24 +135,76 @@ def frontier(data_in: ModelData, data_out: ModelData, scales: list[float],
     rows = parallel_map(_frontier_point, [(data_in, data_out, sc, lam, level, options)
                                           for lam, sc in points], workers, done)
     for i, row in enumerate(rows):
-        prev = rows[i - 1] if i and rows[i - 1]["lambda"] == row["lambda"] else None
-        if prev is not None and row["budget"] > prev["budget"]:
-            db = row["budget"] - prev["budget"]
-            row["marginal_value"] = (prev["mean"] - row["mean"]) / db
-            row["shortfall_avoided_per_usd"] = (prev["expected_shortfall"]
-                                                - row["expected_shortfall"]) / db
+        prev = rows[i - 1] if i and rows[i - 1].lam == row.lam else None
+        if prev is not None and row.budget > prev.budget:
+            db = row.budget - prev.budget
+            row.marginal_value = (prev.mean - row.mean) / db
+            row.shortfall_avoided_per_usd = (prev.figures["expected_shortfall"]
+                                             - row.figures["expected_shortfall"]) / db
     return rows
 
 
 def _frontier_point(data_in: ModelData, data_out: ModelData, sc: float, lam: float,
-                    level: float, options: SolveOptions | None) -> dict[str, Any]:
+                    level: float, options: SolveOptions | None) -> FrontierPoint:
     """The plan at budget scale ``sc`` and risk weight ``lam``, and its figures."""
     d_in = replace(data_in, budget=data_in.budget * sc)
     d_out = replace(data_out, budget=data_out.budget * sc)
     risk = RiskOptions(lam, level) if lam > 0 else None
     plan, stats = optimise(d_in, options, risk, name=f"budget x{sc:g}, lambda {lam:g}")
-    s = evaluate(d_out, plan).summary()
-    return {"lambda": lam, "budget_scale": sc, "budget": float(d_in.budget.sum()),
-            "status": stats.status, "gap": stats.gap, "in_sample_objective": stats.objective,
-            "stock_t": float(plan.stock(d_in).sum()), **s,
-            "marginal_value": None, "shortfall_avoided_per_usd": None}
+    return FrontierPoint(lam, sc, float(d_in.budget.sum()), stats.status, stats.gap,
+                         stats.objective, float(plan.stock(d_in).sum()),
+                         evaluate(d_out, plan).summary())
+
+
+@dataclass(frozen=True)
+class FrontierOptions:
+    """What ``stockpile frontier`` does; checked when made (ValueError naming the option)."""
+
+    budgets: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0)  # scales of every holder's B_h (> 0)
+    lambdas: tuple[float, ...] = (0.0, 1.0)  # risk weights of CVaR (>= 0)
+    alpha: float = 0.95  # CVaR level, in [0, 1)
+    mode: Mode = "bilateral"
+    sampling: SampleOptions = DEFAULT_SAMPLE
+    solve: SolveOptions = field(default_factory=SolveOptions)
+    workers: int = 1  # points solved and evaluated at once, one process each
+    whatif: WhatIf = field(default_factory=WhatIf)  # budgets, materials (plan_whatif)
+    progress: Callable[[str], None] | None = None  # a line of text per point finished
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.alpha < 1:
+            raise ValueError(f"--alpha {self.alpha!r}: must be in [0, 1)")
+        if not self.budgets or any(not b > 0 for b in self.budgets):
+            raise ValueError(f"--budgets {list(self.budgets)!r}: every number must be > 0")
+        if not self.lambdas or any(not lam >= 0 for lam in self.lambdas):
+            raise ValueError(f"--lambdas {list(self.lambdas)!r}: every number must be >= 0")
+
+
+@dataclass
+class FrontierResult:
+    """What ``run_frontier`` found; :meth:`to_dict` is frontier.json."""
+
+    instance: str
+    alpha: float
+    sampling: SampleOptions
+    points: list[FrontierPoint]  # by lambda, then budget
+    whatif: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"instance": self.instance, "alpha": self.alpha, "scenarios": self.sampling.n,
+                "seed": self.sampling.seed, "whatif": list(self.whatif),
+                "rows": [p.to_dict() for p in self.points]}
+
+
+def run_frontier(inst: Instance, options: FrontierOptions = FrontierOptions()
+                 ) -> FrontierResult:
+    """Optimised plans over budgets and risk weights, each on the same fresh sample.
+
+    Raises WhatIfError or ValueError on a bad option, RuntimeError when a solve finds no
+    plan."""
+    applied = plan_whatif(inst, options.whatif, "frontier")
+    inst = applied.instance
+    data_in = model_data(inst, options.mode)
+    data_out = fresh_sample(inst, options.sampling).apply(data_in)
+    points = frontier(data_in, data_out, options.budgets, options.lambdas, options.alpha,
+                      options.solve, options.progress, workers=options.workers)
+    return FrontierResult(inst.name, options.alpha, options.sampling, points, applied.notes)

@@ -174,6 +174,18 @@ def apply_whatif(inst: Instance, whatif: WhatIf) -> Applied:
     return Applied(inst, fixed, whatif.describe())
 
 
+def plan_whatif(inst: Instance, whatif: WhatIf, command: str) -> Applied:
+    """The budget and material overrides applied, for the pipelines that optimise plans
+    themselves (evaluate, frontier): agreements cannot be forced there. Raises
+    :class:`WhatIfError` naming the option."""
+    for option, given in (("--force-agreement", whatif.force),
+                          ("--forbid-agreement", whatif.forbid)):
+        if given:
+            raise WhatIfError(option, given[0], f"not available in '{command}' (use solve or "
+                                                "compare)")
+    return apply_whatif(inst, whatif)
+
+
 def restrict_holders(inst: Instance, members: Iterable[str]) -> Instance:
     """The instance as the coalition ``members`` sees it alone.
 

@@ -8,11 +8,11 @@ import os
 from pathlib import Path
 
 from .choices import MODES
-from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err, workers_arg
+from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err, load, workers_arg
 from .evaluate import DEFAULT_SEED
 from .progress import Progress, add_quiet
-from .scenarios import add_sampling_options, add_structure_options
-from .whatif_args import add_whatif, load_with_whatif
+from .scenarios import add_sampling_options, add_structure_options, sampling_options
+from .whatif_args import add_whatif, whatif_folder, whatif_of
 
 
 def number_list(minimum: float, strict: bool):  # noqa: ANN201
@@ -53,36 +53,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
-    from ..analysis.frontier import frontier
-    from ..model.data import model_data
+    from ..analysis.frontier import FrontierOptions, run_frontier
     from ..report import evaluate_report as rep
+    from ..report.files import output_folder
     from ..solve.highs import SolveOptions
-    from .evaluate import out_of_sample
 
-    if not 0 <= args.alpha < 1:
-        err(f"stockpile frontier: --alpha {args.alpha!r}: must be in [0, 1); nothing written.")
-        return EXIT_INPUT
-    loaded = load_with_whatif(args, "frontier")
-    if loaded is None:
-        return EXIT_INPUT
-    inst, notes, out_dir = loaded
+    bar = Progress(len(args.budgets) * len(args.lambdas), args.quiet, "frontier")
     try:
-        data_in = model_data(inst, args.mode)
-        data_out = out_of_sample(inst, args).apply(data_in)
-        bar = Progress(len(args.budgets) * len(args.lambdas), args.quiet, "frontier")
-        rows = frontier(data_in, data_out, args.budgets, args.lambdas, args.alpha,
-                        SolveOptions(mip_gap=args.gap, time_limit=args.time_limit), bar.step,
-                        workers=args.workers)
+        options = FrontierOptions(
+            tuple(args.budgets), tuple(args.lambdas), args.alpha, args.mode,
+            sampling_options(args), SolveOptions(mip_gap=args.gap, time_limit=args.time_limit),
+            args.workers, whatif_of(args), bar.step)
     except ValueError as e:
+        err(f"stockpile frontier: {e}; nothing written.")
+        return EXIT_INPUT
+    inst = load(args.instance)
+    out_dir = output_folder(args.out, inst.name,
+                            *[p for p in ("frontier", whatif_folder(args)) if p])
+    try:
+        result = run_frontier(inst, options)
+    except ValueError as e:  # WhatIfError included
         err(f"stockpile frontier: {e}; nothing written.")
         return EXIT_INPUT
     except RuntimeError as e:
         err(f"stockpile frontier: {e}; nothing written.")
         return EXIT_NO_PLAN
-    keys = ["lambda", "budget_scale", "budget", "status", "gap", "in_sample_objective",
-            "stock_t", "mean", "std_error", "cvar95", "expected_shortfall",
-            "probability_any_shortfall", "marginal_value", "shortfall_avoided_per_usd"]
-    written = rep.write_files(rep.frontier_files(inst.name, rows, args.alpha, args.n,
-                                                 args.seed, keys, notes), out_dir)
+    written = rep.write_files(rep.frontier_files(result.to_dict()), out_dir)
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK

@@ -6,14 +6,11 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .common import EXIT_INPUT, EXIT_OK, err, positive_float
 from .progress import add_quiet
-
-MAX_REDUCE = 5000
 
 
 def whole(minimum: int):  # noqa: ANN201
@@ -66,54 +63,6 @@ def add_structure_options(s: argparse.ArgumentParser) -> None:
                    help="event rates in the conflict phase times this (nds only)")
 
 
-def _bad_arguments(args: argparse.Namespace) -> str | None:
-    """Why the arguments cannot be run (checked before anything is sampled), or None."""
-    if args.out.suffix.lower() not in (".yaml", ".yml"):
-        return f"--out {args.out}: the file must end in .yaml or .yml"
-    if args.reduce is not None and args.reduce > args.n:
-        return f"--reduce {args.reduce}: must be at most --n ({args.n})"
-    if args.reduce is not None and args.n > MAX_REDUCE:
-        return (f"--n {args.n} with --reduce: fast forward selection keeps an n x n distance "
-                f"matrix; at most {MAX_REDUCE} scenarios")
-    return None
-
-
-def _event_summary(sset: Any) -> tuple[list[dict[str, Any]], float]:
-    """Events per kind that hit the instance's materials (printed), and the share of
-    scenarios with some disruption."""
-    import numpy as np
-
-    from ..scenarios.generator import EVENT_TYPES
-
-    ev = sset.events
-    hit = ev["materials"].any(axis=1) if ev else np.zeros(0, bool)
-    event_types = []
-    for i, kind in enumerate(EVENT_TYPES):
-        mask = (ev["type"] == i) & hit if ev else np.zeros(0, bool)
-        if mask.any():
-            event_types.append({"type": kind, "events": int(mask.sum()),
-                                "mean_depth": float(ev["depth"][mask].mean())})
-            print(f"  {kind:13s} {int(mask.sum()):7d} events hitting instance materials, "
-                  f"mean depth {ev['depth'][mask].mean():.2f}")
-    disrupted = (sset.supply < 1).any(axis=(1, 2, 3)) | (sset.demand_mult > 1).any(
-        axis=(1, 2, 3)) | (sset.capacity_mult < 1).any(axis=(1, 2, 3))
-    return event_types, float(disrupted.mean())
-
-
-def _reduce(inst: Any, sset: Any, n: int) -> tuple[Any, float]:
-    """Fast forward selection of ``n`` scenarios: the subset and its Kantorovich distance."""
-    import numpy as np
-
-    from ..model.data import model_data
-    from ..scenarios import fast_forward, features
-
-    base = replace(model_data(inst, "national"), periods=[p.id for p in sset.periods],
-                   years=np.array([p.years for p in sset.periods]))
-    data = sset.apply(base)
-    sel, q, dist = fast_forward(features(data), data.probability, n)
-    return sset.subset(sel, q), float(dist)
-
-
 def _write_yaml_atomically(new: Any, out: Path) -> None:
     """The instance to ``out`` through a temporary file beside it: all or nothing."""
     from ..instance import dump_yaml
@@ -132,59 +81,49 @@ def _write_yaml_atomically(new: Any, out: Path) -> None:
         raise
 
 
+def sampling_options(args: argparse.Namespace) -> Any:
+    """The sampling options of the command line (scenarios, evaluate, frontier)."""
+    from ..scenarios.pipeline import SampleOptions
+
+    return SampleOptions(args.n, args.seed, args.rate_scale, args.structure,
+                         args.conflict_years, args.recovery_years, args.conflict_factor,
+                         args.keep_periods)
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     from ..instance import load
     from ..instance.schema import safe_name_from
-    from ..scenarios import DEFAULT_LIBRARY, sample, with_scenarios
-    from ..scenarios.calibration import match_material
+    from ..report import evaluate_report as rep
+    from ..report.scenarios_report import scenarios_files
+    from ..scenarios.pipeline import ScenariosOptions, run_scenarios
 
-    bad = _bad_arguments(args)
-    if bad:
-        err(f"stockpile scenarios: {bad}; nothing written.")
+    try:
+        if args.out.suffix.lower() not in (".yaml", ".yml"):
+            raise ValueError(f"--out {args.out}: the file must end in .yaml or .yml")
+        # the new instance is named after its file: its reports go to their own folder
+        options = ScenariosOptions(sampling_options(args), args.reduce,
+                                   safe_name_from(args.out.stem))
+    except ValueError as e:
+        err(f"stockpile scenarios: {e}; nothing written.")
         return EXIT_INPUT
-    inst = load(args.instance)
-    library = DEFAULT_LIBRARY.scaled(args.rate_scale)
-    sset = sample(inst, args.n, args.seed, library, args.structure, args.conflict_years,
-                  args.recovery_years, args.conflict_factor, keep_periods=args.keep_periods)
-    unmatched = [m.id for m in inst.materials if match_material(m.id, m.name) is None]
-    if unmatched:
-        err(f"note: no supply data for materials {', '.join(unmatched)}: only demand surges "
-            "and midstream outages reach them (name them as in the USGS data, e.g. gallium)")
+    result = run_scenarios(load(args.instance), options)
+    if result.unmatched:
+        err(f"note: no supply data for materials {', '.join(result.unmatched)}: only demand "
+            "surges and midstream outages reach them (name them as in the USGS data, e.g. "
+            "gallium)")
     # the short summary goes to stdout; --quiet only silences progress lines
     print(f"sampled {args.n} scenarios (seed {args.seed}, structure {args.structure}):")
-    event_types, disrupted = _event_summary(sset)
-    print(f"  scenarios with some disruption: {disrupted:.1%}")
-    summary = {"source": inst.name, "n": args.n, "seed": args.seed,
-               "structure": args.structure, "rate_scale": args.rate_scale,
-               "disrupted_share": disrupted, "event_types": event_types,
-               "file": str(args.out), "reduced_to": None, "distance": None}
-    note = (f"scenarios: stockpile scenarios --n {args.n} --seed {args.seed} --structure "
-            f"{args.structure} --rate-scale {args.rate_scale:g}")
-    if args.reduce is not None:
-        sset, dist = _reduce(inst, sset, args.reduce)
-        note += f" --reduce {args.reduce} (fast forward selection, distance {dist:.6g})"
-        summary.update(reduced_to=args.reduce, distance=dist)
-        print(f"reduced to {args.reduce} scenarios by fast forward selection "
-              f"(Kantorovich distance {dist:,.4g})")
-    # the new instance is named after its file: its reports go to their own folder
-    new = with_scenarios(inst, sset, note, name=safe_name_from(args.out.stem))
+    for kind in result.event_types:
+        print(f"  {kind.type:13s} {kind.events:7d} events hitting instance materials, "
+              f"mean depth {kind.mean_depth:.2f}")
+    print(f"  scenarios with some disruption: {result.disrupted_share:.1%}")
+    if result.reduced_to is not None:
+        print(f"reduced to {result.reduced_to} scenarios by fast forward selection "
+              f"(Kantorovich distance {result.distance:,.4g})")
+    new = result.instance
     _write_yaml_atomically(new, args.out)
     report_dir = args.report or Path("reports") / new.name / "scenarios"
-    written = _write_report(summary, new, report_dir)
+    written = rep.write_files(scenarios_files(result.summary(str(args.out)), new), report_dir)
     print(f"wrote {args.out} ({len(new.scenarios)} scenarios)")
     print(f"report: {report_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK
-
-
-def _write_report(summary: dict, new: Any, out_dir: Path) -> list[Path]:
-    from ..report import evaluate_report as rep
-    from ..report.html import html_document
-    from ..report.markdown import markdown
-    from ..report.scenarios_report import exposure_chart, scenario_rows, scenarios_document
-
-    doc = scenarios_document(summary, new)
-    return rep.write_files({
-        "scenarios.md": markdown(doc),
-        "scenarios.html": html_document(doc, {}, exposure_chart(new), ok=True),
-        "scenarios.xlsx": doc,
-        "scenarios.json": {**summary, "scenarios": scenario_rows(new)}}, out_dir)

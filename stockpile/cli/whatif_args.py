@@ -39,35 +39,3 @@ def whatif_folder(args: argparse.Namespace) -> str:
         return ""
     name = "whatif-" + "_".join(re.sub(r"[^A-Za-z0-9.+-]+", "-", p) for p in parts)
     return name[:120]
-
-
-def instance_whatif(inst, args: argparse.Namespace, command: str):  # noqa: ANN001, ANN201
-    """The instance with the budget and material what-ifs applied, for the commands that
-    optimise plans themselves (evaluate, frontier): agreements cannot be forced there.
-    Raises WhatIfError naming the option."""
-    from ..analysis.whatif import WhatIfError, apply_whatif
-
-    for option, given in (("--force-agreement", args.force_agreement),
-                          ("--forbid-agreement", args.forbid_agreement)):
-        if given:
-            raise WhatIfError(option, given[0], f"not available in '{command}' (use solve or "
-                                                "compare)")
-    return apply_whatif(inst, whatif_of(args))
-
-
-def load_with_whatif(args: argparse.Namespace, command: str):  # noqa: ANN201
-    """(instance with the what-ifs applied, their notes, report folder) for evaluate and
-    frontier, or None after printing the problem (the caller exits 2, nothing written)."""
-    from ..analysis.whatif import WhatIfError
-    from ..report.files import output_folder
-    from .common import err, load
-
-    try:
-        applied = instance_whatif(load(args.instance), args, command)
-    except WhatIfError as e:
-        err(f"stockpile {command}: {e}; nothing written.")
-        return None
-    inst = applied.instance
-    folder = output_folder(args.out, inst.name,
-                           *[p for p in (command, whatif_folder(args)) if p])
-    return inst, applied.notes, folder

@@ -163,8 +163,16 @@ def evaluation_markdown(res: dict[str, Any]) -> str:
     return markdown(evaluation_document(res))
 
 
-def evaluation_files(res: dict[str, Any], csv_keys: Sequence[str]) -> dict[str, Any]:
-    """evaluation.md, .html, .xlsx, .csv and .json from one document."""
+EVALUATION_CSV = ["plan", "days_of_cover", "first_stage_cost", "mean", "std_error", "p05", "p50",
+                  "p95", "cvar95", "expected_shortfall", "shortfall_cvar95",
+                  "probability_any_shortfall", "lp_scenarios", "seconds"]
+"""Columns of evaluation.csv: one row per plan."""
+
+
+def evaluation_files(res: dict[str, Any], csv_keys: Sequence[str] = EVALUATION_CSV
+                     ) -> dict[str, Any]:
+    """evaluation.md, .html, .xlsx, .csv and .json from one document (``res``: evaluation.json,
+    :meth:`stockpile.analysis.out_of_sample.EvaluationResult.to_dict`)."""
     doc = evaluation_document(res)
     return {"evaluation.md": markdown(doc),
             "evaluation.html": html_document(doc, res, EVALUATION_CHARTS,
@@ -278,15 +286,24 @@ def frontier_charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
                          chart("expected_shortfall", "Expected shortfall cost")]}
 
 
-def frontier_files(name: str, rows: list[dict[str, Any]], alpha: float, n: int, seed: int,
-                   csv_keys: Sequence[str], whatif: Sequence[str] = ()) -> dict[str, Any]:
-    doc = frontier_document(name, rows, alpha, n, seed, whatif)
+FRONTIER_CSV = ["lambda", "budget_scale", "budget", "status", "gap", "in_sample_objective",
+                "stock_t", "mean", "std_error", "cvar95", "expected_shortfall",
+                "probability_any_shortfall", "marginal_value", "shortfall_avoided_per_usd"]
+"""Columns of frontier.csv: one row per (lambda, budget scale)."""
+
+
+def frontier_files(res: dict[str, Any], csv_keys: Sequence[str] = FRONTIER_CSV
+                   ) -> dict[str, Any]:
+    """frontier.md, .html, .xlsx, .csv and .json from one document (``res``: frontier.json,
+    :meth:`stockpile.analysis.frontier.FrontierResult.to_dict`)."""
+    rows = res["rows"]
+    doc = frontier_document(res["instance"], rows, res["alpha"], res["scenarios"], res["seed"],
+                            res["whatif"])
     return {"frontier.md": markdown(doc),
             "frontier.html": html_document(doc, {}, frontier_charts(rows),
                                            ok=all(r.get("status") == "optimal" for r in rows)),
             "frontier.xlsx": doc, "frontier.csv": csv_text(rows, csv_keys),
-            "frontier.json": {"instance": name, "alpha": alpha, "scenarios": n, "seed": seed,
-                              "whatif": list(whatif), "rows": rows}}
+            "frontier.json": res}
 
 
 def write_files(files: dict[str, Any], out_dir: Path) -> list[Path]:

@@ -81,3 +81,16 @@ def exposure_chart(instance: Any) -> Any:
                                    "Probability-weighted deepest cut (share of supply)",
                                    "Material", more))]
     return {"scenarios": [make]}
+
+
+def scenarios_files(summary: dict[str, Any], instance: Any) -> dict[str, Any]:
+    """scenarios.md, .html, .xlsx and .json from one document (``summary``: the head of the
+    JSON, :meth:`stockpile.scenarios.pipeline.ScenariosResult.summary`)."""
+    from .html import html_document
+    from .markdown import markdown
+
+    doc = scenarios_document(summary, instance)
+    return {"scenarios.md": markdown(doc),
+            "scenarios.html": html_document(doc, {}, exposure_chart(instance), ok=True),
+            "scenarios.xlsx": doc,
+            "scenarios.json": {**summary, "scenarios": scenario_rows(instance)}}
