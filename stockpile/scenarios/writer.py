@@ -37,7 +37,7 @@ def _describe(sset: ScenarioSet, s: int, materials: list[str], holders: list[str
 
 
 def _calibrated_on(sset: ScenarioSet, s: int) -> list[str]:
-    from .events import DEFAULT_LIBRARY
+    from .library import DEFAULT_LIBRARY
     types = DEFAULT_LIBRARY.types()
     ev = sset.events
     if not ev:
