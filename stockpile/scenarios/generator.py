@@ -1,9 +1,12 @@
 """Seeded, vectorised sampling of disruption scenarios from the event library.
 
-For each slot (an actor and its materials) and each period t of length L_t, an onset occurs
-in a scenario with probability 1 - exp(-lambda_t L_t), at a uniform time inside the period;
-its depth, duration and recovery are drawn as in ``events.py``. Losses of one scenario
-combine multiplicatively per holder h, material m and period t:
+The library is a tuple of event kinds (``kinds.py``); the sampler knows none of them: it
+loops over every slot of every kind (``schedule``), and each kind draws and applies its own
+events into ``Draws``. For each slot (an actor and its materials) and each period t of
+length L_t, an onset occurs in a scenario with probability 1 - exp(-lambda_t L_t), at a
+uniform time inside the period; its depth, duration and recovery are drawn as in
+``events.py``. Losses of one scenario combine multiplicatively per holder h, material m and
+period t; for the default kinds:
 
     a_hmt = prod_e (1 - depth_eh * e_hmc(e) * f_e(t))     (supply share that still arrives)
     mu_hmt = prod_e (1 + scale * depth_e * f_e(t))          (demand surges)
@@ -157,7 +160,8 @@ def schedule(library: Library, draws: Draws) -> list[tuple[int, EventKind, Slot]
     """Every slot of every kind, with its kind's index in the library, in the order the
     random stream is consumed: by the slot's turn, then library order, then the kind's own
     order (sorting is stable). For the default library: licensing, cobalt quota, every
-    outage, then material by material its midstream outage and demand surge."""
+    outage, then material by material its midstream outage and demand surge; a kind appended
+    with slots of the default turn (``kinds.LAST``) draws after all of them."""
     jobs = [(k, kind, slot) for k, kind in enumerate(library.kinds)
             for slot in kind.slots(draws)]
     return sorted(jobs, key=lambda job: job[2].turn)

@@ -30,18 +30,27 @@ if TYPE_CHECKING:
     from .generator import Draws
 
 
+FIRST = -1
+"""Turn of the slots drawn before any material's turn (licensing, quota, outage)."""
+LAST = 1 << 30
+"""Turn of the slots drawn after every other (the default): a kind appended to a library
+leaves the draws of the kinds before it unchanged, scenario by scenario."""
+
+
 @dataclass(frozen=True, eq=False)
 class Slot:
     """One place a kind strikes: its onsets are drawn independently of every other slot's.
 
-    ``turn``: slots are drawn in order of turn (ties in library order, then in the kind's own
-    order); -1, the default, before any material's turn; kinds drawn material by material
-    (midstream, demand surge) give the slot of material j turn j, so that a material's
-    midstream outages and demand surges are drawn one after the other."""
+    ``turn``: the random stream is consumed slot by slot in order of turn (ties in library
+    order, then in the kind's own order). Licensing, quota and outage slots take ``FIRST``;
+    midstream and demand surge give the slot of material j turn j, so that a material's
+    midstream outages and demand surges are drawn one after the other (the generator's
+    order before kinds were classes, kept so that every seed gives the same scenarios);
+    a new kind's slots default to ``LAST``."""
 
     actor: str  # recorded with each event: the country or the material
     materials: np.ndarray  # (M,) bool: the materials its events can hit
-    turn: int = -1
+    turn: int = LAST
 
 
 @dataclass(eq=False)
@@ -151,7 +160,7 @@ class Licensing(SupplyKind):
     def slots(self, draws: Draws) -> list[Slot]:
         if not self.regimes:
             return []
-        return [Slot(self.country, np.asarray(self.named(draws).any(axis=0)))]
+        return [Slot(self.country, np.asarray(self.named(draws).any(axis=0)), FIRST)]
 
     def strike(self, draws: Draws, slot: Slot, ev: Strike) -> None:
         n_ev, nH = len(ev.scenario), len(draws.H)
@@ -174,7 +183,7 @@ class Quota(SupplyKind):
     def slots(self, draws: Draws) -> list[Slot]:
         mats = np.array([(p.key.split("_")[0] if p else "") in self.keys for p in draws.prof],
                         bool)
-        return [Slot(self.country, mats)] if mats.any() else []
+        return [Slot(self.country, mats, FIRST)] if mats.any() else []
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,7 +195,7 @@ class Outage(SupplyKind):
 
     def slots(self, draws: Draws) -> list[Slot]:
         nM = len(draws.mats)
-        return [Slot(country, np.arange(nM) == j)
+        return [Slot(country, np.arange(nM) == j, FIRST)
                 for j, p in enumerate(draws.prof) if p is not None
                 for country, w in sorted(p.world_share.items()) if w >= self.min_share]
 
