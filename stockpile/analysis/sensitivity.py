@@ -79,24 +79,14 @@ def library_reweight(inst: Any, data: ModelData, seed: int = 1
     return lambda f: replace(data, probability=rate_weights(inst, own, f, DEFAULT_LIBRARY))
 
 
-def _slots(inst: Any, library: Any) -> dict[str, int]:
-    """How many independent onset slots each event kind has (scenarios/generator.py draws one
-    Bernoulli onset per slot and period): one licensing slot, one cobalt-quota slot, one
-    outage slot per (material, producer country at or above the library's share), one
-    midstream slot per material with conversion routes, one demand-surge slot per material."""
-    from ..scenarios import calibration as cal
+def _slots(inst: Any, sset: Any, library: Any) -> list[int]:
+    """How many independent onset slots each kind of ``library`` has on ``inst`` (each slot
+    draws one Bernoulli onset per period: scenarios/generator.py), in the library's order."""
+    from ..scenarios.generator import Draws
 
-    prof = [cal.match_material(m.id, m.name) for m in inst.materials]
-    material_of = {k.id: k.material for k in inst.products}
-    return {
-        "licensing": int(bool(library.regimes)),
-        "cobalt_quota": int(any(p is not None and p.key.split("_")[0] == "cobalt"
-                                for p in prof)),
-        "outage": sum(1 for p in prof if p is not None for w in p.world_share.values()
-                      if w >= library.outage_min_share),
-        "midstream": len({material_of[r.from_product] for r in inst.routes}),
-        "demand_surge": len(inst.materials),
-    }
+    draws = Draws(inst, 1, np.random.default_rng(0), list(sset.periods),
+                  np.ones(len(sset.periods)))
+    return [len(kind.slots(draws)) for kind in library.kinds]
 
 
 def rate_weights(inst: Any, sset: Any, factor: float, library: Any) -> np.ndarray:
@@ -108,20 +98,18 @@ def rate_weights(inst: Any, sset: Any, factor: float, library: Any) -> np.ndarra
     then normalised. Depths, durations and regimes keep their distributions, so this is the
     exact change of measure (importance weights) on the same scenarios: the re-solve is
     paired, not a new sample."""
-    from ..scenarios.generator import EVENT_TYPES
-
     n = len(sset.ids)
     L = np.array([p.years for p in sset.periods])
     ev = sset.events
     logw = np.zeros(n)
-    for kind, K in _slots(inst, library).items():
-        rate = library.types()[kind].rate
+    for i, (kind, K) in enumerate(zip(library.kinds, _slots(inst, sset, library))):
+        rate = kind.params.rate
         if K == 0 or rate <= 0:
             continue
         p, q = 1 - np.exp(-rate * L), 1 - np.exp(-rate * factor * L)
         h = np.zeros((n, len(L)))
         if ev:
-            mine = ev["type"] == EVENT_TYPES.index(kind)
+            mine = ev["type"] == i
             np.add.at(h, (ev["scenario"][mine], ev["period"][mine]), 1.0)
         logw += (h * np.log(q / p) + (K - h) * np.log((1 - q) / (1 - p))).sum(axis=1)
     w = np.exp(logw - logw.max())

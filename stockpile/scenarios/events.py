@@ -1,4 +1,4 @@
-"""The event library: four event types, their calibrated parameters and the recovery ramp.
+"""Event parameters: the calibrated numbers of the event kinds and the recovery ramp.
 
 Each event type has a yearly rate lambda (onsets per year per slot; the probability of an
 onset in a period of L years is 1 - exp(-lambda L)), a depth distribution Beta(a, b) (mean
@@ -13,6 +13,9 @@ returns and other producers expand). The loss profile of an event with onset t0 
 and its effect in period [t_a, t_b) is the period mean of f, computed exactly from the
 integral G(u) = int_0^u f: u for u <= D, D + (u - D) - (u - D)^2 / (2R) up to D + R,
 D + R / 2 beyond.
+
+What each kind strikes and how is its class in ``kinds.py``; the default library with the
+numbers below is ``library.DEFAULT_LIBRARY``.
 
 Calibration on data/disruption_events.csv (full table in docs/scenarios.md):
 
@@ -51,7 +54,6 @@ Calibration on data/disruption_events.csv (full table in docs/scenarios.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -91,47 +93,6 @@ class EventType:
     @property
     def mean_depth(self) -> float:
         return self.depth_a / (self.depth_a + self.depth_b)
-
-
-@dataclass(frozen=True)
-class Library:
-    licensing: EventType
-    cobalt_quota: EventType
-    outage: EventType
-    midstream: EventType
-    demand_surge: EventType
-    regimes: tuple[Regime, ...] = CHINA_REGIMES  # what a licensing onset re-enacts
-    target_probability: float = 0.5  # one holder singled out (depth 1)
-    outage_min_share: float = 0.2  # producer countries with at least this world share
-    surge_scale: float = 1.0  # demand multiplier = 1 + scale * depth
-
-    def licensing_rate(self, key: str) -> float:
-        """Yearly rate at which licensing regimes hit a material of regime key ``key``."""
-        hits = sum(key in r.keys for r in self.regimes)
-        return self.licensing.rate * hits / len(self.regimes) if self.regimes else 0.0
-
-    def types(self) -> dict[str, EventType]:
-        return {"licensing": self.licensing, "cobalt_quota": self.cobalt_quota,
-                "outage": self.outage, "midstream": self.midstream,
-                "demand_surge": self.demand_surge}
-
-    def scaled(self, factor: float) -> Library:
-        """The same library with every rate multiplied by ``factor`` (stress testing)."""
-        from dataclasses import replace
-        changes: dict[str, Any] = {k: replace(t, rate=t.rate * factor)
-                                   for k, t in self.types().items()}
-        return replace(self, **changes)
-
-
-DEFAULT_LIBRARY = Library(
-    licensing=EventType("licensing", 0.375, 2.55, 0.45, 0.25, 1.2, 0.5, 0.8,
-                        ("REE2010", "REE2010JP", "GAGE2023", "GAJP2023", "GRAPH2023", "SB2024",
-                         "W2025", "BI2025", "REE2025")),
-    cobalt_quota=EventType("cobalt_quota", 0.0625, 5.6, 4.4, 0.7, 0.5, 1.0, 0.5, ("CO2025",)),
-    outage=EventType("outage", 0.01, 2.0, 2.0, 0.5, 0.8, 0.5, 0.8, ("PD2022", "CO2025")),
-    midstream=EventType("midstream", 0.05, 2.0, 2.0, 0.25, 0.8, 0.25, 0.8, ()),
-    demand_surge=EventType("demand_surge", 0.02, 2.0, 4.67, 0.5, 0.8, 0.5, 0.8, ("LI2022",)),
-)
 
 
 def _integral(u: np.ndarray, dur: np.ndarray, rec: np.ndarray) -> np.ndarray:

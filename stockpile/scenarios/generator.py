@@ -1,9 +1,12 @@
 """Seeded, vectorised sampling of disruption scenarios from the event library.
 
-For each slot (an actor and its materials) and each period t of length L_t, an onset occurs
-in a scenario with probability 1 - exp(-lambda_t L_t), at a uniform time inside the period;
-its depth, duration and recovery are drawn as in ``events.py``. Losses of one scenario
-combine multiplicatively per holder h, material m and period t:
+The library is a tuple of event kinds (``kinds.py``); the sampler knows none of them: it
+loops over every slot of every kind (``schedule``), and each kind draws and applies its own
+events into ``Draws``. For each slot (an actor and its materials) and each period t of
+length L_t, an onset occurs in a scenario with probability 1 - exp(-lambda_t L_t), at a
+uniform time inside the period; its depth, duration and recovery are drawn as in
+``events.py``. Losses of one scenario combine multiplicatively per holder h, material m and
+period t; for the default kinds:
 
     a_hmt = prod_e (1 - depth_eh * e_hmc(e) * f_e(t))     (supply share that still arrives)
     mu_hmt = prod_e (1 + scale * depth_e * f_e(t))          (demand surges)
@@ -30,10 +33,14 @@ import numpy as np
 from ..instance.schema import Instance, Period
 from ..model.data import ModelData
 from . import calibration as cal
-from .events import DEFAULT_LIBRARY, EventType, Library, Regime, period_profile
+from .events import EventType, period_profile
+from .kinds import EventKind, Slot, Strike
+from .library import DEFAULT_LIBRARY, Library
 
 TimeStructure = Literal["instance", "nds"]
-EVENT_TYPES = ("licensing", "cobalt_quota", "outage", "midstream", "demand_surge")
+EVENT_TYPES = DEFAULT_LIBRARY.names
+"""The default library's kind names: ``events['type']`` of a sample drawn from it indexes
+them (any library: ``ScenarioSet.event_types``)."""
 
 
 @dataclass
@@ -47,6 +54,8 @@ class ScenarioSet:
     demand_mult: np.ndarray  # mu (S, T, H, K)
     capacity_mult: np.ndarray  # g (S, T, H, R)
     events: dict[str, np.ndarray] = field(default_factory=dict)  # one row per event
+    # the parameters of the library's kinds, indexed by events["type"]
+    event_types: tuple[EventType, ...] = tuple(DEFAULT_LIBRARY.types().values())
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -60,7 +69,7 @@ class ScenarioSet:
             ev["scenario"] = np.array([pos[int(s)] for s in ev["scenario"]], dtype=int)
         return ScenarioSet([self.ids[i] for i in idx], np.asarray(probability, float),
                            self.periods, self.supply[idx], self.demand_mult[idx],
-                           self.capacity_mult[idx], ev)
+                           self.capacity_mult[idx], ev, self.event_types)
 
     def apply(self, data: ModelData) -> ModelData:
         """``data`` with these scenarios in place of its own (same periods required)."""
@@ -77,14 +86,15 @@ def nds_periods(conflict_years: float = 1.0, recovery_years: int = 3) -> list[Pe
         Period(id=f"recovery{i + 1}", years=1.0) for i in range(recovery_years)]
 
 
-class _Sampler:
-    """The draws of :func:`sample`: one random stream, consumed in a fixed order (supply
-    events, then per material its midstream outages and demand surges), multiplied into a,
-    mu and g, with one table row per event."""
+class Draws:
+    """What the event kinds draw from and multiply into: one random stream, the instance's
+    axes and profiles, the arrays a (S, T, H, M), mu (S, T, H, M) and g (S, T, H, R), and
+    the event table's rows. Materials, not products: every product of a material shares its
+    a and mu (``scenario_set``)."""
 
-    def __init__(self, inst: Instance, n: int, rng: np.random.Generator, library: Library,
+    def __init__(self, inst: Instance, n: int, rng: np.random.Generator,
                  periods: list[Period], factor: np.ndarray) -> None:
-        self.n, self.rng, self.library, self.periods = n, rng, library, periods
+        self.n, self.rng, self.periods = n, rng, periods
         self.L = np.array([p.years for p in periods])
         self.ends = np.cumsum(self.L)
         self.starts = self.ends - self.L
@@ -92,7 +102,6 @@ class _Sampler:
         self.H = [h.id for h in inst.holders]
         self.mats = inst.materials
         self.prof = [cal.match_material(m.id, m.name) for m in self.mats]
-        self.keys = [cal.regime_key(m.id, m.name) for m in self.mats]
         mat_ix = {m.id: i for i, m in enumerate(self.mats)}
         self.mat_of = np.array([mat_ix[k.material] for k in inst.products], dtype=int)
         self.route_mat = np.array([mat_ix[next(k.material for k in inst.products
@@ -119,96 +128,20 @@ class _Sampler:
         rec = et.recovery_median * np.exp(et.recovery_sigma * self.rng.standard_normal(n_ev))
         return depth, dur, rec
 
-    def record(self, kind: str, s_idx: np.ndarray, t_idx: np.ndarray, onset: np.ndarray,
-               drawn: tuple[np.ndarray, np.ndarray, np.ndarray], hit_m: np.ndarray,
-               target: np.ndarray, actor: str, regime: np.ndarray | None = None) -> None:
-        depth, dur, rec = drawn
+    def profile(self, onset: np.ndarray, dur: np.ndarray, rec: np.ndarray) -> np.ndarray:
+        """(N, T): the period means of the events' loss profiles."""
+        return period_profile(onset, dur, rec, self.starts, self.ends)
+
+    def record(self, kind: int, actor: str, ev: Strike) -> None:
+        """The events of one slot as rows of the table (``kind``: index in the library)."""
+        n_ev = len(ev.scenario)
         self.rows.append({
-            "type": np.full(len(s_idx), EVENT_TYPES.index(kind)), "scenario": s_idx,
-            "period": t_idx, "onset": onset, "depth": depth, "duration": dur,
-            "recovery": rec, "materials": hit_m, "target": target,
-            "actor": np.full(len(s_idx), actor, dtype=object),
-            "regime": np.full(len(s_idx), -1) if regime is None else regime})
+            "type": np.full(n_ev, kind), "scenario": ev.scenario, "period": ev.period,
+            "onset": ev.onset, "depth": ev.depth, "duration": ev.duration,
+            "recovery": ev.recovery, "materials": ev.materials, "target": ev.target,
+            "actor": np.full(n_ev, actor, dtype=object), "regime": ev.regime})
 
-    def supply_event(self, kind: str, et: EventType, country: str, candidates: np.ndarray,
-                     regimes: tuple[Regime, ...] | None) -> None:
-        """One supply slot: losses of the materials hit, through each holder's exposure to
-        ``country``; a licensing event may target one holder (depth 1 for it)."""
-        s_idx, t_idx, onset = self.onsets(et)
-        n_ev, nH, nM = len(s_idx), len(self.H), len(self.mats)
-        if n_ev == 0:
-            return
-        drawn = self.draw(et, n_ev)
-        depth, dur, rec = drawn
-        which = None
-        if regimes is not None:  # each onset re-enacts one historical regime, drawn uniformly
-            which = self.rng.integers(0, len(regimes), n_ev)
-            named = np.array([[key in r.keys for key in self.keys] for r in regimes],
-                             bool)  # (R, M)
-            hit_m = named[which]
-        else:
-            hit_m = np.broadcast_to(candidates, (n_ev, nM)).copy()
-        target = np.full(n_ev, -1)
-        if kind == "licensing" and nH:
-            tg = self.rng.random(n_ev) < self.library.target_probability
-            target[tg] = self.rng.integers(0, nH, int(tg.sum()))
-        depth_h = np.repeat(depth[:, None], nH, axis=1)
-        depth_h[target >= 0, target[target >= 0]] = 1.0
-        expo = cal.exposure_matrix(self.H, self.prof, country)  # (H, M)
-        prof_t = period_profile(onset, dur, rec, self.starts, self.ends)  # (N, T)
-        loss = (depth_h[:, None, :, None] * expo[None, None] * hit_m[:, None, None, :]
-                * prof_t[:, :, None, None])
-        np.multiply.at(self.a, s_idx, np.clip(1.0 - loss, 0.0, 1.0))
-        self.record(kind, s_idx, t_idx, onset, drawn, hit_m, target, country, which)
-
-    def supply_events(self) -> None:
-        """Licensing regimes (China), cobalt quotas (Congo), then outages in every country
-        with at least the library's share of a material's world production."""
-        lib, nM = self.library, len(self.mats)
-        has_profile = np.array([p is not None for p in self.prof])
-        if lib.regimes:
-            self.supply_event("licensing", lib.licensing, "China", has_profile, lib.regimes)
-        cobalt = np.array([(p.key.split("_")[0] if p else "") == "cobalt" for p in self.prof])
-        if cobalt.any():
-            self.supply_event("cobalt_quota", lib.cobalt_quota, "Congo (Kinshasa)", cobalt,
-                              None)
-        for j, p in enumerate(self.prof):
-            if p is None:
-                continue
-            for country, w in sorted(p.world_share.items()):
-                if w >= lib.outage_min_share:
-                    self.supply_event("outage", lib.outage, country, np.arange(nM) == j, None)
-
-    def material_event(self, kind: str, j: int, routes: np.ndarray) -> None:
-        """A midstream outage (conversion routes out of material j) or a demand surge of j."""
-        nM = len(self.mats)
-        et = self.library.midstream if kind == "midstream" else self.library.demand_surge
-        s_idx, t_idx, onset = self.onsets(et)
-        if len(s_idx) == 0:
-            return
-        drawn = self.draw(et, len(s_idx))
-        depth, dur, rec = drawn
-        prof_t = period_profile(onset, dur, rec, self.starts, self.ends)
-        # only the slice the event touches is multiplied (the rest would be times 1)
-        if kind == "midstream":
-            cut = np.clip(1.0 - depth[:, None] * prof_t, 0.0, 1.0)  # (N, T)
-            for r in routes:
-                np.multiply.at(self.g[:, :, :, r], s_idx, cut[:, :, None])
-        else:
-            surge = 1.0 + self.library.surge_scale * depth[:, None] * prof_t
-            np.multiply.at(self.mu[:, :, :, j], s_idx, surge[:, :, None])
-        only = np.arange(nM) == j
-        self.record(kind, s_idx, t_idx, onset, drawn,
-                    np.broadcast_to(only, (len(s_idx), nM)).copy(), np.full(len(s_idx), -1),
-                    self.mats[j].id)
-
-    def material_events(self) -> None:
-        for j in range(len(self.mats)):
-            routes = np.nonzero(self.route_mat == j)[0]
-            for kind in (("midstream",) if len(routes) else ()) + ("demand_surge",):
-                self.material_event(kind, j, routes)
-
-    def scenario_set(self, prefix: str) -> ScenarioSet:
+    def scenario_set(self, prefix: str, library: Library) -> ScenarioSet:
         """The draws as scenarios on products (every product of a material shares its a and
         mu), rounded to 6 decimals."""
         n, rows, mat_of = self.n, self.rows, self.mat_of
@@ -220,7 +153,18 @@ class _Sampler:
             ids=[f"{prefix}{i + 1:0{width}d}" for i in range(n)],
             probability=np.full(n, 1.0 / n), periods=self.periods,
             supply=self.a[:, :, :, mat_of], demand_mult=self.mu[:, :, :, mat_of],
-            capacity_mult=self.g, events=events)
+            capacity_mult=self.g, events=events, event_types=tuple(library.types().values()))
+
+
+def schedule(library: Library, draws: Draws) -> list[tuple[int, EventKind, Slot]]:
+    """Every slot of every kind, with its kind's index in the library, in the order the
+    random stream is consumed: by the slot's turn, then library order, then the kind's own
+    order (sorting is stable). For the default library: licensing, cobalt quota, every
+    outage, then material by material its midstream outage and demand surge; a kind appended
+    with slots of the default turn (``kinds.LAST``) draws after all of them."""
+    jobs = [(k, kind, slot) for k, kind in enumerate(library.kinds)
+            for slot in kind.slots(draws)]
+    return sorted(jobs, key=lambda job: job[2].turn)
 
 
 def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY,
@@ -239,7 +183,9 @@ def sample(inst: Instance, n: int, seed: int, library: Library = DEFAULT_LIBRARY
     nT = len(periods)
     factor = (np.where(np.arange(nT) == 0, conflict_factor, 0.0) if structure == "nds"
               else np.ones(nT))
-    sampler = _Sampler(inst, n, np.random.default_rng(seed), library, periods, factor)
-    sampler.supply_events()
-    sampler.material_events()
-    return sampler.scenario_set(prefix)
+    draws = Draws(inst, n, np.random.default_rng(seed), periods, factor)
+    for k, kind, slot in schedule(library, draws):
+        ev = kind.sample(draws, slot)
+        if ev is not None:
+            draws.record(k, slot.actor, ev)
+    return draws.scenario_set(prefix, library)

@@ -125,12 +125,10 @@ def event_counts(sset: ScenarioSet) -> list[EventCount]:
     """Events per kind that hit the instance's materials (kinds with none left out)."""
     import numpy as np
 
-    from .generator import EVENT_TYPES
-
     ev = sset.events
     hit = ev["materials"].any(axis=1) if ev else np.zeros(0, bool)
     counts = []
-    for i, kind in enumerate(EVENT_TYPES):
+    for i, kind in enumerate(t.name for t in sset.event_types):
         mask = (ev["type"] == i) & hit if ev else np.zeros(0, bool)
         if mask.any():
             counts.append(EventCount(kind, int(mask.sum()), float(ev["depth"][mask].mean())))

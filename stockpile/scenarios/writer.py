@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..instance import Instance, parse
-from .generator import EVENT_TYPES, ScenarioSet
+from .generator import ScenarioSet
 
 
 def _describe(sset: ScenarioSet, s: int, materials: list[str], holders: list[str]) -> str:
@@ -25,7 +25,7 @@ def _describe(sset: ScenarioSet, s: int, materials: list[str], holders: list[str
         return "no disruption"
     parts = []
     for i in rows:
-        kind = EVENT_TYPES[int(ev["type"][i])]
+        kind = sset.event_types[int(ev["type"][i])].name
         mats = [materials[j] for j in np.nonzero(ev["materials"][i])[0]]
         tgt = int(ev["target"][i])
         parts.append(
@@ -37,14 +37,12 @@ def _describe(sset: ScenarioSet, s: int, materials: list[str], holders: list[str
 
 
 def _calibrated_on(sset: ScenarioSet, s: int) -> list[str]:
-    from .events import DEFAULT_LIBRARY
-    types = DEFAULT_LIBRARY.types()
     ev = sset.events
     if not ev:
         return []
     mine = (ev["scenario"] == s) & ev["materials"].any(axis=1)
-    kinds = {EVENT_TYPES[int(t)] for t in ev["type"][mine]}
-    return sorted({e for k in kinds for e in types[k].calibrated_on})
+    kinds = {int(t) for t in ev["type"][mine]}
+    return sorted({e for k in kinds for e in sset.event_types[k].calibrated_on})
 
 
 def scenarios_block(inst: Instance, sset: ScenarioSet) -> list[dict[str, Any]]:
