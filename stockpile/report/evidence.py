@@ -21,9 +21,9 @@ def verdict_bullets(result: dict[str, Any]) -> list[str]:
     """The first lines of the executive summary: does the plan beat today's rules?"""
     ev = result.get("evidence")
     if not ev:
-        return ["Out-of-sample check: not run for this report (solve --no-check, or an engine "
-                "other than the extensive form); the plan is not yet shown to beat today's "
-                "rules (stockpile evaluate runs the check)."]
+        return ["Out-of-sample check: not run for this report (solve --no-check, or "
+                "--engine ph); the plan is not yet shown to beat today's rules (stockpile "
+                "evaluate runs the check)."]
     if "skipped" in ev:
         return [f"Out-of-sample check: skipped ({ev['skipped']})."]
     v, oos = ev["verdict"], ev["out_of_sample"]
