@@ -121,14 +121,22 @@ def _reference(data, plan, ev) -> dict:  # noqa: ANN001
 
 def _baselines(data_in, data_out, plan, ev, evpi_n: int, names: list[str]  # noqa: ANN001
                ) -> None:
+    from dataclasses import replace
+
     from stockpile.analysis import baselines
     from stockpile.analysis.evaluate import Plan, evaluate
     from stockpile.analysis.frontier import (
         value_of_perfect_information,
         value_of_stochastic_solution,
     )
+    from stockpile.model import costs
 
-    plans = [plan, *baselines.all_rules(data_out, names), Plan("no stock", 0 * plan.lots)]
+    # the raw rule targets (not held to the constraints, as the product's are), timed only:
+    # labelled infeasible where they break constraints 1-4, as evaluate() requires
+    raw = [replace(p, status="infeasible: raw rule target, " + "; ".join(v))
+           if (v := costs.violations(data_out, p)) else p
+           for p in baselines.all_rules(data_out, names)]
+    plans = [plan, *raw, Plan("no stock", 0 * plan.lots)]
     evals = [ev] + [evaluate(data_out, p) for p in plans[1:]]
     print(f"\n{'plan':30s} {'mean (USD)':>16s} {'95% CI':>34s} {'CVaR95':>16s}")
     for p, e in zip(plans, evals):

@@ -15,7 +15,12 @@ import numpy as np
 import pytest
 
 from stockpile.analysis.evaluate import Plan, evaluate, evaluate_sample
-from stockpile.analysis.recourse import MaterialLP, _Bunching
+from stockpile.analysis.recourse import (
+    MaterialLP,
+    _Bunching,
+    _material_lp,
+    second_stage_template,
+)
 from stockpile.instance import load, parse
 from stockpile.model.data import ModelData, agreement_key, model_data
 from stockpile.scenarios import sample
@@ -23,6 +28,9 @@ from tests.test_evaluate import _two_holder
 from tests.test_model_hand import sharing
 
 ROOT = Path(__file__).resolve().parents[1]
+# four months of every demand held breaks budgets and market caps: a stress plan for the
+# evaluator's arithmetic, labelled so, as evaluate() requires of a plan that breaks 1-4
+STRESS = "infeasible: a stress plan of the tests (four months of every demand)"
 
 
 def _random_scenarios(data: ModelData, n: int, seed: int) -> ModelData:
@@ -137,7 +145,8 @@ def test_shipped_instances_equal_one_lp_per_scenario_and_material(name: str, n: 
     data = sample(inst, n, 7).apply(model_data(inst, "bilateral"))
     lots = np.ceil(data.demand / 3 / data.lot[None, :])
     plan = Plan("p", lots, frozenset(agreement_key(data, a)
-                                     for a in range(len(data.agreement_material))))
+                                     for a in range(len(data.agreement_material))),
+                status=STRESS)
     ev = evaluate(data, plan)
     ref = np.zeros((n, len(data.holders), len(data.materials)))
     cost = np.zeros(n)
@@ -150,6 +159,48 @@ def test_shipped_instances_equal_one_lp_per_scenario_and_material(name: str, n: 
     np.testing.assert_allclose(ev.shortfall.sum(axis=1), ref.sum(axis=1), rtol=1e-7, atol=1e-4)
 
 
+@pytest.mark.parametrize("mode", ["bilateral", "pooled"])
+def test_evaluator_lp_is_the_model_builders_with_periods_merged(mode: str) -> None:
+    # The evaluator writes no row of constraints 5-9: its per-period LP is build_arrays's
+    # second stage for the material (the plan's stock as opening inventory), and merging a
+    # demand row's periods makes that (h, k)'s release, shipment and tier columns coincide
+    # period by period: each merged column must equal the sum, over merged rows, of every
+    # per-period column it stands for, at the same cost. Gallium has a route into ga6n at
+    # both holders, so ga6n keeps its periods and ga4n's merge.
+    data = model_data(parse(_grades_and_route()), mode)  # type: ignore[arg-type]
+    plan = Plan("p", np.array([[6.0, 2.0, 5.0], [5.0, 1.0, 2.0]]),
+                frozenset({agreement_key(data, 0)}))
+    arr = second_stage_template(data, plan)
+    for mat in range(2):
+        full = _material_lp(data, plan, arr, mat, by_period=True)
+        merged = _material_lp(data, plan, arr, mat, by_period=False)
+        col = {k: j for j, k in enumerate(merged.cols)}
+        row = {k: i for i, k in enumerate(merged.rows)}
+        assert len(merged.cols) < len(full.cols)  # something merged
+        dem_periods = {(k[2], k[3]) for k in merged.rows if k[0] == "dem"}
+        if mat == 0:  # ga4n (product 0) merged, ga6n (product 1) by period
+            assert {t for k, t in dem_periods if k == 0} == {-1}
+            assert {t for k, t in dem_periods if k == 1} == set(range(len(data.periods)))
+        else:
+            assert {t for _k, t in dem_periods} == {-1}
+        for j, key in enumerate(full.cols):
+            into = col.get(key, col.get((*key[:-1], -1)))
+            assert into is not None, key
+            want: dict[int, float] = {}
+            c = full.A[:, j]
+            for i, v in zip(c.indices, c.data):
+                rk = full.rows[i]
+                i2 = row.get(rk, row.get((*rk[:-1], -1)))
+                want[i2] = want.get(i2, 0.0) + v
+            got = merged.A[:, into]
+            assert dict(zip(got.indices.tolist(), got.data.tolist())) == want, key
+            assert full.cost[j] == merged.cost[into]
+        kinds = {k[0] for k in full.cols}
+        assert {"r", "u"} <= kinds and (mat == 1 or "v" in kinds)
+        # cobalt's agreement is not signed: no shipment of cobalt in bilateral mode
+        assert ("e" in kinds) == (mode == "pooled" or mat == 0)
+
+
 def test_evaluate_sample_is_the_chunks_evaluated_one_by_one() -> None:
     # 1,000 scenarios in chunks of 300 (300, 300, 300, 100): the same figures from 1 and 2
     # worker processes, each chunk equal to evaluating its own draw (seeds spawned from 5)
@@ -157,7 +208,8 @@ def test_evaluate_sample_is_the_chunks_evaluated_one_by_one() -> None:
     data = model_data(inst, "bilateral")
     lots = np.ceil(data.demand / 3 / data.lot[None, :])
     plan = Plan("p", lots, frozenset(agreement_key(data, a)
-                                     for a in range(len(data.agreement_material))))
+                                     for a in range(len(data.agreement_material))),
+                status=STRESS)
     one = evaluate_sample(inst, data, plan, 1000, 5, chunk=300, workers=1)
     two = evaluate_sample(inst, data, plan, 1000, 5, chunk=300, workers=2)
     assert one.second.shape == (1000,) and one.probability.sum() == pytest.approx(1.0)

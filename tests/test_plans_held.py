@@ -180,3 +180,77 @@ def test_report_states_the_relative_gap_as_a_percentage() -> None:
     sec = evidence_section(result)
     assert [t.sheet for t in sec.tables] == ["Out of sample", "Hit frequency", "Stability"]
     assert any("(3.22% of the expected cost)" in p for p in sec.paragraphs)
+
+
+def test_every_plan_the_product_evaluates_passes_the_one_feasibility_check(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # evaluate() puts every plan through costs.violations (constraints 1-4) and refuses one
+    # that breaks them unless it is labelled infeasible. Watch that check while the product
+    # evaluates what it evaluates: the solve's evidence (optimised plan, today's rules held
+    # to the constraints, no stock), `evaluate` with the mean-value plan of the VSS, and
+    # two frontier points. (IEA sharing reuses the optimised plan's purchases and is fixed
+    # into the Pyomo model itself, which holds 1-4 as constraints.)
+    from stockpile.analysis.frontier import FrontierOptions, run_frontier
+    from stockpile.analysis.out_of_sample import EvaluationOptions, run_evaluation
+    from stockpile.cli import main
+    from stockpile.scenarios.pipeline import SampleOptions
+
+    seen: list[tuple[str, list[str]]] = []
+    check = costs.violations
+
+    def watched(data: object, plan: Plan) -> list[str]:
+        out = check(data, plan)  # type: ignore[arg-type]
+        seen.append((plan.name, out))
+        return out
+
+    monkeypatch.setattr(costs, "violations", watched)
+    quick = ROOT / "instances" / "us_japan_2026_quick.yaml"
+    assert main(["solve", str(quick), "--out", str(tmp_path / "solve"), "--quiet",
+                 "--no-why", "--check-scenarios", "500"]) == 0
+    inst = load(quick)
+    sampling = SampleOptions(n=500, seed=3)
+    run_evaluation(inst, EvaluationOptions(sampling=sampling, vss=True))
+    run_frontier(inst, FrontierOptions(budgets=(0.5, 1.0), lambdas=(0.0,), sampling=sampling))
+    names = {n for n, _ in seen}
+    rules = {"JOGMEC 60/180 days", "KOMIR 100 days", "IEA 90 days of net imports",
+             "risk-ranked 180 days"}
+    assert {"optimised", "no stock", "mean-value plan", "budget x0.5, lambda 0",
+            "budget x1, lambda 0"} | rules <= names, names
+    assert [(n, v) for n, v in seen if v] == []
+    assert sum(n == "optimised" for n, _ in seen) >= 2  # the solve's and evaluate's
+
+
+def test_evaluate_refuses_a_plan_that_breaks_the_constraints_unless_labelled() -> None:
+    # with a budget of 100, BASE buys at most 10 t at 10 USD/t: 20 lots of 1 t break
+    # constraint 1 (200 USD)
+    from stockpile.analysis.evaluate import PlanNotFeasible, evaluate
+
+    data = model_data(parse(tiny(holders=[{"id": "A", "budget": 100}])))
+    over = Plan("over", np.array([[20.0]]))
+    with pytest.raises(PlanNotFeasible, match="budget of A"):
+        evaluate(data, over)
+    labelled = Plan("over", np.array([[20.0]]), status="infeasible: over the budget")
+    assert evaluate(data, labelled).second.shape == (len(data.scenarios),)
+
+
+def test_a_plan_file_that_breaks_the_constraints_is_evaluated_with_a_warning(
+        tmp_path: Path) -> None:
+    # 500 lots of palladium (0.1 t each, 50 t) against the market cap of 5 % of 190 t world
+    # output (9.5 t, printed as 10 t): read as infeasible, evaluated, and the report's
+    # first line says so
+    from stockpile.analysis.evaluate import plan_from_file
+    from stockpile.analysis.out_of_sample import EvaluationOptions, run_evaluation
+    from stockpile.report.evaluate_report import warning_text
+    from stockpile.scenarios.pipeline import SampleOptions
+
+    quick = ROOT / "instances" / "us_japan_2026_quick.yaml"
+    path = tmp_path / "plan.csv"
+    path.write_text("holder,product,lots\nUS-DLA,palladium,500\n", encoding="utf-8")
+    inst = load(quick)
+    plan = plan_from_file(path, model_data(inst))
+    assert plan.status == "infeasible: market cap of palladium: 50 t bought, cap 10 t"
+    res = run_evaluation(inst, EvaluationOptions(plan=path, baselines=False,
+                                                 sampling=SampleOptions(n=200, seed=1)))
+    text = warning_text(res.to_dict())
+    assert text.startswith("Warning: the plan plan is not one the model could take (market "
+                           "cap of palladium: 50 t bought, cap 10 t)")

@@ -41,7 +41,7 @@ from ..extract import CVAR_LEVEL, cvar, weighted_quantile
 from ..model import costs
 from ..model.data import ModelData
 from ..model.plan import Plan, agreement_key, plan_from_model  # noqa: F401 (re-exported)
-from .recourse import MaterialLP, tier_segments
+from .recourse import MaterialLP, second_stage_template, tier_segments
 
 if TYPE_CHECKING:
     from ..instance import Instance
@@ -91,7 +91,11 @@ def plan_from_file(path: str | Path, data: ModelData) -> Plan:
     if bad:
         raise ValueError(f"--plan {path}: agreements {bad} are not candidates in "
                          f"{data.mode} mode")
-    return Plan(path.stem, lots, signed)
+    plan = Plan(path.stem, lots, signed)
+    broken = costs.violations(data, plan)
+    if broken:  # evaluated, and reported as a plan the model could not take
+        plan.status = "infeasible: " + "; ".join(broken)
+    return plan
 
 
 def first_stage_cost(data: ModelData, plan: Plan) -> np.ndarray:
@@ -192,10 +196,22 @@ def _screen(data: ModelData, plan: Plan, short: np.ndarray, per_hk: np.ndarray) 
     return need
 
 
+class PlanNotFeasible(ValueError):
+    """A plan that breaks constraints 1-4 was about to be evaluated as if feasible."""
+
+
 def evaluate(data: ModelData, plan: Plan) -> Evaluation:
-    """Evaluate ``plan`` on every scenario of ``data`` (exact; see the module docstring)."""
+    """Evaluate ``plan`` on every scenario of ``data`` (exact; see the module docstring).
+
+    Every plan goes through the one feasibility check first (:func:`costs.violations`,
+    constraints 1-4): a plan that breaks one is evaluated only when its status already
+    says it is infeasible, so that no report shows it as a plan the model could take."""
     import time
     t0 = time.perf_counter()
+    broken = costs.violations(data, plan)
+    if broken and plan.feasible:
+        raise PlanNotFeasible(f"plan {plan.name!r} breaks constraints the model holds every "
+                              f"plan to: {'; '.join(broken)}")
     X = plan.stock(data)
     per_hk = greedy_costs(data, X)  # (S, H, K)
     M = len(data.materials)
@@ -205,9 +221,12 @@ def evaluate(data: ModelData, plan: Plan) -> Evaluation:
     by_mat = short.sum(axis=1)  # (S, M) second-stage cost per material
     need = _screen(data, plan, short, per_hk)
     solves = 0
-    for mat in np.nonzero(need.any(axis=0))[0]:
+    coupled = np.nonzero(need.any(axis=0))[0]
+    template = second_stage_template(data, plan) if len(coupled) else None
+    for mat in coupled:
         s = np.nonzero(need[:, mat])[0]
-        by_mat[s, mat], short[s, :, mat], n = MaterialLP(data, plan, int(mat)).solve_many(s)
+        lp = MaterialLP(data, plan, int(mat), template=template)
+        by_mat[s, mat], short[s, :, mat], n = lp.solve_many(s)
         solves += n
     second = by_mat.sum(axis=1)
     n_lp = int(need.any(axis=1).sum())

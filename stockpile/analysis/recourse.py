@@ -3,9 +3,12 @@
 Where a signed agreement (or pooled mode) or a conversion route couples the holders and
 products of a material, the evaluator needs the exact optimum of that material's second
 stage (constraints 5 to 9 of docs/model.md) in every scenario where the coupling could
-matter. :class:`MaterialLP` writes that LP once per material and plan; only its bounds
-change from scenario to scenario (the deficits D_hkts, the tier bounds of u and the
-conversion capacities of v), never its matrix or its costs.
+matter. :class:`MaterialLP` takes that LP, once per material and plan, from the model's
+own writing of it, :func:`~stockpile.model.arrays.build_arrays` (the builder the L-shaped
+engine and ``--interface arrays`` solve, held equal to the Pyomo model by
+tests/test_arrays.py): it writes nothing of constraints 5-9 itself. Only the bounds change
+from scenario to scenario (the deficits D_hkts, the tier bounds of u and the conversion
+capacities of v), never the matrix or the costs.
 
 That is what makes *bunching* exact (Wets 1988; Gassmann's MSLiP): a basis of the LP is
 optimal in a scenario exactly when it is primal feasible there and dual feasible, and dual
@@ -29,15 +32,19 @@ binding.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csc_matrix
 
+from ..model.arrays import LinearArrays, build_arrays
 from ..model.data import ModelData, agreement_key
 from ..model.plan import Plan
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import highspy
 
 BASIC, UPPER = 1, 2  # highspy.HighsBasisStatus: kLower 0, kBasic 1, kUpper 2, kZero 3
@@ -60,9 +67,10 @@ class MaterialLP:
     """The second stage of one material in one scenario; matrix and costs scenario-free.
 
     Columns r (release), e (shipment on an active link), v (conversion), u (unmet, per
-    tier); rows: stock (5) per (h, k), demand (6), share cap (8) per link when theta < 1.
-    Bounds: tier (7) and conversion capacity (9). Row activities are the slack columns of
-    ``A z = 0``, ``z = (x, Ax)``.
+    tier); rows: stock (5) per (h, k), demand (6), share cap (8) per link when theta < 1;
+    all taken from :func:`second_stage_template` by :func:`_material_lp`. Bounds: tier (7)
+    and conversion capacity (9). Row activities are the slack columns of ``A z = 0``,
+    ``z = (x, Ax)``.
 
     Periods are kept only where they matter: for a product that a route converts into at
     a holder (conversion capacity is per period). Elsewhere every inflow (release and
@@ -71,20 +79,20 @@ class MaterialLP:
     tier q is bounded by its segment A_hkq = sum_t A_hkqt (:func:`tier_segments`): the
     unmet demand of a period fills its cheapest tiers first, and tier costs do not depend
     on the period, so covering tonnes of tier q in any period is worth the same (the
-    argument of the greedy in evaluate.py). ``by_period=True`` keeps every period, as the
-    LP the evaluator solved before (less columns that are zero in every scenario: no stock,
-    no demand, no share of a tier); the tests hold the two equal.
+    argument of the greedy in evaluate.py). The merge (:func:`_merge_periods`) sums those
+    demand rows; the model's columns of (h, k) then coincide period by period and are kept
+    once. ``by_period=True`` keeps every period, the model's own LP for the material; the
+    tests hold the two equal.
     """
 
-    def __init__(self, data: ModelData, plan: Plan, mat: int, by_period: bool = False
-                 ) -> None:
-        X = plan.stock(data)
+    def __init__(self, data: ModelData, plan: Plan, mat: int, by_period: bool = False,
+                 template: LinearArrays | None = None) -> None:
         ks = [int(k) for k in np.nonzero(data.material_of == mat)[0]]
-        lp = _write(data, plan, X, ks, by_period)
-        rows = sorted(lp.rows, key=lp.rows.__getitem__)  # row keys in row order
-        self.A = lp.matrix()
-        self.cost = np.array(lp.cost, dtype=float)
-        self.row_lo, self.row_up = _row_bounds(data, X, ks, rows)
+        template = template if template is not None else second_stage_template(data, plan)
+        lp = _material_lp(data, plan, template, mat,
+                          by_period)
+        rows = lp.rows
+        self.A, self.cost, self.row_lo, self.row_up = lp.A, lp.cost, lp.row_lo, lp.row_up
         self.data, self.ks, self.cols, self.rows = data, ks, lp.cols, rows
         dem = [i for i, key in enumerate(rows) if key[0] == "dem"]
         self.dem_rows = np.array(dem, dtype=np.int64)
@@ -210,82 +218,134 @@ class MaterialLP:
         return obj, self._by_holder(u), solves
 
 
-class _Writer:
-    """Columns appended one by one: a key, a cost and coefficients in rows named by key."""
+def second_stage_template(data: ModelData, plan: Plan) -> LinearArrays:
+    """The model's own second stage for ``plan``, in one scenario where every period of
+    every demand has a deficit, from :func:`~stockpile.model.arrays.build_arrays`.
 
-    def __init__(self) -> None:
-        self.cols: list[tuple] = []
-        self.cost: list[float] = []
-        self.rows: dict[tuple, int] = {}
-        self.entries: list[tuple[int, int, float]] = []
-
-    def col(self, key: tuple, cost: float, coefs: list[tuple[tuple, float]]) -> None:
-        j = len(self.cols)
-        self.cols.append(key)
-        self.cost.append(cost)
-        self.entries.extend((self.rows.setdefault(rk, len(self.rows)), j, a)
-                            for rk, a in coefs)
-
-    def matrix(self) -> csc_matrix:
-        r, c, v = (np.array(x) for x in zip(*self.entries)) if self.entries else (
-            np.zeros(0, int), np.zeros(0, int), np.zeros(0))
-        return csc_matrix((v, (r, c)), shape=(len(self.rows), len(self.cols)))
+    The plan's stock X becomes the opening inventory and nothing can be bought (market cap
+    share 0), so the rows of constraints 5-9 read no first-stage column but the agreement
+    binaries; the scenario (no supply, demand and conversion capacity at their base) makes
+    build_arrays write every column some scenario could need (costs times pi = 1).
+    :class:`MaterialLP` takes each material's columns and rows from it; a scenario moves
+    only bounds."""
+    S, T, H, K = 1, len(data.periods), len(data.holders), len(data.products)
+    tmpl = replace(data, scenarios=["template"], probability=np.ones(S),
+                   supply=np.zeros((S, T, H, K)), demand_mult=np.ones((S, T, H, K)),
+                   capacity_mult=np.ones((S, T, H, len(data.routes))),
+                   inventory=plan.stock(data), market_share=np.zeros(len(data.materials)))
+    return build_arrays(tmpl)
 
 
-def _write(data: ModelData, plan: Plan, X: np.ndarray, ks: list[int], by_period: bool
-           ) -> _Writer:
-    """The columns and rows of one material's LP (MaterialLP's docstring); period -1 is
-    the whole horizon."""
-    T = len(data.periods)
-    mat = int(data.material_of[ks[0]])
-    links = [li for li in range(len(data.link_from)) if data.link_material[li] == mat and (
-        data.link_agreement[li] < 0 or agreement_key(
-            data, int(data.link_agreement[li])) in plan.agreements)]
-    routes = [(int(h), int(r)) for h, r in zip(*np.nonzero(data.route_capacity > 0))
-              if int(data.route_from[r]) in ks and X[h, data.route_from[r]] > 0
-              and data.demand[h, data.route_to[r]] > 0]
-    timed = {(h, int(data.route_to[r])) for h, r in routes}
-    wants = sorted((h, k) for h in range(len(data.holders)) for k in ks if data.demand[h, k] > 0)
+@dataclass
+class _LP:
+    """One material's second stage: column and row keys, matrix, costs, scenario-free row
+    bounds (a demand row's lower bound is the scenario's deficit, set by bounds())."""
 
-    def periods(h: int, k: int) -> list[int]:
-        return list(range(T)) if by_period or (h, k) in timed else [-1]
-
-    w = _Writer()
-    for h, k in wants:
-        for p in periods(h, k) if X[h, k] > 0 else []:
-            w.col(("r", h, k, p), 0.0, [(("stock", h, k), 1.0), (("dem", h, k, p), 1.0)])
-    for li in links:
-        h, h2 = int(data.link_from[li]), int(data.link_to[li])
-        share = [(("share", li), 1.0)] if data.link_cap[li] < 1.0 else []
-        for k in (k for k in ks if X[h, k] > 0 and (h2, k) in wants):
-            for p in periods(h2, k):
-                w.col(("e", li, k, p), float(data.link_transport[li]),
-                      [(("stock", h, k), 1.0), (("dem", h2, k, p), 1.0), *share])
-    for h, r in routes:
-        for t in range(T):
-            w.col(("v", h, r, t), float(data.route_cost[r]),
-                  [(("stock", h, int(data.route_from[r])), 1.0),
-                   (("dem", h, int(data.route_to[r]), t), float(data.route_yield[r]))])
-    for h, k in wants:
-        for q in np.nonzero(data.tier_share[h, k] > 0)[0]:
-            for p in periods(h, k):
-                w.col(("u", h, k, int(q), p), float(data.tier_cost[h, k, q]),
-                      [(("dem", h, k, p), 1.0)])
-    return w
+    cols: list[tuple]
+    rows: list[tuple]
+    A: csc_matrix
+    cost: np.ndarray
+    row_lo: np.ndarray
+    row_up: np.ndarray
 
 
-def _row_bounds(data: ModelData, X: np.ndarray, ks: list[int], rows: list[tuple]
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Scenario-free row bounds: stock X_hk (5), demand >= 0 until a scenario's deficit
-    is set (6), share cap theta X_hm (8)."""
-    lo, up = np.zeros(len(rows)), np.full(len(rows), np.inf)
-    for i, key in enumerate(rows):
-        if key[0] == "stock":
-            lo[i], up[i] = -np.inf, float(X[key[1], key[2]])
-        elif key[0] == "share":
-            h = int(data.link_from[key[1]])
-            lo[i], up[i] = -np.inf, float(data.link_cap[key[1]] * X[h, ks].sum())
-    return lo, up
+_ROW_NAMES = {"exhaustion": "stock", "demand": "dem", "share cap": "share",
+              "agreement link": "link"}
+
+
+def _material_lp(data: ModelData, plan: Plan, arr: LinearArrays, mat: int, by_period: bool
+                 ) -> _LP:
+    """Material ``mat``'s columns and rows of the template (second_stage_template), with
+    the plan's agreements fixed, periods merged unless ``by_period``.
+
+    Keys: columns ('r', h, k, t), ('e', link, k, t), ('v', h, r, t), ('u', h, k, q, t);
+    rows ('stock', h, k) (5), ('dem', h, k, t) (6), ('share', link) (8). With b_a fixed,
+    the agreement link row reads sum e <= U b_a: an agreement not signed fixes its
+    shipments at 0 (they are dropped), and a signed one's row is dropped, since its U
+    never binds at b_a = 1 (U is computed from the template's deficits, not a scenario's,
+    so keeping it could cut a scenario off)."""
+    cols, col_keys = _material_columns(data, arr, mat)
+    rows, row_keys = _second_stage_rows(arr)
+    A = arr.A.tocsr()[rows][:, cols]
+    b = np.zeros(arr.n_vars)
+    a0, a1 = arr.blocks["agree"]
+    b[a0:a1] = [agreement_key(data, a) in plan.agreements for a in range(a1 - a0)]
+    hi = arr.row_hi[rows] - arr.A.tocsr()[rows] @ b
+    link = np.array([k[0] == "link" for k in row_keys], dtype=bool)
+    unsigned = link & (hi <= 0)
+    keep_c = np.asarray((A[unsigned] != 0).sum(axis=0)).ravel() == 0
+    A = A[:, keep_c]
+    keep_r = ~link & (np.diff(A.indptr) > 0)  # rows of this material
+    rk = [row_keys[i] for i in np.nonzero(keep_r)[0]]
+    dem = np.array([k[0] == "dem" for k in rk], dtype=bool)
+    lp = _LP([col_keys[j] for j in np.nonzero(keep_c)[0]], rk, A[keep_r].tocsc(),
+             arr.c[cols[keep_c]], np.where(dem, 0.0, -np.inf),
+             np.where(dem, np.inf, hi[keep_r]))
+    return lp if by_period else _merge_periods(data, lp)
+
+
+def _material_columns(data: ModelData, arr: LinearArrays, mat: int
+                      ) -> tuple[np.ndarray, list[tuple]]:
+    """The template's second-stage columns of material ``mat``, with their keys."""
+    link = {(int(a), int(b), int(m)): i for i, (a, b, m) in
+            enumerate(zip(data.link_from, data.link_to, data.link_material))}
+    of = data.material_of
+    keyed: dict[str, Callable[..., tuple[tuple, int]]] = {
+        "release": lambda h, k, t: (("r", h, k, t), k),
+        "ship": lambda h, h2, k, t: (("e", link[h, h2, int(of[k])], k, t), k),
+        "convert": lambda h, r, t: (("v", h, r, t), int(data.route_from[r])),
+        "unmet": lambda h, k, q, t: (("u", h, k, q, t), k),
+    }
+    idx: list[int] = []
+    keys: list[tuple] = []
+    for block, name in keyed.items():
+        start = arr.blocks[block][0]
+        for j, key in enumerate(zip(*arr.keys[block])):
+            ck, k = name(*(int(x) for x in key[:-1]))  # the template's one scenario dropped
+            if of[k] == mat:
+                idx.append(start + j)
+                keys.append(ck)
+    return np.array(idx, dtype=np.int64), keys
+
+
+def _second_stage_rows(arr: LinearArrays) -> tuple[np.ndarray, list[tuple]]:
+    """Indices and keys of the template's rows of constraints 5, 6 and 8."""
+    idx: list[np.ndarray] = []
+    keys: list[tuple] = []
+    for family, name in _ROW_NAMES.items():
+        if family in arr.row_blocks:
+            idx.append(np.arange(*arr.row_blocks[family]))
+            keys += [(name, *(int(x) for x in key[:-1])) for key in zip(*arr.row_keys[family])]
+    return (np.concatenate(idx) if idx else np.zeros(0, np.int64)), keys
+
+
+def _merge_periods(data: ModelData, lp: _LP) -> _LP:
+    """The demand rows of each (h, k) no conversion feeds summed into one (period -1);
+    the columns of such an (h, k) then coincide period by period and are kept once
+    (MaterialLP's docstring says why this is exact)."""
+    timed = {(h, int(data.route_to[r])) for kind, h, r, _t in
+             (c for c in lp.cols if c[0] == "v")}
+
+    def into(key: tuple) -> tuple:  # the (h, k) whose demand row a column or row is in
+        if key[0] == "e":
+            return (int(data.link_to[key[1]]), key[2])
+        return key[1:3]
+
+    def merged(key: tuple) -> tuple:
+        if key[0] in ("dem", "r", "e", "u") and into(key) not in timed:
+            return (*key[:-1], -1)
+        return key
+
+    new_rows: dict[tuple, int] = {}
+    g = np.array([new_rows.setdefault(merged(k), len(new_rows)) for k in lp.rows], np.int64)
+    G = csc_matrix((np.ones(len(g)), (g, np.arange(len(g)))), shape=(len(new_rows), len(g)))
+    new_cols: dict[tuple, int] = {}
+    for j, key in enumerate(lp.cols):
+        new_cols.setdefault(merged(key), j)
+    keep = np.array(list(new_cols.values()), dtype=np.int64)
+    first = np.unique(g, return_index=True)[1]  # a merged row's bounds: any of its rows'
+    return _LP(list(new_cols), list(new_rows), (G @ lp.A).tocsc()[:, keep], lp.cost[keep],
+               lp.row_lo[first], lp.row_up[first])
 
 
 def _columns_of(cols: list[tuple], kind: str, width: int) -> tuple[np.ndarray, np.ndarray]:

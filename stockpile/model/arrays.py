@@ -60,6 +60,12 @@ class LinearArrays:
     col_hi: np.ndarray
     integer: np.ndarray
     blocks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # the row ranges of each constraint family {family: (start, stop)}, and the model's
+    # indices of each family's rows: programme (h, k), storage balance (h, k), storage
+    # capacity (f,), market cap (m,), budget (h,), exhaustion (h, k, s), demand (h, k, t, s),
+    # share cap (link, s), agreement link (link, s)
+    row_blocks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    row_keys: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
     # the model's indices of each block's columns, as index arrays into ModelData's lists, in
     # the order of the Pyomo variable's key: buy (h, k), programme (h, m), agree (a,),
     # facility_used (f,), store (h, k, f), release (h, k, t, s), unmet (h, k, q, t, s),
@@ -99,6 +105,8 @@ class _Builder:
         self.row_lo: list[np.ndarray] = []
         self.row_hi: list[np.ndarray] = []
         self.blocks: dict[str, tuple[int, int]] = {}
+        self.row_blocks: dict[str, tuple[int, int]] = {}
+        self.row_keys: dict[str, tuple[np.ndarray, ...]] = {}
 
     def cols(self, name: str, cost: np.ndarray, lo: np.ndarray | float,
              hi: np.ndarray | float, integer: bool) -> np.ndarray:
@@ -112,12 +120,16 @@ class _Builder:
         self.blocks[name] = (start, self.n_cols)
         return np.arange(start, self.n_cols)
 
-    def rows(self, lo: np.ndarray, hi: np.ndarray | float) -> np.ndarray:
+    def rows(self, family: str, keys: tuple[np.ndarray, ...], lo: np.ndarray,
+             hi: np.ndarray | float) -> np.ndarray:
+        """Rows of one constraint family, one per entry of the index arrays ``keys``."""
         n = int(np.asarray(lo).shape[0])
         start = self.n_rows
         self.row_lo.append(np.asarray(lo, float))
         self.row_hi.append(np.broadcast_to(np.asarray(hi, float), (n,)))
         self.n_rows += n
+        self.row_blocks[family] = (start, self.n_rows)
+        self.row_keys[family] = tuple(np.asarray(k, np.int64) for k in keys)
         return np.arange(start, self.n_rows)
 
     def entries(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray | float) -> None:
@@ -133,7 +145,8 @@ class _Builder:
                           shape=(self.n_rows, self.n_cols))
         return LinearArrays(c=_cat(self.cost), offset=offset, A=A, row_lo=_cat(self.row_lo),
                             row_hi=_cat(self.row_hi), col_lo=_cat(self.lo), col_hi=_cat(self.hi),
-                            integer=_cat(self.integer, bool), blocks=self.blocks)
+                            integer=_cat(self.integer, bool), blocks=self.blocks,
+                            row_blocks=self.row_blocks, row_keys=self.row_keys)
 
 
 def _cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
@@ -271,12 +284,12 @@ def _programme_and_storage_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
     """(2) programme link and (3) storage balance and capacity."""
     lot, mat_of, I0 = data.lot, data.material_of, data.inventory
     # (2) programme link: n_hk - U_hk y_h,m(k) <= 0
-    rows = b.rows(np.full(len(c.buy), -INF), 0.0)
+    rows = b.rows("programme", (c.bh, c.bk), np.full(len(c.buy), -INF), 0.0)
     b.entries(rows, c.buy, 1.0)
     b.entries(rows, c.prog_col[c.bh, mat_of[c.bk]], -c.nmax[c.bh, c.bk].astype(float))
     # (3) storage balance: sum_f w_hkf - lot_k n_hk = I0_hk
     sh, sk = c.sh, c.sk
-    rows = b.rows(I0[sh, sk], I0[sh, sk])
+    rows = b.rows("storage balance", (sh, sk), I0[sh, sk], I0[sh, sk])
     b.entries(rows[c.w_key], c.store, 1.0)
     bought = c.buy_col[sh, sk] >= 0
     b.entries(rows[bought], c.buy_col[sh, sk][bought], -lot[sk[bought]])
@@ -286,7 +299,7 @@ def _programme_and_storage_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
     with_vol = vol_w > 0
     used_f = np.unique(c.w_fac[with_vol])
     row_of_f = _col_map((len(data.facilities),), (used_f,),
-                        b.rows(np.full(len(used_f), -INF), 0.0))
+                        b.rows("storage capacity", (used_f,), np.full(len(used_f), -INF), 0.0))
     b.entries(row_of_f[c.w_fac[with_vol]], c.store[with_vol], vol_w[with_vol])
     b.entries(row_of_f[used_f], c.fac[used_f], -data.facility_capacity[used_f])
 
@@ -299,12 +312,14 @@ def _market_and_budget_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
     reach = np.bincount(mat_of[bk], weights=lot[bk] * c.nmax[bh, bk], minlength=nM)
     has_buy = np.bincount(mat_of[bk], minlength=nM) > 0
     binding = np.nonzero(has_buy & (reach > limit + 1e-9))[0]
-    row_of_m = _col_map((nM,), (binding,), b.rows(np.full(len(binding), -INF), limit[binding]))
+    row_of_m = _col_map((nM,), (binding,), b.rows("market cap", (binding,),
+                                                  np.full(len(binding), -INF), limit[binding]))
     sel = row_of_m[mat_of[bk]] >= 0
     b.entries(row_of_m[mat_of[bk]][sel], c.buy[sel], lot[bk][sel])
 
     # (1) budget of each holder with something to pay for
-    budget_rows = b.rows(np.full(len(data.holders), -INF), data.budget)
+    budget_rows = b.rows("budget", (np.arange(len(data.holders)),),
+                         np.full(len(data.holders), -INF), data.budget)
     b.entries(budget_rows[bh], c.buy, costs.lot_price(data)[bk])
     b.entries(budget_rows[c.ph], c.prog, data.programme_cost[c.ph, c.pm])
     b.entries(budget_rows[data.facility_holder], c.fac, data.facility_cost)
@@ -328,7 +343,7 @@ def _exhaustion_and_demand_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
     key = (use_h * nK + use_k) * nS + use_s
     keys, inv = np.unique(key, return_inverse=True)
     kh, kk = (keys // nS) // nK, (keys // nS) % nK
-    rows = b.rows(np.full(len(keys), -INF), I0[kh, kk])
+    rows = b.rows("exhaustion", (kh, kk, keys % nS), np.full(len(keys), -INF), I0[kh, kk])
     b.entries(rows[inv], use_c, 1.0)
     has_n = c.buy_col[kh, kk] >= 0
     b.entries(rows[has_n], c.buy_col[kh, kk][has_n], -lot[kk[has_n]])
@@ -337,7 +352,7 @@ def _exhaustion_and_demand_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
     #     r + sum e in + sum eta v in + sum_q u >= D_hkts
     D = c.D
     ds, dt, dh, dk = np.nonzero(D > 0)
-    rows = b.rows(D[ds, dt, dh, dk], INF)
+    rows = b.rows("demand", (dh, dk, dt, ds), D[ds, dt, dh, dk], INF)
     row_of = _col_map(D.shape, (ds, dt, dh, dk), rows)
     us, ut, uh, uk, _uq = c.unmet_at
     b.entries(row_of[rs, rt, rh, rk], c.release, 1.0)
@@ -359,7 +374,7 @@ def _sharing_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
     # share cap: sum e - theta sum_{k of m} lot_k n_hk <= theta sum_{k of m} I0_hk
     capped = np.nonzero(theta < 1.0)[0]
     cap_rows = _col_map((len(lkeys),), (capped,), b.rows(
-        np.full(len(capped), -INF),
+        "share cap", (ll[capped], lsc[capped]), np.full(len(capped), -INF),
         theta[capped] * _material_sum(I0, data.link_from[ll[capped]],
                                       data.link_material[ll[capped]], products_of)))
     sel = cap_rows[linv] >= 0
@@ -376,7 +391,7 @@ def _sharing_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
         float(c.D[lsc[j], :, data.link_to[ll[j]],
                   products_of[data.link_material[ll[j]]]].sum()))
         for j in range(len(lkeys))])
-    link_rows = b.rows(np.full(len(lkeys), -INF), 0.0)
+    link_rows = b.rows("agreement link", (ll, lsc), np.full(len(lkeys), -INF), 0.0)
     b.entries(link_rows[linv], c.ship, 1.0)
     b.entries(link_rows, c.agree[data.link_agreement[ll]], -big_m)
 

@@ -67,6 +67,11 @@ def _optimised_on(res: dict[str, Any]) -> str:
 def warning_text(res: dict[str, Any]) -> str:
     """Said plainly when a rule beats the plan out of sample: the scenarios the plan was
     optimised on do not represent the evaluation sample."""
+    status = str(res["plans"][0].get("status") or "")
+    if status.startswith("infeasible"):
+        return (f"Warning: the {res['plans'][0]['plan']} plan is not one the model could take "
+                f"({status.removeprefix('infeasible: ')}). Its costs are shown for comparison "
+                "only; every other plan is held to the budgets, storage and market caps.")
     beaten = cheaper_than_first(res)
     if not beaten:
         return ""
