@@ -1,7 +1,8 @@
-"""The array-built model (stockpile/model/arrays.py, the benchmark's yardstick) is the same
-model as the Pyomo one: same columns, integers, rows and nonzeros after Pyomo's standard-form
-compilation, and the same optimum, on every shipped instance and mode and on a synthetic
-instance with conversion routes, facilities and partial share caps."""
+"""The array-built model (stockpile/model/arrays.py) has the same optimum as the Pyomo one:
+on every instance and mode of the regression ledger (slow step: tests/test_lp_equal.py
+compares the two matrices entry by entry in the default run, so the ledger is not solved
+twice there) and on a synthetic instance with conversion routes, facilities and partial
+share caps."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_regression import GAP, LEDGER, ledger_cases, tolerance  # noqa: E402
 
 
-@pytest.mark.parametrize(("name", "mode"), ledger_cases())
+@pytest.mark.slow  # the matrices are compared entry by entry in the default run
+@pytest.mark.parametrize(("name", "mode"), ledger_cases())  # (tests/test_lp_equal.py)
 def test_arrays_match_ledger(name: str, mode: str) -> None:
     objective, n_vars, n_int, n_rows = LEDGER[name, mode]
     arr = build_arrays(model_data(load(ROOT / "instances" / f"{name}.yaml"), mode))
