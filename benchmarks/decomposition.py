@@ -78,7 +78,8 @@ def ef_worker(args: argparse.Namespace) -> None:
     """The extensive form of the same data, arrays into HiGHS, with the time limit."""
     import resource
 
-    from stockpile.model.arrays import build_arrays, solve_arrays
+    from stockpile.model.arrays import build_arrays
+    from stockpile.solve.direct import solve_arrays
 
     data = library_data(args.scenarios, args.seed, args.mode)
     t0 = time.perf_counter()
@@ -86,9 +87,9 @@ def ef_worker(args: argparse.Namespace) -> None:
     build = time.perf_counter() - t0
     res = solve_arrays(arr, mip_gap=args.gap, time_limit=args.ef_time_limit)
     out = {"engine": "ef", "ranks": 1, "vars": arr.n_vars, "rows": arr.n_rows,
-           "nnz": arr.nnz, "build": build, "handoff": res["handoff"], "solve": res["solve"],
-           "upper": res["objective"], "lower": res["bound"], "gap": res["gap"],
-           "status": res["status"],
+           "nnz": arr.nnz, "build": build, "handoff": res.handoff, "solve": res.solve,
+           "upper": res.objective, "lower": res.bound, "gap": res.gap,
+           "status": res.status,
            "peak_mb": [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]}
     Path(args.json).write_text(json.dumps(out))
 

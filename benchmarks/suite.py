@@ -77,12 +77,14 @@ def measure(path: str, scenarios: int, materials: int, holders: int, *, seed: in
                "status": st.status, "vars": st.n_variables, "ints": st.n_integer,
                "rows": st.n_constraints, "nnz": st.n_nonzeros}
     elif path == "arrays":
-        from stockpile.model.arrays import build_arrays, solve_arrays
+        from stockpile.model.arrays import build_arrays
+        from stockpile.solve.direct import solve_arrays
         t0 = time.perf_counter()
         arr = build_arrays(data)
         build = time.perf_counter() - t0
         res = solve_arrays(arr, mip_gap=mip_gap, threads=threads, time_limit=time_limit)
-        out = {k: res[k] for k in ("handoff", "solve", "objective", "bound", "gap", "status")}
+        out = {k: getattr(res, k) for k in ("handoff", "solve", "objective", "bound", "gap",
+                                              "status")}
         out.update(vars=arr.n_vars, ints=arr.n_int, rows=arr.n_rows, nnz=arr.nnz)
     else:
         raise ValueError(f"path {path!r}: must be pyomo or arrays")

@@ -14,9 +14,10 @@ import pytest
 
 from stockpile.instance import load
 from stockpile.instance.schema import Instance
-from stockpile.model.arrays import build_arrays, solve_arrays
+from stockpile.model.arrays import build_arrays
 from stockpile.model.data import MODES, model_data
 from stockpile.pipeline import run_solve
+from stockpile.solve.direct import solve_arrays
 from stockpile.solve.highs import SolveOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,8 +35,8 @@ def test_arrays_match_ledger(name: str, mode: str) -> None:
     arr = build_arrays(model_data(load(ROOT / "instances" / f"{name}.yaml"), mode))
     assert (arr.n_vars, arr.n_int, arr.n_rows) == (n_vars, n_int, n_rows)
     out = solve_arrays(arr, mip_gap=GAP.get(name, 1e-9))
-    assert out["status"] == "optimal"
-    assert out["objective"] == pytest.approx(objective, rel=tolerance(name))
+    assert out.status == "optimal"
+    assert out.objective == pytest.approx(objective, rel=tolerance(name))
 
 
 def test_tiny_sharing_bilateral_by_hand() -> None:
@@ -43,7 +44,8 @@ def test_tiny_sharing_bilateral_by_hand() -> None:
     model's plan must cost the same when its objective is recomputed from c'x + offset."""
     arr = build_arrays(model_data(load(ROOT / "instances" / "tiny_sharing.yaml"), "bilateral"))
     out = solve_arrays(arr, mip_gap=1e-9)
-    x = out["x"]
+    x = out.x
+    assert x is not None
     assert float(arr.c @ x + arr.offset) == pytest.approx(177.0, abs=1e-6)
     act = arr.A @ x
     assert np.all(act >= arr.row_lo - 1e-6) and np.all(act <= arr.row_hi + 1e-6)
@@ -60,5 +62,5 @@ def test_synthetic_same_model_and_optimum(mode: str) -> None:
     assert (arr.n_vars, arr.n_int, arr.n_rows, arr.nnz) == (
         st.n_variables, st.n_integer, st.n_constraints, st.n_nonzeros)
     out = solve_arrays(arr, mip_gap=1e-9)
-    assert out["status"] == st.status == "optimal"
-    assert out["objective"] == pytest.approx(st.objective, rel=1e-7)
+    assert out.status == st.status == "optimal"
+    assert out.objective == pytest.approx(st.objective, rel=1e-7)

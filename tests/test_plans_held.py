@@ -188,8 +188,9 @@ def test_every_plan_the_product_evaluates_passes_the_one_feasibility_check(
     # that breaks them unless it is labelled infeasible. Watch that check while the product
     # evaluates what it evaluates: the solve's evidence (optimised plan, today's rules held
     # to the constraints, no stock), `evaluate` with the mean-value plan of the VSS (its
-    # rules are the solve's), and a frontier point. (IEA sharing reuses the optimised plan's purchases and is fixed
-    # into the Pyomo model itself, which holds 1-4 as constraints.)
+    # rules are the solve's), and a frontier point. (IEA sharing reuses the optimised
+    # plan's purchases and is fixed into the Pyomo model itself, which holds 1-4 as
+    # constraints.)
     from stockpile.analysis.frontier import FrontierOptions, run_frontier
     from stockpile.analysis.out_of_sample import EvaluationOptions, run_evaluation
     from stockpile.cli import main

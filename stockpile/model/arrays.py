@@ -34,7 +34,6 @@ the objective is the holding cost of the opening inventory, Y sum rho_k I0_hk.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -429,32 +428,3 @@ def build_arrays(data: ModelData) -> LinearArrays:
 def _material_sum(I0: np.ndarray, holders: np.ndarray, materials: np.ndarray,
                   products_of: list[np.ndarray]) -> np.ndarray:
     return np.array([float(I0[h, products_of[m]].sum()) for h, m in zip(holders, materials)])
-
-
-def solve_arrays(arr: LinearArrays, mip_gap: float = 1e-4, threads: int | None = None,
-                 time_limit: float | None = None, log: bool = False, warm_start: bool = True
-                 ) -> dict[str, object]:
-    """Hand the arrays to HiGHS (``passModel``) and solve; figures as the Pyomo path reports.
-
-    ``warm_start``: the same do-nothing MIP start as the Pyomo path (build.do_nothing_start),
-    so that both paths give HiGHS the same information.
-
-    Returns hand-off and solve seconds, objective, proven bound, gap, status (the same
-    status words as :func:`stockpile.solve.highs.solve`) and the column values ``x``.
-    """
-    from ..solve.highs import SolveOptions, highs_lp, run_lp
-
-    t0 = time.perf_counter()
-    lp = highs_lp(arr.c, arr.offset, arr.col_lo, arr.col_hi, arr.row_lo, arr.row_hi,
-                  arr.A.tocsc(), arr.integer)
-    start = None
-    if warm_start:
-        idx = np.concatenate([np.arange(*arr.blocks[b], dtype=np.int32)
-                              for b in ("buy", "programme", "agree")])
-        start = (idx, np.zeros(len(idx)))
-    h, st, handoff, solve_s = run_lp(
-        lp, arr.integer, SolveOptions(mip_gap=mip_gap, threads=threads, time_limit=time_limit,
-                                      log=log), start, t0)
-    x = np.asarray(h.getSolution().col_value) if st.has_plan else None
-    return {"handoff": handoff, "solve": solve_s, "objective": st.objective,
-            "bound": st.bound, "gap": st.gap, "status": st.status, "x": x}

@@ -11,11 +11,12 @@ default instance that is most of the command's fixed overhead (docs/solver.md).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
 
-from ..model.arrays import build_arrays
+from ..model.arrays import LinearArrays, build_arrays
 from ..model.data import ModelData, agreement_key
 from .benders import plan_values, second_stage_values
 from .highs import highs_lp, run_lp
@@ -59,3 +60,41 @@ def solve_direct(data: ModelData, options: SolveOptions,
     x = np.where(arr.integer, np.round(x), x)
     part = second_stage_values(arr.keys, arr.blocks, x, np.arange(len(data.scenarios)))
     return stats, plan_values(data, arr, x, [{b: [kv] for b, kv in part.items()}])
+
+
+@dataclass(frozen=True)
+class ArraysSolution:
+    """What :func:`solve_arrays` returns: hand-off and solve seconds, the objective, the
+    proven bound, the gap and the status (the status words of :class:`SolveStats`), and
+    the column values ``x`` (None without a plan)."""
+
+    handoff: float
+    solve: float
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    status: str
+    x: np.ndarray | None
+
+
+def solve_arrays(arr: LinearArrays, mip_gap: float = 1e-4, threads: int | None = None,
+                 time_limit: float | None = None, log: bool = False, warm_start: bool = True
+                 ) -> ArraysSolution:
+    """Hand the arrays to HiGHS (``passModel``) and solve them as they are (the benchmark
+    suite's yardstick and tests/test_arrays.py; the product's path is :func:`solve_direct`).
+
+    ``warm_start``: the same do-nothing MIP start as the Pyomo path (build.do_nothing_start),
+    so that both paths give HiGHS the same information."""
+    t0 = time.perf_counter()
+    lp = highs_lp(arr.c, arr.offset, arr.col_lo, arr.col_hi, arr.row_lo, arr.row_hi,
+                  arr.A.tocsc(), arr.integer)
+    start = None
+    if warm_start:
+        idx = np.concatenate([np.arange(*arr.blocks[b], dtype=np.int32)
+                              for b in ("buy", "programme", "agree")])
+        start = (idx, np.zeros(len(idx)))
+    h, st, handoff, solve_s = run_lp(
+        lp, arr.integer, SolveOptions(mip_gap=mip_gap, threads=threads, time_limit=time_limit,
+                                      log=log), start, t0)
+    x = np.asarray(h.getSolution().col_value) if st.has_plan else None
+    return ArraysSolution(handoff, solve_s, st.objective, st.bound, st.gap, st.status, x)
