@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # the report could not be written (e.g. no space, no permission)
@@ -32,6 +33,23 @@ def load(path: str | Path) -> Any:
     from ..instance import load as load_instance
 
     return load_instance(path)
+
+
+T = TypeVar("T")
+
+
+def run_pipeline(command: str, run: Callable[[], T]) -> T | int:
+    """Run a library pipeline; its errors become one message and an exit code: a bad
+    option or what-if (ValueError) exit 2, no plan from a solve (RuntimeError) exit 4.
+    Returns the pipeline's result, or the exit code (an int) after the message."""
+    try:
+        return run()
+    except ValueError as e:  # WhatIfError included
+        err(f"stockpile {command}: {e}; nothing written.")
+        return EXIT_INPUT
+    except RuntimeError as e:
+        err(f"stockpile {command}: {e}; nothing written.")
+        return EXIT_NO_PLAN
 
 
 def err(msg: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .choices import MODES
-from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err, load
+from .common import EXIT_OK, add_solve_limits, err, load, run_pipeline
 from .progress import Progress, add_quiet
 from .scenarios import add_sampling_options, add_structure_options, sampling_options, whole
 from .whatif_args import add_whatif, whatif_folder, whatif_of
@@ -64,15 +64,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     inst = load(args.instance)
     out_dir = output_folder(args.out, inst.name,
                             *[p for p in ("evaluate", whatif_folder(args)) if p])
-    try:
-        result = run_evaluation(inst, evaluation_options(args, Progress(0, args.quiet,
-                                                                        "evaluate")))
-    except ValueError as e:  # WhatIfError included
-        err(f"stockpile evaluate: {e}; nothing written.")
-        return EXIT_INPUT
-    except RuntimeError as e:
-        err(f"stockpile evaluate: {e}; nothing written.")
-        return EXIT_NO_PLAN
+    bar = Progress(0, args.quiet, "evaluate")
+    result = run_pipeline("evaluate",
+                          lambda: run_evaluation(inst, evaluation_options(args, bar)))
+    if isinstance(result, int):
+        return result
     res = result.to_dict()
     written = rep.write_files(rep.evaluation_files(res), out_dir)
     for o in result.plans:

@@ -8,7 +8,15 @@ import os
 from pathlib import Path
 
 from .choices import MODES
-from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err, load, workers_arg
+from .common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    add_solve_limits,
+    err,
+    load,
+    run_pipeline,
+    workers_arg,
+)
 from .evaluate import DEFAULT_SEED
 from .progress import Progress, add_quiet
 from .scenarios import add_sampling_options, add_structure_options, sampling_options
@@ -70,14 +78,9 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     inst = load(args.instance)
     out_dir = output_folder(args.out, inst.name,
                             *[p for p in ("frontier", whatif_folder(args)) if p])
-    try:
-        result = run_frontier(inst, options)
-    except ValueError as e:  # WhatIfError included
-        err(f"stockpile frontier: {e}; nothing written.")
-        return EXIT_INPUT
-    except RuntimeError as e:
-        err(f"stockpile frontier: {e}; nothing written.")
-        return EXIT_NO_PLAN
+    result = run_pipeline("frontier", lambda: run_frontier(inst, options))
+    if isinstance(result, int):
+        return result
     written = rep.write_files(rep.frontier_files(result.to_dict()), out_dir)
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK
