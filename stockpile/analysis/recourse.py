@@ -265,7 +265,7 @@ def _material_lp(data: ModelData, plan: Plan, arr: LinearArrays, mat: int, by_pe
     never binds at b_a = 1 (U is computed from the template's deficits, not a scenario's,
     so keeping it could cut a scenario off)."""
     cols, col_keys = _material_columns(data, arr, mat)
-    rows, row_keys = _second_stage_rows(arr)
+    rows, row_keys = _second_stage_rows(data, arr, mat)
     A = arr.A.tocsr()[rows][:, cols]
     b = np.zeros(arr.n_vars)
     a0, a1 = arr.blocks["agree"]
@@ -286,36 +286,47 @@ def _material_lp(data: ModelData, plan: Plan, arr: LinearArrays, mat: int, by_pe
 
 def _material_columns(data: ModelData, arr: LinearArrays, mat: int
                       ) -> tuple[np.ndarray, list[tuple]]:
-    """The template's second-stage columns of material ``mat``, with their keys."""
+    """The template's second-stage columns of material ``mat``, with their keys: ('r', h,
+    k, t), ('e', link, k, t), ('v', h, r, t), ('u', h, k, q, t) (the template's one
+    scenario, the last index, dropped)."""
     link = {(int(a), int(b), int(m)): i for i, (a, b, m) in
             enumerate(zip(data.link_from, data.link_to, data.link_material))}
     of = data.material_of
-    keyed: dict[str, Callable[..., tuple[tuple, int]]] = {
-        "release": lambda h, k, t: (("r", h, k, t), k),
-        "ship": lambda h, h2, k, t: (("e", link[h, h2, int(of[k])], k, t), k),
-        "convert": lambda h, r, t: (("v", h, r, t), int(data.route_from[r])),
-        "unmet": lambda h, k, q, t: (("u", h, k, q, t), k),
+    product = {"release": lambda key: key[1], "ship": lambda key: key[2],
+               "convert": lambda key: data.route_from[key[1]], "unmet": lambda key: key[1]}
+    keyed: dict[str, Callable[..., tuple]] = {
+        "release": lambda h, k, t: ("r", h, k, t),
+        "ship": lambda h, h2, k, t: ("e", link[h, h2, int(of[k])], k, t),
+        "convert": lambda h, r, t: ("v", h, r, t),
+        "unmet": lambda h, k, q, t: ("u", h, k, q, t),
     }
-    idx: list[int] = []
+    idx: list[np.ndarray] = []
     keys: list[tuple] = []
     for block, name in keyed.items():
-        start = arr.blocks[block][0]
-        for j, key in enumerate(zip(*arr.keys[block])):
-            ck, k = name(*(int(x) for x in key[:-1]))  # the template's one scenario dropped
-            if of[k] == mat:
-                idx.append(start + j)
-                keys.append(ck)
-    return np.array(idx, dtype=np.int64), keys
+        index = arr.keys[block]
+        sel = np.nonzero(of[product[block](index)] == mat)[0]
+        idx.append(arr.blocks[block][0] + sel)
+        keys += [name(*(int(x) for x in key[:-1])) for key in zip(*(k[sel] for k in index))]
+    return np.concatenate(idx).astype(np.int64), keys
 
 
-def _second_stage_rows(arr: LinearArrays) -> tuple[np.ndarray, list[tuple]]:
-    """Indices and keys of the template's rows of constraints 5, 6 and 8."""
+def _second_stage_rows(data: ModelData, arr: LinearArrays, mat: int
+                       ) -> tuple[np.ndarray, list[tuple]]:
+    """Indices and keys of the template's rows of constraints 5, 6 and 8 for material
+    ``mat``: ('stock', h, k), ('dem', h, k, t), ('share', link), ('link', link)."""
+    material = {"exhaustion": lambda key: data.material_of[key[1]],
+                "demand": lambda key: data.material_of[key[1]],
+                "share cap": lambda key: data.link_material[key[0]],
+                "agreement link": lambda key: data.link_material[key[0]]}
     idx: list[np.ndarray] = []
     keys: list[tuple] = []
     for family, name in _ROW_NAMES.items():
-        if family in arr.row_blocks:
-            idx.append(np.arange(*arr.row_blocks[family]))
-            keys += [(name, *(int(x) for x in key[:-1])) for key in zip(*arr.row_keys[family])]
+        if family not in arr.row_blocks:
+            continue
+        index = arr.row_keys[family]
+        sel = np.nonzero(material[family](index) == mat)[0]
+        idx.append(arr.row_blocks[family][0] + sel)
+        keys += [(name, *(int(x) for x in key[:-1])) for key in zip(*(k[sel] for k in index))]
     return (np.concatenate(idx) if idx else np.zeros(0, np.int64)), keys
 
 
