@@ -33,9 +33,9 @@ def test_residual_value_lowers_the_purchase_term_not_the_budget() -> None:
     raw["products"][0]["residual_value_share"] = 0.5
     out = solve_dict(raw)
     assert out.stats.objective == pytest.approx(148.0)
-    assert out.figures["objective_terms"]["residual_value"] == pytest.approx(-40.0)
-    assert out.figures["holders"][0]["budget_used"] == pytest.approx(80.0)
-    assert out.figures["objective_recomputed"] == pytest.approx(148.0)
+    assert out.figures.objective_terms.residual_value == pytest.approx(-40.0)
+    assert out.figures.holders[0].budget_used == pytest.approx(80.0)
+    assert out.figures.objective_recomputed == pytest.approx(148.0)
 
 
 def test_residual_value_needs_a_stated_capital_cost() -> None:
@@ -188,8 +188,8 @@ def test_every_plan_the_product_evaluates_passes_the_one_feasibility_check(
     # that breaks them unless it is labelled infeasible. Watch that check while the product
     # evaluates what it evaluates: the solve's evidence (optimised plan, today's rules held
     # to the constraints, no stock), `evaluate` with the mean-value plan of the VSS (its
-    # rules are the solve's), and a frontier point. (IEA sharing reuses the optimised plan's purchases and is fixed
-    # into the Pyomo model itself, which holds 1-4 as constraints.)
+    # rules are the solve's), and a frontier point. (IEA sharing reuses the optimised plan's
+    # purchases and is fixed into the Pyomo model itself, which holds 1-4 as constraints.)
     from stockpile.analysis.frontier import FrontierOptions, run_frontier
     from stockpile.analysis.out_of_sample import EvaluationOptions, run_evaluation
     from stockpile.cli import main
