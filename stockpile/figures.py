@@ -15,7 +15,7 @@ extraction and are still plain dicts: their own typing is not done here.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 T = TypeVar("T")
 
@@ -240,7 +240,7 @@ class SolveFigures:
     # added after the extraction; plain dicts, not typed here (module docstring)
     why: dict[str, Any] | None = None
     evidence: dict[str, Any] | None = None
-    _optional = ("why", "evidence")
+    _optional: ClassVar[tuple[str, ...]] = ("why", "evidence")
 
     def signed_agreements(self) -> set[str]:
         """The keys of the agreements the plan signs."""

@@ -247,7 +247,10 @@ def html_document(doc: Document, result: dict[str, Any],
 def render_html(result: dict[str, Any]) -> str:
     """The self-contained HTML report of one solve result (its figures parsed once)."""
     s = Solved.of(result)
-    charts: dict[str, list[ChartMaker]] = {
-        key: [lambda _, make=make: make(s) for make in makers]  # type: ignore[misc]
-        for key, makers in CHARTS.items()}
+    charts = {key: [_bound(make, s) for make in makers] for key, makers in CHARTS.items()}
     return html_document(document(s), result, charts)
+
+
+def _bound(make: Callable[[Solved], list[tuple[str, str]]], s: Solved) -> ChartMaker:
+    """A chart maker of html_document's kind (fed the result dict) drawing from ``s``."""
+    return lambda _result: make(s)
