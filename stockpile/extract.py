@@ -1,6 +1,7 @@
-"""Read a solved model into plain, JSON-ready figures: the plan and what it buys.
+"""Read a solved model into typed figures (stockpile/figures.py): the plan and what it buys.
 
 Everything the reports print comes from :func:`extract`; reports format, never compute.
+The figures become JSON (result.json) only at the edge, by ``SolveFigures.to_dict``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,20 @@ from typing import Any
 
 import numpy as np
 
+from .figures import (
+    AgreementRow,
+    Conversion,
+    Distribution,
+    FacilityRow,
+    Flow,
+    HolderRow,
+    NoStock,
+    ObjectiveTerms,
+    PlanRow,
+    ProgrammeRow,
+    ScenarioRow,
+    SolveFigures,
+)
 from .model import costs
 from .model.data import ModelData, agreement_key
 
@@ -50,16 +65,16 @@ def cvar(values: np.ndarray, weights: np.ndarray, level: float = CVAR_LEVEL) -> 
     return float(acc / tail)
 
 
-def distribution(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
-    return {
-        "mean": float(np.dot(values, weights) / weights.sum()),
-        "min": float(values.min()),
-        "p05": weighted_quantile(values, weights, 0.05),
-        "p50": weighted_quantile(values, weights, 0.50),
-        "p95": weighted_quantile(values, weights, 0.95),
-        "max": float(values.max()),
-        "cvar95": cvar(values, weights, CVAR_LEVEL),
-    }
+def distribution(values: np.ndarray, weights: np.ndarray) -> Distribution:
+    return Distribution(
+        mean=float(np.dot(values, weights) / weights.sum()),
+        min=float(values.min()),
+        p05=weighted_quantile(values, weights, 0.05),
+        p50=weighted_quantile(values, weights, 0.50),
+        p95=weighted_quantile(values, weights, 0.95),
+        max=float(values.max()),
+        cvar95=cvar(values, weights, CVAR_LEVEL),
+    )
 
 
 def no_stock_shortfall(data: ModelData) -> np.ndarray:
@@ -122,7 +137,7 @@ def _lots(m: Any, data: ModelData) -> np.ndarray:
 
 
 def _plan_rows(data: ModelData, lots: np.ndarray, purchase: np.ndarray,
-               holding: np.ndarray) -> list[dict[str, Any]]:
+               holding: np.ndarray) -> list[PlanRow]:
     """One row per holder and product held or needed."""
     H, K, M = data.holders, data.products, data.materials
     bought = lots * data.lot[None, :]
@@ -133,18 +148,18 @@ def _plan_rows(data: ModelData, lots: np.ndarray, purchase: np.ndarray,
             if stock[h, k] <= 0 and data.demand[h, k] <= 0:
                 continue
             d = float(data.demand[h, k])
-            plan.append({
-                "holder": H[h], "product": K[k], "material": M[data.material_of[k]],
-                "inventory_t": float(data.inventory[h, k]), "lots": int(lots[h, k]),
-                "bought_t": float(bought[h, k]), "stock_t": float(stock[h, k]),
-                "purchase_cost": float(purchase[h, k]), "holding_cost": float(holding[h, k]),
-                "annual_demand_t": d,
-                "days_of_cover": 365.0 * float(stock[h, k]) / d if d > 0 else None,
-            })
+            plan.append(PlanRow(
+                holder=H[h], product=K[k], material=M[data.material_of[k]],
+                inventory_t=float(data.inventory[h, k]), lots=int(lots[h, k]),
+                bought_t=float(bought[h, k]), stock_t=float(stock[h, k]),
+                purchase_cost=float(purchase[h, k]), holding_cost=float(holding[h, k]),
+                annual_demand_t=d,
+                days_of_cover=365.0 * float(stock[h, k]) / d if d > 0 else None,
+            ))
     return plan
 
 
-def _programmes(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, Any]]]:
+def _programmes(m: Any, data: ModelData) -> tuple[np.ndarray, list[ProgrammeRow]]:
     hi, M = _indices(data.holders), data.materials
     programme_cost = np.zeros(len(data.holders))
     programmes = []
@@ -152,11 +167,11 @@ def _programmes(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, Any
         if _val(var) > 0.5:
             c = float(data.programme_cost[hi[h], M.index(mat)])
             programme_cost[hi[h]] += c
-            programmes.append({"holder": h, "material": mat, "fixed_cost": c})
+            programmes.append(ProgrammeRow(holder=h, material=mat, fixed_cost=c))
     return programme_cost, programmes
 
 
-def _facilities(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, Any]]]:
+def _facilities(m: Any, data: ModelData) -> tuple[np.ndarray, list[FacilityRow]]:
     ki = _indices(data.products)
     facility_cost = np.zeros(len(data.holders))
     facilities = []
@@ -167,9 +182,9 @@ def _facilities(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, Any
                      if ff == f)
         if used:
             facility_cost[fh] += cost
-        facilities.append({"holder": data.holders[fh], "facility": f, "used": used,
-                           "capacity_m3": float(cap), "used_m3": volume,
-                           "fixed_cost": float(cost)})
+        facilities.append(FacilityRow(holder=data.holders[fh], facility=f, used=used,
+                                      capacity_m3=float(cap), used_m3=volume,
+                                      fixed_cost=float(cost)))
     return facility_cost, facilities
 
 
@@ -190,7 +205,7 @@ def _shortfall(m: Any, data: ModelData) -> tuple[np.ndarray, np.ndarray, np.ndar
     return shortfall, unmet_t, unmet_by_material
 
 
-def _flows(m: Any, data: ModelData) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+def _flows(m: Any, data: ModelData) -> tuple[np.ndarray, np.ndarray, list[Flow]]:
     """Transport cost paid by each receiver, the value each holder received (S, H), and
     every shipment."""
     H, M = data.holders, data.materials
@@ -207,12 +222,12 @@ def _flows(m: Any, data: ModelData) -> tuple[np.ndarray, np.ndarray, list[dict[s
             transport[si[s], hi[h2]] += e * link_cost[h, h2, mat]
             received_value[si[s], hi[h2]] += e * float(data.price[ki[k]])
             received_value[si[s], hi[h]] -= e * float(data.price[ki[k]])
-            flows.append({"scenario": s, "period": t, "from": h, "to": h2, "product": k,
-                          "material": M[mat], "tonnes": e})
+            flows.append(Flow(scenario=s, period=t, from_=h, to=h2, product=k,
+                              material=M[mat], tonnes=e))
     return transport, received_value, flows
 
 
-def _conversions(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, Any]]]:
+def _conversions(m: Any, data: ModelData) -> tuple[np.ndarray, list[Conversion]]:
     hi, si = _indices(data.holders), _indices(data.scenarios)
     conversion = np.zeros((len(data.scenarios), len(data.holders)))
     conversions = []
@@ -221,13 +236,13 @@ def _conversions(m: Any, data: ModelData) -> tuple[np.ndarray, list[dict[str, An
         if v > 1e-9:
             ri = data.routes.index(r)
             conversion[si[s], hi[h]] += v * float(data.route_cost[ri])
-            conversions.append({"scenario": s, "period": t, "holder": h, "route": r,
-                                "input_t": v, "output_t": v * float(data.route_yield[ri])})
+            conversions.append(Conversion(scenario=s, period=t, holder=h, route=r, input_t=v,
+                                          output_t=v * float(data.route_yield[ri])))
     return conversion, conversions
 
 
 def _agreements(m: Any, data: ModelData,
-                flows: list[dict[str, Any]]) -> tuple[np.ndarray, list[dict[str, Any]]]:
+                flows: list[Flow]) -> tuple[np.ndarray, list[AgreementRow]]:
     """Each candidate agreement, signed or not, with its flows; the fixed cost of a signed
     one is split evenly between its two holders."""
     H, M = data.holders, data.materials
@@ -241,16 +256,15 @@ def _agreements(m: Any, data: ModelData,
         if signed:
             for i in data.agreement_pair[a]:
                 agreement_cost[i] += float(data.agreement_cost[a]) / 2
-        agreements.append({
-            "holders": [h1, h2], "material": mat, "fixed_cost": float(data.agreement_cost[a]),
-            "share_cap": float(data.agreement_cap[a]), "signed": signed,
-            "flows": [f for f in flows if f["material"] == mat and {f["from"], f["to"]} ==
-                      {h1, h2}],
-        })
+        agreements.append(AgreementRow(
+            holders=[h1, h2], material=mat, fixed_cost=float(data.agreement_cost[a]),
+            share_cap=float(data.agreement_cap[a]), signed=signed,
+            flows=[f for f in flows if f.material == mat and {f.from_, f.to} == {h1, h2}],
+        ))
     return agreement_cost, agreements
 
 
-def _holder_rows(data: ModelData, c: _Costs, none: np.ndarray) -> list[dict[str, Any]]:
+def _holder_rows(data: ModelData, c: _Costs, none: np.ndarray) -> list[HolderRow]:
     """Budget used and each cost term per holder, expected over the scenarios."""
     prob = data.probability
     exp = lambda arr: float(np.dot(prob, arr))  # noqa: E731
@@ -259,51 +273,51 @@ def _holder_rows(data: ModelData, c: _Costs, none: np.ndarray) -> list[dict[str,
     holders = []
     for h in range(len(data.holders)):
         settled = first_by_holder[h] + exp(second[:, h]) + exp(c.received_value[:, h])
-        holders.append({
-            "holder": data.holders[h], "budget": float(data.budget[h]),
-            "budget_used": float(c.purchase[h].sum() + c.programme[h] + c.facility[h]
-                                 + c.agreement[h]),
-            "purchase_cost": float(c.purchase[h].sum()),
-            "holding_cost": float(c.holding[h].sum()),
-            "residual_value": float(c.credit[h].sum()),
-            "programme_cost": float(c.programme[h]), "facility_cost": float(c.facility[h]),
-            "agreement_cost": float(c.agreement[h]),
-            "expected_shortfall_cost": exp(c.shortfall[:, h]),
-            "expected_conversion_cost": exp(c.conversion[:, h]),
-            "expected_transport_cost": exp(c.transport[:, h]),
-            "expected_transfer_settlement": exp(c.received_value[:, h]),
-            "expected_cost_settled": float(settled),
-            "no_stock_expected_shortfall": exp(none[:, h]),
-        })
+        holders.append(HolderRow(
+            holder=data.holders[h], budget=float(data.budget[h]),
+            budget_used=float(c.purchase[h].sum() + c.programme[h] + c.facility[h]
+                              + c.agreement[h]),
+            purchase_cost=float(c.purchase[h].sum()),
+            holding_cost=float(c.holding[h].sum()),
+            residual_value=float(c.credit[h].sum()),
+            programme_cost=float(c.programme[h]), facility_cost=float(c.facility[h]),
+            agreement_cost=float(c.agreement[h]),
+            expected_shortfall_cost=exp(c.shortfall[:, h]),
+            expected_conversion_cost=exp(c.conversion[:, h]),
+            expected_transport_cost=exp(c.transport[:, h]),
+            expected_transfer_settlement=exp(c.received_value[:, h]),
+            expected_cost_settled=float(settled),
+            no_stock_expected_shortfall=exp(none[:, h]),
+        ))
     return holders
 
 
 def _scenario_rows(data: ModelData, c: _Costs, scen_cost: np.ndarray,
-                   none: np.ndarray) -> list[dict[str, Any]]:
-    return [{
-        "scenario": s, "probability": float(data.probability[i]),
-        "total_cost": float(scen_cost[i]),
-        "shortfall_cost": float(c.shortfall[i].sum()), "unmet_t": float(c.unmet_t[i].sum()),
-        "transport_cost": float(c.transport[i].sum()),
-        "conversion_cost": float(c.conversion[i].sum()),
-        "no_stock_shortfall_cost": float(none[i].sum()),
-    } for i, s in enumerate(data.scenarios)]
+                   none: np.ndarray) -> list[ScenarioRow]:
+    return [ScenarioRow(
+        scenario=s, probability=float(data.probability[i]),
+        total_cost=float(scen_cost[i]),
+        shortfall_cost=float(c.shortfall[i].sum()), unmet_t=float(c.unmet_t[i].sum()),
+        transport_cost=float(c.transport[i].sum()),
+        conversion_cost=float(c.conversion[i].sum()),
+        no_stock_shortfall_cost=float(none[i].sum()),
+    ) for i, s in enumerate(data.scenarios)]
 
 
-def _objective_terms(data: ModelData, c: _Costs) -> dict[str, float]:
+def _objective_terms(data: ModelData, c: _Costs) -> ObjectiveTerms:
     prob = data.probability
-    return {
-        "purchase": float(c.purchase.sum()), "residual_value": -float(c.credit.sum()),
-        "holding": float(c.holding.sum()),
-        "programmes": float(c.programme.sum()), "facilities": float(c.facility.sum()),
-        "agreements": float(c.agreement.sum()),
-        "expected_shortfall": float(np.dot(prob, c.shortfall.sum(1))),
-        "expected_transport": float(np.dot(prob, c.transport.sum(1))),
-        "expected_conversion": float(np.dot(prob, c.conversion.sum(1))),
-    }
+    return ObjectiveTerms(
+        purchase=float(c.purchase.sum()), residual_value=-float(c.credit.sum()),
+        holding=float(c.holding.sum()),
+        programmes=float(c.programme.sum()), facilities=float(c.facility.sum()),
+        agreements=float(c.agreement.sum()),
+        expected_shortfall=float(np.dot(prob, c.shortfall.sum(1))),
+        expected_transport=float(np.dot(prob, c.transport.sum(1))),
+        expected_conversion=float(np.dot(prob, c.conversion.sum(1))),
+    )
 
 
-def extract(m: Any, data: ModelData) -> dict[str, Any]:
+def extract(m: Any, data: ModelData) -> SolveFigures:
     """All figures of a solved model (values must be loaded in ``m``): a Pyomo model, or
     the same variables as dicts of floats (solve/benders.plan_values)."""
     M, prob = data.materials, data.probability
@@ -325,23 +339,23 @@ def extract(m: Any, data: ModelData) -> dict[str, Any]:
     none = no_stock_shortfall(data)
     terms = _objective_terms(data, c)
     no_stock = float(np.dot(prob, none.sum(1)))
-    return {
-        "mode": data.mode,
-        "objective_terms": terms,
-        "objective_recomputed": float(sum(terms.values())),
-        "first_stage_cost": float(first_by_holder.sum()),
-        "plan": _plan_rows(data, lots, purchase, holding),
-        "programmes": programmes,
-        "facilities": facilities,
-        "agreements": agreements,
-        "flows": flows,
-        "conversions": conversions,
-        "holders": _holder_rows(data, c, none),
-        "scenarios": _scenario_rows(data, c, scen_cost, none),
-        "scenario_cost_distribution": distribution(scen_cost, prob),
-        "shortfall_by_material": {
+    return SolveFigures(
+        mode=data.mode,
+        objective_terms=terms,
+        objective_recomputed=terms.total(),
+        first_stage_cost=float(first_by_holder.sum()),
+        plan=_plan_rows(data, lots, purchase, holding),
+        programmes=programmes,
+        facilities=facilities,
+        agreements=agreements,
+        flows=flows,
+        conversions=conversions,
+        holders=_holder_rows(data, c, none),
+        scenarios=_scenario_rows(data, c, scen_cost, none),
+        scenario_cost_distribution=distribution(scen_cost, prob),
+        shortfall_by_material={
             M[j]: float(np.dot(prob, c.unmet_by_material[:, :, j].sum(1)))
             for j in range(len(M))},
-        "no_stock": {"expected_shortfall_cost": no_stock,
-                     "expected_shortfall_avoided": no_stock - terms["expected_shortfall"]},
-    }
+        no_stock=NoStock(expected_shortfall_cost=no_stock,
+                         expected_shortfall_avoided=no_stock - terms.expected_shortfall),
+    )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .extract import extract
+from .figures import SolveFigures
 from .instance import Instance, content_hash, load
 from .model.data import Mode, ModelData, model_data
 from .model.diagnose import infeasibility_reasons
@@ -31,7 +32,7 @@ class Outcome:
     instance_hash: str
     data: ModelData
     stats: SolveStats
-    figures: dict[str, Any] | None  # None when there is no plan
+    figures: SolveFigures | None  # None when there is no plan
     reasons: list[str]  # why the instance is infeasible, where it can be told
     plan: Plan | None = None  # the first stage found, when there is one
 
@@ -52,7 +53,7 @@ class Outcome:
             "mode": self.data.mode,
             "solver": self.stats.as_dict(),
             "infeasibility_reasons": self.reasons,
-            **(self.figures or {}),
+            **(self.figures.to_dict() if self.figures is not None else {}),
         }
 
 
@@ -109,11 +110,11 @@ def add_evidence(outcome: Outcome, options: EvidenceOptions) -> None:
         ev = run_evidence(outcome.instance, outcome.data, outcome.plan, options)
     except ValueError as e:
         ev = {"skipped": str(e)}
-    outcome.figures["evidence"] = ev
+    outcome.figures.evidence = ev
 
 
 def _figures(model: Any, data: ModelData, inst: Instance, stats: SolveStats,
-             why: bool = True) -> dict[str, Any] | None:
+             why: bool = True) -> SolveFigures | None:
     """What the solved model says (extract), and why this plan (analysis/why.py)."""
     if not stats.has_plan:
         return None
@@ -123,9 +124,9 @@ def _figures(model: Any, data: ModelData, inst: Instance, stats: SolveStats,
     if not why:
         return figures
     try:
-        figures["why"] = explain(model, data, inst)
+        figures.why = explain(model, data, inst)
     except RuntimeError as e:  # an explanation LP failed: the plan stands, the reason is told
-        figures["why"] = {"error": str(e)}
+        figures.why = {"error": str(e)}
     return figures
 
 

@@ -98,22 +98,23 @@ def test_tiny_optimum_and_figures(mode: str) -> None:
     assert st.status == "optimal" and st.interface == "benders"
     assert st.objective == pytest.approx(LEDGER["tiny_sharing", mode][0], rel=1e-9)
     assert st.bound <= st.objective + 1e-9 and st.gap <= 1e-6
-    assert out.figures["objective_recomputed"] == pytest.approx(st.objective, rel=1e-9)
+    assert out.figures.objective_recomputed == pytest.approx(st.objective, rel=1e-9)
     for key in ("objective_terms", "scenario_cost_distribution"):
-        assert out.figures[key] == pytest.approx(ef.figures[key])
+        assert out.figures.to_dict()[key] == pytest.approx(ef.figures.to_dict()[key])
     if mode != "national":  # symmetric optima: A and B may swap their stocks (8 and 6 t
         return              # bilateral, the 10 t pool pooled); national's plan is unique
-    assert out.figures["plan"] == ef.figures["plan"]
-    assert [a["signed"] for a in out.figures["agreements"]] == \
-        [a["signed"] for a in ef.figures["agreements"]]
-    flows = lambda f: [(x["scenario"], x["from"], x["to"], x["product"]) for x in f]  # noqa: E731
-    assert flows(out.figures["flows"]) == flows(ef.figures["flows"])
-    assert [x["tonnes"] for x in out.figures["flows"]] == pytest.approx(
-        [x["tonnes"] for x in ef.figures["flows"]])
-    for mine, theirs in zip(out.figures["holders"], ef.figures["holders"], strict=True):
+    assert out.figures.plan == ef.figures.plan
+    assert [a.signed for a in out.figures.agreements] == \
+        [a.signed for a in ef.figures.agreements]
+    flows = lambda f: [(x.scenario, x.from_, x.to, x.product) for x in f]  # noqa: E731
+    assert flows(out.figures.flows) == flows(ef.figures.flows)
+    assert [x.tonnes for x in out.figures.flows] == pytest.approx(
+        [x.tonnes for x in ef.figures.flows])
+    for mine, theirs in zip(out.figures.to_dict()["holders"], ef.figures.to_dict()["holders"],
+                            strict=True):
         assert mine == pytest.approx(theirs)
-    assert [s["total_cost"] for s in out.figures["scenarios"]] == pytest.approx(
-        [s["total_cost"] for s in ef.figures["scenarios"]])
+    assert [s.total_cost for s in out.figures.scenarios] == pytest.approx(
+        [s.total_cost for s in ef.figures.scenarios])
 
 
 @pytest.mark.slow
@@ -130,8 +131,8 @@ def test_default_instance_within_the_requested_gap() -> None:
     assert st.status == "optimal" and st.options["bundles"] == 25  # 100 scenarios, 4 per bundle
     assert st.bound <= optimum * (1 + 1e-6) and optimum <= st.objective * (1 + 1e-6)
     assert (st.objective - st.bound) / st.objective <= 1e-3
-    assert out.figures["objective_recomputed"] == pytest.approx(st.objective, rel=1e-9)
-    assert len(out.figures["scenarios"]) == 100
+    assert out.figures.objective_recomputed == pytest.approx(st.objective, rel=1e-9)
+    assert len(out.figures.scenarios) == 100
 
 
 def test_cli_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,15 +31,15 @@ def test_optimum_and_figures_as_the_pyomo_path(name: str, mode: str) -> None:
     assert st.objective == pytest.approx(objective, rel=tolerance(name))
     assert (st.n_variables, st.n_integer, st.n_constraints) == (n_vars, n_int, n_rows)
     assert fast.figures is not None and slow.figures is not None
-    assert fast.figures["objective_recomputed"] == pytest.approx(st.objective, rel=1e-9)
+    assert fast.figures.objective_recomputed == pytest.approx(st.objective, rel=1e-9)
     if name in GAP:  # solved to a gap, the two paths may stop at different (equal-cost) plans
         return
-    assert fast.figures["objective_terms"] == pytest.approx(slow.figures["objective_terms"],
-                                                            rel=1e-6)
+    assert dict(fast.figures.objective_terms.items()) == pytest.approx(
+        dict(slow.figures.objective_terms.items()), rel=1e-6)
     if name == "tiny_sharing" and mode == "bilateral":
         return  # symmetric optima (A and B may swap 8 and 6 t): scenario costs may differ
-    assert [s["total_cost"] for s in fast.figures["scenarios"]] == pytest.approx(
-        [s["total_cost"] for s in slow.figures["scenarios"]], rel=1e-6)
+    assert [s.total_cost for s in fast.figures.scenarios] == pytest.approx(
+        [s.total_cost for s in slow.figures.scenarios], rel=1e-6)
 
 
 def test_forced_agreement() -> None:

@@ -39,8 +39,8 @@ def rule_cost(raw: dict, mode: str, rule: str) -> tuple[float, dict[str, float]]
     opt = solve_dict(raw, mode)
     out = evaluate_rule(parse(raw), mode, opt.figures, rule, SolveOptions(mip_gap=1e-9))
     assert out["solver"]["status"] == "optimal"
-    return out["solver"]["objective"], {h["holder"]: h["expected_cost_settled"]
-                                        for h in out["figures"]["holders"]}
+    return out["solver"]["objective"], {h.holder: h.expected_cost_settled
+                                        for h in out["figures"].holders}
 
 
 @pytest.mark.parametrize("mode", ["bilateral", "pooled"])
@@ -92,7 +92,7 @@ def test_no_signed_agreement_no_rule() -> None:
     raw = two_holders()
     raw["agreements"][0].update(fixed_cost=1, transport_cost=200)
     opt = solve_dict(raw, "bilateral")
-    assert not opt.figures["agreements"][0]["signed"]
+    assert not opt.figures.agreements[0].signed
     out = evaluate_rule(parse(raw), "bilateral", opt.figures, "consumption",
                         SolveOptions(mip_gap=1e-9))
     assert out["rows"] == 0

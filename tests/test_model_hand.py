@@ -31,14 +31,14 @@ def objective(raw: dict, mode: str = "bilateral") -> float:
     assert out.stats.status == "optimal", out.stats.message
     assert out.figures is not None
     # the extracted terms add up to the solver's objective
-    assert out.figures["objective_recomputed"] == pytest.approx(out.stats.objective, rel=1e-9)
+    assert out.figures.objective_recomputed == pytest.approx(out.stats.objective, rel=1e-9)
     return float(out.stats.objective)
 
 
 def stock(raw: dict, mode: str = "bilateral") -> dict[tuple[str, str], float]:
     out = solve_dict(raw, mode)
     assert out.figures is not None
-    return {(r["holder"], r["product"]): r["stock_t"] for r in out.figures["plan"]}
+    return {(r.holder, r.product): r.stock_t for r in out.figures.plan}
 
 
 def test_buy_full_cover(base: dict) -> None:
@@ -53,7 +53,7 @@ def test_lots_round_up() -> None:
                           "holding_cost": 1}])
     assert objective(raw) == pytest.approx(132.0)
     out = solve_dict(raw)
-    assert out.figures["plan"][0]["lots"] == 3
+    assert out.figures.plan[0].lots == 3
 
 
 def test_budget_binding() -> None:
@@ -72,8 +72,8 @@ def test_storage_binding_with_facility_cost() -> None:
                          "facilities": [{"id": "depot", "capacity": 2, "fixed_cost": 5}]}])
     out = solve_dict(raw)
     assert out.stats.objective == pytest.approx(193.0)
-    (fac,) = out.figures["facilities"]
-    assert fac["used"] and fac["used_m3"] == pytest.approx(2.0)
+    (fac,) = out.figures.facilities
+    assert fac.used and fac.used_m3 == pytest.approx(2.0)
 
 
 def test_tiers_stop_at_the_cheap_tier() -> None:
@@ -162,11 +162,11 @@ def test_agreement_that_pays() -> None:
     # 0.25 * 10 * 2 = 5 -> 135 < 220 (national)
     out = solve_dict(sharing(20, 1.0))
     assert out.stats.objective == pytest.approx(135.0)
-    (ag,) = out.figures["agreements"]
-    assert ag["signed"]
-    assert sum(f["tonnes"] for f in ag["flows"]) == pytest.approx(10.0)
+    (ag,) = out.figures.agreements
+    assert ag.signed
+    assert sum(f.tonnes for f in ag.flows) == pytest.approx(10.0)
     # settlement: the receiver pays the sender 10/t; the transfers cancel out in total
-    settled = sum(h["expected_cost_settled"] for h in out.figures["holders"])
+    settled = sum(h.expected_cost_settled for h in out.figures.holders)
     assert settled == pytest.approx(135.0)
 
 
@@ -174,7 +174,7 @@ def test_agreement_that_does_not_pay() -> None:
     # psi = 200: 135 - 20 + 200 = 315 > 220, so no agreement and the national optimum
     out = solve_dict(sharing(200, 1.0))
     assert out.stats.objective == pytest.approx(220.0)
-    assert not out.figures["agreements"][0]["signed"]
+    assert not out.figures.agreements[0].signed
 
 
 def test_agreement_blocked_by_partner_budget() -> None:
@@ -199,10 +199,10 @@ def test_pooled_is_the_bound() -> None:
 def test_no_stock_baseline() -> None:
     # base: no stock costs 0.5 * 10 * 100 = 500 in expectation; the plan avoids all of it
     out = solve_dict(tiny())
-    assert out.figures["no_stock"]["expected_shortfall_cost"] == pytest.approx(500.0)
-    assert out.figures["no_stock"]["expected_shortfall_avoided"] == pytest.approx(500.0)
-    dist = out.figures["scenario_cost_distribution"]
-    assert dist["mean"] == pytest.approx(110.0) and dist["cvar95"] == pytest.approx(110.0)
+    assert out.figures.no_stock.expected_shortfall_cost == pytest.approx(500.0)
+    assert out.figures.no_stock.expected_shortfall_avoided == pytest.approx(500.0)
+    dist = out.figures.scenario_cost_distribution
+    assert dist.mean == pytest.approx(110.0) and dist.cvar95 == pytest.approx(110.0)
 
 
 def test_unequal_periods_and_three_scenarios() -> None:
@@ -220,7 +220,7 @@ def test_unequal_periods_and_three_scenarios() -> None:
                            "supply": [{"material": "ga", "values": [1, 0]}]}])
     out = solve_dict(raw)
     assert out.stats.objective == pytest.approx(220.0)
-    assert out.figures["no_stock"]["expected_shortfall_cost"] == pytest.approx(550.0)
+    assert out.figures.no_stock.expected_shortfall_cost == pytest.approx(550.0)
     # holding cost 15/t, so a tonne costs 25: the late-only tonnes (save 20) no longer pay,
     # the first 5 t (save 50) still do: 5 * 25 + 0.2 * 15 * 100 = 425
     raw["products"][0]["holding_cost"] = 15

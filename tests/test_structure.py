@@ -45,7 +45,7 @@ def test_both_handoffs_agree(mode: str) -> None:
     b = solve_dict(raw, mode, interface="appsi")
     assert a.stats.status == b.stats.status == "optimal"
     assert a.stats.objective == pytest.approx(b.stats.objective, rel=1e-9)
-    assert a.figures["objective_recomputed"] == pytest.approx(b.figures["objective_recomputed"])
+    assert a.figures.objective_recomputed == pytest.approx(b.figures.objective_recomputed)
 
 
 def test_inventory_above_storage_is_told() -> None:
@@ -95,7 +95,7 @@ def test_stopped_early_is_never_called_optimal() -> None:
     assert st.gap == pytest.approx((st.objective - st.bound) / st.objective)
     assert st.gap > 1e-3
     assert st.describe().startswith("NOT proven optimal")
-    assert out.figures["objective_recomputed"] == pytest.approx(st.objective)
+    assert out.figures.objective_recomputed == pytest.approx(st.objective)
 
 
 def test_unknown_highs_option_is_refused() -> None:

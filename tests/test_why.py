@@ -28,7 +28,7 @@ def test_budget_binding_marginal_value_and_last_lot() -> None:
                           "holding_cost": 1}], holders=[{"id": "A", "budget": 60}])
     out = solve_dict(raw)
     assert out.stats.objective == pytest.approx(344.0)
-    why = out.figures["why"]
+    why = out.figures.why
     assert why["fixed_objective"] == pytest.approx(344.0)
     assert why["relaxed_objective"] == pytest.approx(66 + 0.5 * 4 * 100)
     budget = _limit(why, "budget", "A")
@@ -53,7 +53,7 @@ def test_storage_binding_marginal_value() -> None:
                           "holding_cost": 1, "volume": 0.25}],
                holders=[{"id": "A", "budget": 1e6,
                          "facilities": [{"id": "depot", "capacity": 2, "fixed_cost": 5}]}])
-    why = solve_dict(raw).figures["why"]
+    why = solve_dict(raw).figures.why
     depot = _limit(why, "storage", "depot")
     assert depot["used"] == pytest.approx(2.0) and depot["binding"]
     assert depot["marginal_value"] == pytest.approx(156.0)
@@ -67,7 +67,7 @@ def test_market_cap_binding_marginal_value() -> None:
     raw = tiny(materials=[{"id": "ga", "world_production": 1000, "market_cap_share": 0.006}],
                products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 4,
                           "holding_cost": 1}])
-    why = solve_dict(raw).figures["why"]
+    why = solve_dict(raw).figures.why
     cap = _limit(why, "market cap", "ga")
     assert cap["limit"] == pytest.approx(6.0) and cap["used"] == pytest.approx(4.0)
     assert cap["marginal_value"] == pytest.approx(39.0)

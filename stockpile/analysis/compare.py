@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
+from ..figures import HolderRow, SolveFigures
 from ..instance import Instance, content_hash
 from ..solve.highs import SolveOptions
 from ..solve.result import SolveStats
@@ -103,31 +104,37 @@ def value_of_cooperation(national: dict[str, Any], joint: dict[str, Any]) -> dic
             "proven_low": low, "proven_high": high, "verdict": verdict}
 
 
-def _first_and_shortfall(h: dict[str, Any]) -> dict[str, float]:
+def _first_and_shortfall(h: HolderRow) -> dict[str, float]:
     return {
-        "purchase_and_holding": h["purchase_cost"] + h["holding_cost"],
-        "fixed_costs": h["programme_cost"] + h["facility_cost"] + h["agreement_cost"],
-        "expected_shortfall": h["expected_shortfall_cost"],
-        "expected_transport_and_conversion": (h["expected_transport_cost"]
-                                              + h["expected_conversion_cost"]),
-        "transfer_settlement": h["expected_transfer_settlement"],
-        "settled": h["expected_cost_settled"],
+        "purchase_and_holding": h.purchase_cost + h.holding_cost,
+        "fixed_costs": h.programme_cost + h.facility_cost + h.agreement_cost,
+        "expected_shortfall": h.expected_shortfall_cost,
+        "expected_transport_and_conversion": (h.expected_transport_cost
+                                              + h.expected_conversion_cost),
+        "transfer_settlement": h.expected_transfer_settlement,
+        "settled": h.expected_cost_settled,
     }
 
 
-def holder_rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _settled(figures: SolveFigures) -> dict[str, float]:
+    """Each holder's expected cost with transfers settled."""
+    return {h.holder: h.expected_cost_settled for h in figures.holders}
+
+
+def holder_rows(figures: dict[str, SolveFigures]) -> list[dict[str, Any]]:
     """Per holder and mode: cost items, settled cost, and the gain against national."""
-    national = {h["holder"]: h["expected_cost_settled"] for h in figures["national"]["holders"]}
+    national = _settled(figures["national"])
     rows = []
     for mode in MODES:
-        for h in figures[mode]["holders"]:
-            row = {"holder": h["holder"], "mode": mode, **_first_and_shortfall(h)}
-            row["gain_vs_national"] = national[h["holder"]] - row["settled"]
+        for h in figures[mode].holders:
+            costs = _first_and_shortfall(h)
+            row: dict[str, Any] = {"holder": h.holder, "mode": mode, **costs}
+            row["gain_vs_national"] = national[h.holder] - costs["settled"]
             rows.append(row)
     return rows
 
 
-def cover_rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def cover_rows(figures: dict[str, SolveFigures]) -> list[dict[str, Any]]:
     """Days of cover per holder, material and mode: 365 * sum_k X_hk / sum_k d_hk over k of m.
 
     Tonnes of different grades of one material are added as they are.
@@ -136,9 +143,9 @@ def cover_rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     for mode in MODES:
         stock: dict[tuple[str, str], float] = defaultdict(float)
         demand: dict[tuple[str, str], float] = defaultdict(float)
-        for p in figures[mode]["plan"]:
-            stock[p["holder"], p["material"]] += p["stock_t"]
-            demand[p["holder"], p["material"]] += p["annual_demand_t"]
+        for p in figures[mode].plan:
+            stock[p.holder, p.material] += p.stock_t
+            demand[p.holder, p.material] += p.annual_demand_t
         for (h, mat), x in stock.items():
             d = demand[h, mat]
             rows.append({"holder": h, "material": mat, "mode": mode, "stock_t": x,
@@ -146,14 +153,14 @@ def cover_rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def flow_rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def flow_rows(figures: dict[str, SolveFigures]) -> list[dict[str, Any]]:
     """Tonnes moved between holders per joint mode, scenario, sender, receiver and material."""
     rows = []
     for mode in JOINT:
-        prob = {s["scenario"]: s["probability"] for s in figures[mode]["scenarios"]}
+        prob = {s.scenario: s.probability for s in figures[mode].scenarios}
         total: dict[tuple[str, str, str, str], float] = defaultdict(float)
-        for f in figures[mode]["flows"]:
-            total[f["scenario"], f["from"], f["to"], f["material"]] += f["tonnes"]
+        for f in figures[mode].flows:
+            total[f.scenario, f.from_, f.to, f.material] += f.tonnes
         for (s, a, b, mat), t in total.items():
             rows.append({"mode": mode, "scenario": s, "probability": prob[s], "from": a,
                          "to": b, "material": mat, "tonnes": t})
@@ -265,9 +272,10 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
     if failed:
         result["seconds"] = time.perf_counter() - t0
         return result
-    figures = {m: o.figures for m, o in outcomes.items()}
+    figures: dict[str, SolveFigures] = {m: o.figures for m, o in outcomes.items()}
+    as_json = {m: f.to_dict() for m, f in figures.items()}  # the edge: compare.json
     for m in MODES:
-        f = figures[m]
+        f = as_json[m]
         result["modes"][m].update({k: f[k] for k in (
             "objective_terms", "first_stage_cost", "agreements", "no_stock",
             "scenario_cost_distribution", "shortfall_by_material")})
@@ -277,7 +285,7 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
     result["holders"] = holder_rows(figures)
     result["cover"] = cover_rows(figures)
     result["flows"] = flow_rows(figures)
-    result["plans"] = [{"mode": m, **p} for m in MODES for p in figures[m]["plan"]]
+    result["plans"] = [{"mode": m, **p} for m in MODES for p in as_json[m]["plan"]]
     result["game"] = _game_section(players, wanted, done[3:], outcomes["bilateral"].stats,
                                    orders)
     if options.rules:
@@ -289,7 +297,7 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
     return result
 
 
-def _rule_rows(stats: dict[str, dict[str, Any]], figures: dict[str, dict[str, Any]],
+def _rule_rows(stats: dict[str, dict[str, Any]], figures: dict[str, SolveFigures],
                rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Optimised sharing and each rule per joint mode, with per-holder settled costs."""
     rows = []
@@ -297,16 +305,14 @@ def _rule_rows(stats: dict[str, dict[str, Any]], figures: dict[str, dict[str, An
         opt = stats[j]["objective"]
         rows.append({"mode": j, "rule": "optimised", "name": "optimised sharing",
                      "status": stats[j]["status"], "objective": opt, "extra_cost": 0.0,
-                     "holders": {h["holder"]: h["expected_cost_settled"]
-                                 for h in figures[j]["holders"]}})
+                     "holders": _settled(figures[j])})
     for r in rules:
-        f = r["figures"]
+        f: SolveFigures | None = r["figures"]
         obj = r["solver"]["objective"]
         rows.append({
             "mode": r["mode"], "rule": r["rule"], "name": r["name"],
             "status": r["solver"]["status"], "objective": obj,
             "extra_cost": None if obj is None else obj - stats[r["mode"]]["objective"],
-            "holders": {h["holder"]: h["expected_cost_settled"] for h in f["holders"]}
-            if f else {}})
+            "holders": _settled(f) if f is not None else {}})
     return sorted(rows, key=lambda r: (JOINT.index(r["mode"]),
                                        ["optimised", *RULES].index(r["rule"])))

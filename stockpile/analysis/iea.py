@@ -45,6 +45,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..extract import extract
+from ..figures import SolveFigures
 from ..instance import Instance
 from ..model.build import build_model
 from ..model.data import ModelData, model_data
@@ -57,22 +58,21 @@ RULE_NAMES = {"commitment": "IEA rule: shares proportional to reserve commitment
               "consumption": "IEA rule: shares proportional to consumption (annual demand)"}
 
 
-def fix_plan(m: pyo.ConcreteModel, figures: dict[str, Any]) -> None:
+def fix_plan(m: pyo.ConcreteModel, figures: SolveFigures) -> None:
     """Fix lots, programmes, facilities and agreements of ``m`` to a solved plan's figures.
 
     Storage allocation w_hkf is left free: it changes no cost, only feasibility.
     """
-    lots = {(p["holder"], p["product"]): p["lots"] for p in figures["plan"]}
+    lots = {(p.holder, p.product): p.lots for p in figures.plan}
     for key, v in m.buy.items():
         v.fix(int(lots.get(key, 0)))
-    opened = {(p["holder"], p["material"]) for p in figures["programmes"]}
+    opened = {(p.holder, p.material) for p in figures.programmes}
     for key, v in m.programme.items():
         v.fix(1 if key in opened else 0)
-    used = {f["facility"] for f in figures["facilities"] if f["used"]}
+    used = {f.facility for f in figures.facilities if f.used}
     for f, v in m.facility_used.items():
         v.fix(1 if f in used else 0)
-    signed = {"|".join([*a["holders"], a["material"]]) for a in figures["agreements"]
-              if a["signed"]}
+    signed = figures.signed_agreements()
     for key, v in m.agree.items():
         v.fix(1 if key in signed else 0)
 
@@ -124,18 +124,17 @@ def _draws(m: pyo.ConcreteModel, data: ModelData) -> tuple[dict[tuple, list], di
     return ship, own
 
 
-def add_rule(m: pyo.ConcreteModel, data: ModelData, figures: dict[str, Any], rule: Rule) -> int:
+def add_rule(m: pyo.ConcreteModel, data: ModelData, figures: SolveFigures, rule: Rule) -> int:
     """Add q (``m.iea_counted``), its bound and the rule's rows c_h = w_h sum_P c
     (``m.iea_rule``) to ``m``; returns the number of rule rows."""
     hi = {h: i for i, h in enumerate(data.holders)}
     ki = {k: i for i, k in enumerate(data.products)}
     stock = np.zeros((len(data.holders), len(data.products)))
-    for p in figures["plan"]:
-        stock[hi[p["holder"]], ki[p["product"]]] = p["stock_t"]
+    for p in figures.plan:
+        stock[hi[p.holder], ki[p.product]] = p.stock_t
     omega = rule_weights(data, stock, rule)
     held = rule_weights(data, stock, "commitment") > 0
-    signed = {"|".join([*a["holders"], a["material"]]) for a in figures["agreements"]
-              if a["signed"]}
+    signed = figures.signed_agreements()
     ship, own = _draws(m, data)
     times = sorted({(t, s) for (_, _, t, s) in [*ship, *own]})
     groups_rows: list[tuple[list[tuple], dict[tuple, float]]] = []
@@ -169,7 +168,7 @@ def add_rule(m: pyo.ConcreteModel, data: ModelData, figures: dict[str, Any], rul
     return len(rows)
 
 
-def evaluate_rule(inst: Instance, mode: str, figures: dict[str, Any], rule: Rule,
+def evaluate_rule(inst: Instance, mode: str, figures: SolveFigures, rule: Rule,
                   options: SolveOptions) -> dict[str, Any]:
     """Expected cost of ``figures``' first stage with sharing by ``rule``, on the same scenarios.
 

@@ -1,7 +1,8 @@
 """Recommendation reports of a solve: Markdown, self-contained HTML, Excel, CSV and JSON.
 
-Reports format the figures of one solve result (the dict that becomes result.json); they
-never compute model quantities.
+Reports format the figures of one solve result (the dict that becomes result.json, its
+figures read typed through ``content.Solved``: stockpile/figures.py); they never compute
+model quantities.
 """
 
 from .files import write_solve_report

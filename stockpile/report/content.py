@@ -1,7 +1,9 @@
 """What the recommendation report says, independent of its format.
 
 :func:`document` turns a solve result (the dict written as result.json) into a title, an
-executive summary and a list of sections made of paragraphs, bullets and tables. Markdown,
+executive summary and a list of sections made of paragraphs, bullets and tables. The
+result's figures are read typed (:class:`Solved`, stockpile/figures.py): a renamed field
+fails mypy here and a missing key fails by name, never prints a dash. Markdown,
 HTML and Excel render this same content, so the three always agree. Nothing here computes a
 model quantity: figures are taken from the result and formatted (sums and sorting for display
 only).
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..figures import PlanRow, SolveFigures
 from . import format as fmt
 
 TOP_PURCHASES = 5
@@ -75,6 +78,30 @@ def _t_col(name: str) -> Column:
     return Column(f"{name} (t)", fmt.tonnes, True)
 
 
+@dataclass(frozen=True)
+class Solved:
+    """A solve result as the report reads it: the result dict (solver, instance, what-ifs,
+    why, evidence, sensitivity: plain dicts) and its figures typed (None without a plan)."""
+
+    result: dict[str, Any]
+    figures: SolveFigures | None
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> Solved:
+        """Parse the figures of ``result`` (ValueError naming a missing or unknown key)."""
+        return cls(result, SolveFigures.from_dict(result) if "plan" in result else None)
+
+    def has_plan(self) -> bool:
+        solver = self.result.get("solver") or {}
+        return bool(solver.get("has_plan", self.figures is not None and
+                                bool(self.figures.plan)))
+
+    def probability(self) -> dict[str, float]:
+        """Each scenario's probability."""
+        return {s.scenario: s.probability for s in self.figures.scenarios} \
+            if self.figures is not None else {}
+
+
 def _ratio(part: Any, whole: Any) -> float | None:
     """part / whole for display, or None when either is missing or whole is zero."""
     if fmt.missing(part) or fmt.missing(whole) or not whole:
@@ -98,16 +125,16 @@ def status_sentence(result: dict[str, Any]) -> str:
     return f"Solver: NOT proven optimal ({summary}); proven gap {fmt.gap(solver.get('gap'))}."
 
 
-def _purchases_sentence(plan: list[dict[str, Any]]) -> str:
-    bought = sorted((p for p in plan if (p.get("bought_t") or 0) > 0),
-                    key=lambda p: -(p.get("purchase_cost") or 0.0))
+def _purchases_sentence(plan: list[PlanRow]) -> str:
+    bought = sorted((p for p in plan if (p.bought_t or 0) > 0),
+                    key=lambda p: -(p.purchase_cost or 0.0))
     if not bought:
         return "What to buy: nothing; the plan keeps existing inventory only."
-    total_usd = sum(p.get("purchase_cost") or 0.0 for p in bought)
-    materials = len({p.get("material") for p in bought})
+    total_usd = sum(p.purchase_cost or 0.0 for p in bought)
+    materials = len({p.material for p in bought})
     top = "; ".join(
-        f"{fmt.mass(p.get('bought_t'))} of {p.get('product')} for {p.get('holder')} "
-        f"({fmt.money(p.get('purchase_cost'))})" for p in bought[:TOP_PURCHASES])
+        f"{fmt.mass(p.bought_t)} of {p.product} for {p.holder} "
+        f"({fmt.money(p.purchase_cost)})" for p in bought[:TOP_PURCHASES])
     more = len(bought) - TOP_PURCHASES
     tail = f"; and {more} smaller purchase{'s' if more > 1 else ''}" if more > 0 else ""
     return (f"What to buy: {len(bought)} purchase{'s' if len(bought) > 1 else ''} of "
@@ -116,39 +143,41 @@ def _purchases_sentence(plan: list[dict[str, Any]]) -> str:
             f"Largest first: {top}{tail}.")
 
 
-def _summary(result: dict[str, Any]) -> Section:
+def _no_plan(s: Solved, bullets: list[str]) -> Section:
+    bullets.append("No plan was found, so there is nothing to recommend.")
+    bullets += [f"Reason: {r}" for r in s.result.get("infeasibility_reasons") or []]
+    return Section("summary", "Executive summary", bullets=bullets)
+
+
+def _summary(s: Solved) -> Section:
+    result, f = s.result, s.figures
     solver = result.get("solver") or {}
     bullets = [status_sentence(result)]
     if result.get("whatif"):
         bullets.append(WHATIF + "; ".join(result["whatif"]) + ".")
-    if not solver.get("has_plan", bool(result.get("plan"))):
-        bullets.append("No plan was found, so there is nothing to recommend.")
-        bullets += [f"Reason: {r}" for r in result.get("infeasibility_reasons") or []]
-        return Section("summary", "Executive summary", bullets=bullets)
+    if not s.has_plan() or f is None:
+        return _no_plan(s, bullets)
     from .evidence import verdict_bullets
     bullets += verdict_bullets(result)
-    bullets.append(_purchases_sentence(result.get("plan") or []))
-    no_stock = result.get("no_stock") or {}
-    terms = result.get("objective_terms") or {}
+    bullets.append(_purchases_sentence(f.plan))
     years = (result.get("instance") or {}).get("holding_years")
     bullets.append(
         f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}. It adds "
-        f"what is spent, {fmt.money(result.get('first_stage_cost'))} committed before any "
+        f"what is spent, {fmt.money(f.first_stage_cost)} committed before any "
         f"disruption (purchases, holding for {fmt.number(years, 1)} years, programmes, "
         "facilities, agreements), to the modelled damage of disruptions weighted by their "
-        f"probability, {fmt.money(terms.get('expected_shortfall'))} of expected shortfall cost "
-        "plus expected transport and conversion.")
-    if (result.get("why") or {}).get("limits") is not None:
-        bullets.append(binding_sentence(result["why"]))
+        f"probability, {fmt.money(f.objective_terms.expected_shortfall)} of expected shortfall "
+        "cost plus expected transport and conversion.")
+    if (f.why or {}).get("limits") is not None:
+        bullets.append(binding_sentence(f.why or {}))
     bullets.append(
         "Expected shortfall cost avoided against holding nothing: "
-        f"{fmt.money(no_stock.get('expected_shortfall_avoided'))} (from "
-        f"{fmt.money(no_stock.get('expected_shortfall_cost'))} with no stock to "
-        f"{fmt.money(terms.get('expected_shortfall'))} with this plan).")
-    signed = [a for a in result.get("agreements") or [] if a.get("signed")]
-    if result.get("agreements"):
-        names = ", ".join(f"{PAIR.join(a.get('holders') or [])} ({a.get('material')})"
-                          for a in signed)
+        f"{fmt.money(f.no_stock.expected_shortfall_avoided)} (from "
+        f"{fmt.money(f.no_stock.expected_shortfall_cost)} with no stock to "
+        f"{fmt.money(f.objective_terms.expected_shortfall)} with this plan).")
+    signed = [a for a in f.agreements if a.signed]
+    if f.agreements:
+        names = ", ".join(f"{PAIR.join(a.holders)} ({a.material})" for a in signed)
         bullets.append(f"Sharing agreements to sign: {names}." if signed else
                        "Sharing agreements to sign: none.")
     bound = solver.get("bound")
@@ -165,27 +194,29 @@ def _years(result: dict[str, Any]) -> str:
     return f"{fmt.number(y, 1)} year{'' if y == 1 else 's'}"
 
 
-def _plan(result: dict[str, Any]) -> Section:
+def _plan(s: Solved) -> Section:
+    result = s.result
     cols = [Column("Holder"), Column("Product"), Column("Material"), _t_col("Inventory"),
             Column("Lots", fmt.integer, True), _t_col("Bought"), _t_col("Stock"),
             _money_col("Purchase cost"), _money_col(f"Holding cost, {_years(result)}"),
             _t_col("Annual demand"),
             Column("Days of cover", fmt.days, True)]
-    keys = ["holder", "product", "material", "inventory_t", "lots", "bought_t", "stock_t",
-            "purchase_cost", "holding_cost", "annual_demand_t", "days_of_cover"]
-    plan = result.get("plan") or []
+    plan = s.figures.plan if s.figures is not None else []
     sec = Section("plan", "Purchases and stock per holder and product", paragraphs=[
         "Days of cover = 365 \u00d7 stock / annual demand; a dash means the holder has no "
         "demand for the product."])
     if plan:
-        sec.tables.append(Table("Plan", cols, [[p.get(k) for k in keys] for p in plan]))
+        sec.tables.append(Table("Plan", cols, [
+            [p.holder, p.product, p.material, p.inventory_t, p.lots, p.bought_t, p.stock_t,
+             p.purchase_cost, p.holding_cost, p.annual_demand_t, p.days_of_cover]
+            for p in plan]))
     else:
         sec.paragraphs.insert(0, "The plan holds no stock and has no demand to cover.")
     return sec
 
 
-def _material_cover(result: dict[str, Any]) -> Section:
-    rows = (result.get("why") or {}).get("cover_by_material") or []
+def _material_cover(s: Solved) -> Section:
+    rows = ((s.figures.why if s.figures else None) or {}).get("cover_by_material") or []
     sec = Section("cover", "Days of cover per material, grades converted at their yields",
                   paragraphs=[
                       "Days of cover = 365 x usable stock / annual demand of the material's "
@@ -205,9 +236,9 @@ def _material_cover(result: dict[str, Any]) -> Section:
     return sec
 
 
-def _programmes(result: dict[str, Any]) -> Section:
-    rows = [[p.get("holder"), p.get("material"), p.get("fixed_cost")]
-            for p in result.get("programmes") or []]
+def _programmes(s: Solved) -> Section:
+    rows = [[p.holder, p.material, p.fixed_cost]
+            for p in (s.figures.programmes if s.figures else [])]
     sec = Section("programmes", "Programmes", paragraphs=[
         "A programme is a holder's stockpiling programme for one material; opening it has a "
         "fixed cost."])
@@ -226,10 +257,10 @@ NO_AGREEMENTS = {
 }
 
 
-def _agreements(result: dict[str, Any]) -> Section:
-    agreements = result.get("agreements") or []
-    flows = result.get("flows") or []
-    prob = {s.get("scenario"): s.get("probability") for s in result.get("scenarios") or []}
+def _agreements(s: Solved) -> Section:
+    agreements = s.figures.agreements if s.figures else []
+    flows = s.figures.flows if s.figures else []
+    prob = s.probability()
     sec = Section("agreements", "Sharing agreements and flows", paragraphs=[
         "Which bilateral agreements to sign, and the stock that moves between holders in each "
         "scenario (the sender releases stock, the receiver uses it)."])
@@ -240,28 +271,27 @@ def _agreements(result: dict[str, Any]) -> Section:
              Column("Share cap", fmt.percent, True), _money_col("Fixed cost"),
              Column("Flows", fmt.integer, True),
              _t_col("Expected moved (probability-weighted)")],
-            [[PAIR.join(a.get("holders") or []), a.get("material"), a.get("signed"),
-              a.get("share_cap"), a.get("fixed_cost"), len(a.get("flows") or []),
-              sum((prob.get(f.get("scenario")) or 0.0) * (f.get("tonnes") or 0.0)
-                  for f in a.get("flows") or [])]
+            [[PAIR.join(a.holders), a.material, a.signed, a.share_cap, a.fixed_cost,
+              len(a.flows), sum((prob.get(f.scenario) or 0.0) * (f.tonnes or 0.0)
+                                for f in a.flows)]
              for a in agreements]))
     else:
-        sec.paragraphs.append(NO_AGREEMENTS.get(str(result.get("mode")), NO_AGREEMENTS[""]))
+        sec.paragraphs.append(NO_AGREEMENTS.get(str(s.result.get("mode")), NO_AGREEMENTS[""]))
     if flows:
         sec.tables.append(Table(
             "Flows",
             [Column("Scenario"), Column("Period"), Column("From"), Column("To"),
              Column("Product"), Column("Material"), Column("Tonnes", fmt.tonnes, True)],
-            [[f.get("scenario"), f.get("period"), f.get("from"), f.get("to"), f.get("product"),
-              f.get("material"), f.get("tonnes")] for f in flows]))
+            [[f.scenario, f.period, f.from_, f.to, f.product, f.material, f.tonnes]
+             for f in flows]))
     else:
         sec.paragraphs.append("No stock moves between holders in any scenario.")
     return sec
 
 
-def _conversions(result: dict[str, Any]) -> Section:
-    rows = [[c.get("scenario"), c.get("period"), c.get("holder"), c.get("route"),
-             c.get("input_t"), c.get("output_t")] for c in result.get("conversions") or []]
+def _conversions(s: Solved) -> Section:
+    rows = [[c.scenario, c.period, c.holder, c.route, c.input_t, c.output_t]
+            for c in (s.figures.conversions if s.figures else [])]
     sec = Section("conversions", "Conversions used", paragraphs=[
         "Conversion turns one grade or form into another (for example oxide to metal) "
         "during a disruption, at a yield."])
@@ -274,8 +304,8 @@ def _conversions(result: dict[str, Any]) -> Section:
     return sec
 
 
-def _facilities(result: dict[str, Any]) -> Section:
-    facilities = result.get("facilities") or []
+def _facilities(s: Solved) -> Section:
+    facilities = s.figures.facilities if s.figures else []
     sec = Section("facilities", "Facility use", paragraphs=[
         "Storage facilities: whether each is used, the volume the plan stores there and its "
         "capacity."])
@@ -285,9 +315,8 @@ def _facilities(result: dict[str, Any]) -> Section:
             Column("Volume used (m3)", fmt.number, True),
             Column("Capacity (m3)", fmt.number, True),
             Column("Share of capacity", fmt.percent, True), _money_col("Fixed cost")],
-            [[f.get("holder"), f.get("facility"), f.get("used"), f.get("used_m3"),
-              f.get("capacity_m3"), _ratio(f.get("used_m3"), f.get("capacity_m3")),
-              f.get("fixed_cost")] for f in facilities]))
+            [[f.holder, f.facility, f.used, f.used_m3, f.capacity_m3,
+              _ratio(f.used_m3, f.capacity_m3), f.fixed_cost] for f in facilities]))
     else:
         sec.paragraphs[0] = "The instance has no storage facilities to choose."
     return sec
@@ -301,10 +330,10 @@ TERM_LABELS = {
 }
 
 
-def _costs(result: dict[str, Any]) -> Section:
-    terms = result.get("objective_terms") or {}
-    total = (result.get("solver") or {}).get("objective")
-    rows: list[list[Any]] = [[TERM_LABELS.get(k, k), v] for k, v in terms.items()]
+def _costs(s: Solved) -> Section:
+    terms = s.figures.objective_terms.items() if s.figures else []
+    total = (s.result.get("solver") or {}).get("objective")
+    rows: list[list[Any]] = [[TERM_LABELS.get(k, k), v] for k, v in terms]
     rows.append(["Total (objective)", total])
     sec = Section("costs", "Cost breakdown", paragraphs=[
         "The expected total cost the plan minimises, split into its terms."])
@@ -317,36 +346,31 @@ DISTRIBUTION_LABELS = {"mean": "Mean", "min": "Minimum", "p05": "5th percentile"
                        "cvar95": "CVaR 95% (mean of the worst 5%)"}
 
 
-def _distribution(result: dict[str, Any]) -> Section:
-    dist = result.get("scenario_cost_distribution") or {}
-    scenarios = result.get("scenarios") or []
+def _distribution(s: Solved) -> Section:
+    dist = s.figures.scenario_cost_distribution.items() if s.figures else []
+    scenarios = s.figures.scenarios if s.figures else []
     sec = Section("distribution", "Distribution of scenario cost", paragraphs=[
         "Total cost of the plan in each scenario, weighted by scenario probability."])
     if dist:
         sec.tables.append(Table("Cost distribution", [Column("Statistic"), _money_col("Cost")],
-                                [[DISTRIBUTION_LABELS.get(k, k), v] for k, v in dist.items()]))
+                                [[DISTRIBUTION_LABELS.get(k, k), v] for k, v in dist]))
     if scenarios:
         sec.tables.append(Table("Scenarios", [
             Column("Scenario"), Column("Probability", fmt.probability, True),
             _money_col("Total cost"), _money_col("Shortfall cost"), _t_col("Unmet demand"),
             _money_col("Transport"), _money_col("Conversion"),
             _money_col("Shortfall cost with no stock")],
-            [[s.get("scenario"), s.get("probability"), s.get("total_cost"),
-              s.get("shortfall_cost"), s.get("unmet_t"), s.get("transport_cost"),
-              s.get("conversion_cost"), s.get("no_stock_shortfall_cost")] for s in scenarios]))
+            [[r.scenario, r.probability, r.total_cost, r.shortfall_cost, r.unmet_t,
+              r.transport_cost, r.conversion_cost, r.no_stock_shortfall_cost]
+             for r in scenarios]))
     return sec
 
 
-def _holders(result: dict[str, Any]) -> Section:
-    keys = ["holder", "budget", "budget_used", "purchase_cost", "holding_cost",
-            "programme_cost", "facility_cost", "agreement_cost", "expected_shortfall_cost",
-            "expected_transport_cost", "expected_conversion_cost",
-            "expected_transfer_settlement", "expected_cost_settled",
-            "no_stock_expected_shortfall"]
+def _holders(s: Solved) -> Section:
     names = ["Budget", "Budget used", "Purchases", "Holding", "Programmes", "Facilities",
              "Agreements", "Expected shortfall", "Expected transport", "Expected conversion",
              "Transfer settlement", "Expected cost, settled", "Expected shortfall, no stock"]
-    holders = result.get("holders") or []
+    holders = s.figures.holders if s.figures else []
     sec = Section("holders", "Per-holder cost with transfers settled at replacement price",
                   paragraphs=[
                       "Transfers are settled at replacement price: the receiver pays the "
@@ -354,12 +378,17 @@ def _holders(result: dict[str, Any]) -> Section:
                       "settlement is a net payment and a negative one a net receipt."])
     if holders:
         sec.tables.append(Table("Holders", [Column("Holder")] + [_money_col(n) for n in names],
-                                [[h.get(k) for k in keys] for h in holders]))
+                                [[h.holder, h.budget, h.budget_used, h.purchase_cost,
+                                  h.holding_cost, h.programme_cost, h.facility_cost,
+                                  h.agreement_cost, h.expected_shortfall_cost,
+                                  h.expected_transport_cost, h.expected_conversion_cost,
+                                  h.expected_transfer_settlement, h.expected_cost_settled,
+                                  h.no_stock_expected_shortfall] for h in holders]))
     return sec
 
 
-def _shortfall(result: dict[str, Any]) -> Section:
-    by_material = result.get("shortfall_by_material") or {}
+def _shortfall(s: Solved) -> Section:
+    by_material = s.figures.shortfall_by_material if s.figures else {}
     sec = Section("shortfall", "Shortfall cost by material", paragraphs=[
         "Expected cost of demand left unmet, by material, with this plan."])
     if by_material:
@@ -369,7 +398,8 @@ def _shortfall(result: dict[str, Any]) -> Section:
     return sec
 
 
-def _assumptions(result: dict[str, Any]) -> Section:
+def _assumptions(solved: Solved) -> Section:
+    result = solved.result
     inst = result.get("instance") or {}
     s = result.get("solver") or {}
     size = (f"{fmt.integer(s.get('n_variables'))} variables ({fmt.integer(s.get('n_integer'))} "
@@ -402,9 +432,13 @@ def _assumptions(result: dict[str, Any]) -> Section:
     return sec
 
 
-def _evidence(result: dict[str, Any]) -> Section:
+def _evidence(s: Solved) -> Section:
     from .evidence import evidence_section
-    return evidence_section(result)
+    return evidence_section(s.result)
+
+
+def _sensitivity(s: Solved) -> Section:
+    return sensitivity_section(s.result)
 
 
 from .sensitivity_report import sensitivity_section  # noqa: E402
@@ -415,20 +449,22 @@ from .why_content import (  # noqa: E402  (they use the classes above)
     limits_section,
 )
 
-# The solve report's sections in reading order: one function each, result -> Section.
+# The solve report's sections in reading order: one function each, Solved -> Section.
 # A new section is one line here (and, for charts, one entry in html.CHARTS).
-SECTIONS: list[Callable[[dict[str, Any]], Section]] = [
+SECTIONS: list[Callable[[Solved], Section]] = [
     _plan, _evidence, _material_cover, limits_section, last_lots_section, assumptions_section,
-    sensitivity_section,
+    _sensitivity,
     _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
 
 
-def document(result: dict[str, Any]) -> Document:
-    """The report's content for one solve result."""
+def document(result: dict[str, Any] | Solved) -> Document:
+    """The report's content for one solve result (its figures parsed once, :class:`Solved`)."""
+    s = result if isinstance(result, Solved) else Solved.of(result)
+    result = s.result
     inst = result.get("instance") or {}
     name = fmt.text(inst.get("name"))
     mode = fmt.text(result.get("mode"))
     subtitle = f"Instance '{name}', {mode} mode, created {fmt.text(result.get('created_utc'))}"
     return Document(f"Stockpile recommendation: {name} ({mode} mode)", subtitle,
-                    _summary(result), [f(result) for f in SECTIONS])
+                    _summary(s), [f(s) for f in SECTIONS])

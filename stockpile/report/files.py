@@ -21,18 +21,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..figures import PlanRow
 from ..interrupts import Interrupted, deferred
 from .cells import csv_text
-from .content import document
+from .content import Solved, document
 from .xlsx import write_xlsx
 
-PLAN_COLUMNS = [
-    ("holder", "holder"), ("product", "product"), ("material", "material"),
-    ("inventory_t", "inventory_t"), ("lots", "lots"), ("bought_t", "bought_t"),
-    ("stock_t", "stock_t"), ("purchase_cost_usd", "purchase_cost"),
-    ("holding_cost_usd", "holding_cost"), ("annual_demand_t", "annual_demand_t"),
-    ("days_of_cover", "days_of_cover"),
+PLAN_COLUMNS: list[tuple[str, Callable[[PlanRow], Any]]] = [
+    ("holder", lambda p: p.holder), ("product", lambda p: p.product),
+    ("material", lambda p: p.material), ("inventory_t", lambda p: p.inventory_t),
+    ("lots", lambda p: p.lots), ("bought_t", lambda p: p.bought_t),
+    ("stock_t", lambda p: p.stock_t), ("purchase_cost_usd", lambda p: p.purchase_cost),
+    ("holding_cost_usd", lambda p: p.holding_cost),
+    ("annual_demand_t", lambda p: p.annual_demand_t),
+    ("days_of_cover", lambda p: p.days_of_cover),
 ]
+"""plan.csv's columns: the header and the plan row's field."""
 
 
 def json_safe(value: Any) -> Any:
@@ -58,13 +62,14 @@ def _csv_value(value: Any) -> Any:
     return repr(value) if isinstance(value, float) else csv_text(value)
 
 
-def write_plan_csv(result: dict[str, Any], path: Path) -> None:
+def write_plan_csv(result: dict[str, Any] | Solved, path: Path) -> None:
     """One row per plan entry; empty cells for missing values, full float precision."""
+    s = result if isinstance(result, Solved) else Solved.of(result)
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow([name for name, _ in PLAN_COLUMNS])
-        for entry in result.get("plan") or []:
-            w.writerow([_csv_value(entry.get(key)) for _, key in PLAN_COLUMNS])
+        for entry in s.figures.plan if s.figures else []:
+            w.writerow([_csv_value(get(entry)) for _, get in PLAN_COLUMNS])
 
 
 def _write_all(result: dict[str, Any], folder: Path) -> list[str]:
@@ -75,11 +80,12 @@ def _write_all(result: dict[str, Any], folder: Path) -> list[str]:
     """
     from . import render_html, render_markdown
 
+    solved = Solved.of(result)  # a missing or renamed figure fails here, before any file
     write_json(result, folder / "result.json")
-    write_plan_csv(result, folder / "plan.csv")
+    write_plan_csv(solved, folder / "plan.csv")
     (folder / "report.md").write_text(render_markdown(result), encoding="utf-8")
     (folder / "report.html").write_text(render_html(result), encoding="utf-8")
-    write_xlsx(document(result), folder / "report.xlsx")
+    write_xlsx(document(solved), folder / "report.xlsx")
     return ["report.md", "report.html", "report.xlsx", "plan.csv", "result.json"]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import format as fmt
 from . import svg
-from .content import Document, Section, Table, document, is_proven_optimal
+from .content import Document, Section, Solved, Table, document, is_proven_optimal
 from .sensitivity_report import tornado_chart
 
 MAX_BARS = 30
@@ -80,9 +80,9 @@ figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
 """
 
 
-def _purchase_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
-    items = [(f"{p.get('holder')} \u00b7 {p.get('product')}", p["purchase_cost"])
-             for p in result.get("plan") or [] if (p.get("purchase_cost") or 0) > 0]
+def _purchase_chart(s: Solved) -> list[tuple[str, str]]:
+    items = [(f"{p.holder} \u00b7 {p.product}", p.purchase_cost)
+             for p in (s.figures.plan if s.figures else []) if (p.purchase_cost or 0) > 0]
     if not items:
         return []
     shown, more = svg.largest(items, MAX_BARS)
@@ -91,9 +91,10 @@ def _purchase_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
                                "Holder \u00b7 product", more))]
 
 
-def _cover_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
-    items = [(f"{p.get('holder')} \u00b7 {p.get('product')}", p["days_of_cover"])
-             for p in result.get("plan") or [] if not fmt.missing(p.get("days_of_cover"))]
+def _cover_chart(s: Solved) -> list[tuple[str, str]]:
+    items = [(f"{p.holder} \u00b7 {p.product}", p.days_of_cover)
+             for p in (s.figures.plan if s.figures else [])
+             if p.days_of_cover is not None and not fmt.missing(p.days_of_cover)]
     if not items:
         return []
     shown, more = svg.largest(items, MAX_BARS)
@@ -103,33 +104,35 @@ def _cover_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
                                "Holder \u00b7 product", more))]
 
 
-def _distribution_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
-    scenarios = [s for s in result.get("scenarios") or []
-                 if not fmt.missing(s.get("total_cost")) and not fmt.missing(s.get("probability"))]
+def _distribution_chart(s: Solved) -> list[tuple[str, str]]:
+    if s.figures is None:
+        return []
+    scenarios = [r for r in s.figures.scenarios
+                 if not fmt.missing(r.total_cost) and not fmt.missing(r.probability)]
     if not scenarios:
         return []
-    dist = result.get("scenario_cost_distribution") or {}
-    markers = [(name, dist[k]) for name, k in (("mean", "mean"), ("p95", "p95"),
-                                               ("CVaR 95%", "cvar95"))
-               if not fmt.missing(dist.get(k))]
+    dist = s.figures.scenario_cost_distribution
+    markers = [(name, v) for name, v in (("mean", dist.mean), ("p95", dist.p95),
+                                         ("CVaR 95%", dist.cvar95))
+               if not fmt.missing(v)]
     caption = "Cumulative distribution of scenario cost"
-    points = [(s["total_cost"], s["probability"]) for s in scenarios]
+    points = [(r.total_cost, r.probability) for r in scenarios]
     return [(caption, svg.cdf(points, markers, caption, fmt.money))]
 
 
-def _holder_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
-    holders = [h for h in result.get("holders") or []
-               if not fmt.missing(h.get("expected_cost_settled"))]
+def _holder_chart(s: Solved) -> list[tuple[str, str]]:
+    holders = [h for h in (s.figures.holders if s.figures else [])
+               if not fmt.missing(h.expected_cost_settled)]
     if not holders:
         return []
     caption = "Expected cost per holder, transfers settled at replacement price"
-    items = [(str(h.get("holder")), h["expected_cost_settled"]) for h in holders]
+    items = [(h.holder, h.expected_cost_settled) for h in holders]
     return [(caption, svg.hbar(items, caption, fmt.money, "Expected cost, settled (USD)",
                                "Holder"))]
 
 
-def _shortfall_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
-    by_material = result.get("shortfall_by_material") or {}
+def _shortfall_chart(s: Solved) -> list[tuple[str, str]]:
+    by_material = s.figures.shortfall_by_material if s.figures else {}
     items = [(str(m), v) for m, v in by_material.items() if not fmt.missing(v)]
     if not any(v for _, v in items):
         return []
@@ -139,9 +142,10 @@ def _shortfall_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
                                "Material", more))]
 
 
-def _last_lot_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
+def _last_lot_chart(s: Solved) -> list[tuple[str, str]]:
+    why = (s.figures.why if s.figures else None) or {}
     items = [(f"{p['holder']} \u00b7 {p['product']}", p["avoided_per_usd_all_in"])
-             for p in (result.get("why") or {}).get("purchases") or []
+             for p in why.get("purchases") or []
              if not fmt.missing(p.get("avoided_per_usd_all_in"))]
     if not items:
         return []
@@ -152,14 +156,19 @@ def _last_lot_chart(result: dict[str, Any]) -> list[tuple[str, str]]:
                                "Holder \u00b7 product", more))]
 
 
-CHARTS: dict[str, list[Callable[[dict[str, Any]], list[tuple[str, str]]]]] = {
+def _tornado_chart(s: Solved) -> list[tuple[str, str]]:
+    return tornado_chart(s.result)
+
+
+CHARTS: dict[str, list[Callable[[Solved], list[tuple[str, str]]]]] = {
     "plan": [_purchase_chart, _cover_chart],
     "last-lots": [_last_lot_chart],
-    "sensitivity": [tornado_chart],
+    "sensitivity": [_tornado_chart],
     "distribution": [_distribution_chart],
     "holders": [_holder_chart],
     "shortfall": [_shortfall_chart],
 }
+"""The solve report's charts per section, from its typed figures (:func:`render_html`)."""
 
 
 WIDE = 8  # tables with more columns stack one block per row on narrow screens and paper
@@ -218,10 +227,9 @@ def html_document(doc: Document, result: dict[str, Any],
                   ok: bool | None = None) -> str:
     """Render a report document as one self-contained page.
 
-    ``charts`` maps a section key to the chart makers fed with ``result`` (default: the solve
-    report's); ``ok`` False draws the summary as a warning (default: the solve is proven
-    optimal)."""
-    charts = CHARTS if charts is None else charts
+    ``charts`` maps a section key to the chart makers fed with ``result`` (default: none);
+    ``ok`` False draws the summary as a warning (default: the solve is proven optimal)."""
+    charts = charts or {}
     ok = is_proven_optimal(result) if ok is None else ok
     nav = " ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in doc.sections)
     sections = [_section(s, [c for f in charts.get(s.key, []) for c in f(result)])
@@ -237,5 +245,12 @@ def html_document(doc: Document, result: dict[str, Any],
 
 
 def render_html(result: dict[str, Any]) -> str:
-    """The self-contained HTML report of one solve result."""
-    return html_document(document(result), result)
+    """The self-contained HTML report of one solve result (its figures parsed once)."""
+    s = Solved.of(result)
+    charts = {key: [_bound(make, s) for make in makers] for key, makers in CHARTS.items()}
+    return html_document(document(s), result, charts)
+
+
+def _bound(make: Callable[[Solved], list[tuple[str, str]]], s: Solved) -> ChartMaker:
+    """A chart maker of html_document's kind (fed the result dict) drawing from ``s``."""
+    return lambda _result: make(s)

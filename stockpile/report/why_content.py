@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import format as fmt
-from .content import Column, Section, Table
+from .content import Column, Section, Solved, Table
 
 KIND_UNIT = {"budget": "USD", "storage": "m3", "market cap": "t"}
 
@@ -41,12 +41,11 @@ def binding_sentence(why: dict[str, Any]) -> str:
             + (f"; and {more} more" if more > 0 else "") + ".")
 
 
-def _why(result: dict[str, Any], key: str, title: str) -> tuple[Section, dict[str, Any]]:
-    why = result.get("why") or {}
+def _why(s: Solved, key: str, title: str) -> tuple[Section, dict[str, Any]]:
+    why = (s.figures.why if s.figures is not None else None) or {}
     sec = Section(key, title)
     if not why:
-        has_plan = (result.get("solver") or {}).get("has_plan", bool(result.get("plan")))
-        sec.paragraphs.append("Not computed for this report (solve --no-why)." if has_plan
+        sec.paragraphs.append("Not computed for this report (solve --no-why)." if s.has_plan()
                               else "No plan, so nothing to explain.")
     elif why.get("error"):
         sec.paragraphs.append(f"The explanation could not be computed: {why['error']}.")
@@ -54,12 +53,12 @@ def _why(result: dict[str, Any], key: str, title: str) -> tuple[Section, dict[st
     return sec, why
 
 
-def limits_section(result: dict[str, Any]) -> Section:
+def limits_section(s: Solved) -> Section:
     """Budgets, storage and market caps: binding or not, and the value of one more unit."""
-    sec, why = _why(result, "why", "Why this plan: the limits that bind it")
+    sec, why = _why(s, "why", "Why this plan: the limits that bind it")
     if not why:
         return sec
-    objective = (result.get("solver") or {}).get("objective")
+    objective = (s.result.get("solver") or {}).get("objective")
     relaxed = why.get("relaxed_objective")
     diff = _ratio_text(relaxed, objective)
     sec.paragraphs += [
@@ -83,9 +82,9 @@ def limits_section(result: dict[str, Any]) -> Section:
     return sec
 
 
-def last_lots_section(result: dict[str, Any]) -> Section:
+def last_lots_section(s: Solved) -> Section:
     """What the last lot of each purchase avoids, per USD, and the scenarios behind it."""
-    sec, why = _why(result, "last-lots", "Why this plan: what each purchase's last lot avoids")
+    sec, why = _why(s, "last-lots", "Why this plan: what each purchase's last lot avoids")
     if not why:
         return sec
     sec.paragraphs.append(
@@ -110,23 +109,23 @@ def last_lots_section(result: dict[str, Any]) -> Section:
           drivers_text(p["drivers"])] for p in purchases]))
     described = why.get("scenario_descriptions") or {}
     driving = sorted({d["scenario"] for p in purchases for d in p["drivers"]})
-    probability = {s.get("scenario"): s.get("probability") for s in result.get("scenarios") or []}
+    probability = s.probability()
     if driving:
         sec.tables.append(Table("Driving scenarios", [
             Column("Scenario"), Column("Probability", fmt.probability, True),
             Column("Description"), Column("Events")],
-            [[s, probability.get(s), (described.get(s) or {}).get("description"),
-              ", ".join((described.get(s) or {}).get("events") or [])] for s in driving]))
+            [[d, probability.get(d), (described.get(d) or {}).get("description"),
+              ", ".join((described.get(d) or {}).get("events") or [])] for d in driving]))
     return sec
 
 
-def assumptions_section(result: dict[str, Any]) -> Section:
+def assumptions_section(s: Solved) -> Section:
     """Per material: market cap, prices, holding cost and shortfall tiers."""
-    sec, why = _why(result, "drivers", "Assumptions that drive the plan")
+    sec, why = _why(s, "drivers", "Assumptions that drive the plan")
     assumptions = why.get("assumptions") or []
     if not assumptions:
         return sec
-    years = (result.get("instance") or {}).get("holding_years")
+    years = (s.result.get("instance") or {}).get("holding_years")
     sec.paragraphs.append(
         "Per material: the market cap (all holders together), the price range of its grades, "
         f"the holding cost (charged for {fmt.number(years, 1)} years in the objective), and "
