@@ -33,9 +33,9 @@ def test_residual_value_lowers_the_purchase_term_not_the_budget() -> None:
     raw["products"][0]["residual_value_share"] = 0.5
     out = solve_dict(raw)
     assert out.stats.objective == pytest.approx(148.0)
-    assert out.figures["objective_terms"]["residual_value"] == pytest.approx(-40.0)
-    assert out.figures["holders"][0]["budget_used"] == pytest.approx(80.0)
-    assert out.figures["objective_recomputed"] == pytest.approx(148.0)
+    assert out.figures.objective_terms.residual_value == pytest.approx(-40.0)
+    assert out.figures.holders[0].budget_used == pytest.approx(80.0)
+    assert out.figures.objective_recomputed == pytest.approx(148.0)
 
 
 def test_residual_value_needs_a_stated_capital_cost() -> None:
