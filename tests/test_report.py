@@ -391,3 +391,13 @@ def test_evaluation_warns_when_a_rule_beats_the_plan() -> None:
     assert "stockpile scenarios INSTANCE" in warning_text(res)
     res["plans"][1]["minus_first"]["ci95"] = [-5.0, 0.5]
     assert warning_text(res) == "" and "Warning" not in evaluation_markdown(res)
+
+
+def test_every_objective_term_has_a_label_in_the_cost_breakdown() -> None:
+    # a term without a label printed its raw key ("residual_value") in the report
+    from dataclasses import fields
+
+    from stockpile.figures import ObjectiveTerms
+    from stockpile.report.content import TERM_LABELS
+
+    assert {f.name for f in fields(ObjectiveTerms)} == set(TERM_LABELS)

@@ -327,6 +327,7 @@ TERM_LABELS = {
     "facilities": "Facility fixed costs", "agreements": "Agreement fixed costs",
     "expected_shortfall": "Expected shortfall", "expected_transport": "Expected transport",
     "expected_conversion": "Expected conversion",
+    "residual_value": "Residual value of stock (credited, extension E1)",
 }
 
 
