@@ -19,7 +19,6 @@ from .html import html_document
 from .markdown import markdown
 from .xlsx import write_xlsx
 
-MAX_BARS = 30
 DOT = " \u00b7 "
 Chart = tuple[str, str]
 
@@ -42,25 +41,19 @@ def _flow_chart(r: dict[str, Any]) -> list[Chart]:
     for f in r["flows"]:
         key = f"{f['mode']}: {f['from']} \u2192 {f['to']} {f['material']}"
         expected[key] = expected.get(key, 0.0) + f["probability"] * f["tonnes"]
-    if not expected:
-        return []
-    shown, more = svg.largest(list(expected.items()), MAX_BARS)
-    caption = ("Expected tonnes moved between holders per mode, route and material "
-               "(tonnes in each scenario weighted by its probability), largest first")
-    return [(caption, svg.hbar(shown, caption, fmt.mass, "Expected tonnes moved (t)",
-                               "Mode: from \u2192 to, material", more))]
+    return svg.largest_bars(
+        list(expected.items()), "Expected tonnes moved between holders per mode, route and "
+        "material (tonnes in each scenario weighted by its probability), largest first",
+        fmt.mass, "Expected tonnes moved (t)", "Mode: from \u2192 to, material")
 
 
 def _cover_chart(r: dict[str, Any]) -> list[Chart]:
     items = [(f"{c['holder']}{DOT}{c['material']}{DOT}{c['mode']}", c["days_of_cover"])
              for c in r["cover"] if not fmt.missing(c["days_of_cover"])]
-    if not items:
-        return []
-    shown, more = svg.largest(items, MAX_BARS)
-    caption = "Days of cover by holder and material under each mode, largest first"
-    return [(caption, svg.hbar(shown, caption, lambda v: f"{fmt.days(v)} days",
-                               "Days of cover (365 \u00d7 stock / annual demand)",
-                               f"Holder{DOT}material{DOT}mode", more))]
+    return svg.largest_bars(items, "Days of cover by holder and material under each mode, "
+                            "largest first", lambda v: f"{fmt.days(v)} days",
+                            "Days of cover (365 \u00d7 stock / annual demand)",
+                            f"Holder{DOT}material{DOT}mode")
 
 
 def _shapley_chart(r: dict[str, Any]) -> list[Chart]:

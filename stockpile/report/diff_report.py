@@ -129,10 +129,7 @@ def diff_document(a: dict[str, Any], b: dict[str, Any]) -> Document:
 def diff_charts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     def stock_chart(_: Any) -> list[tuple[str, str]]:
         items = [(f"{r[0]} \u00b7 {r[1]}", r[7]) for r in _plans(a, b) if _changed(r[5], r[6])]
-        if not items:
-            return []
-        shown, more = svg.largest(items, 30)
-        caption = "Purchase spend, B minus A, per holder and product (largest change first)"
-        return [(caption, svg.hbar(shown, caption, fmt.money, "Purchase B minus A (USD)",
-                                   "Holder \u00b7 product", more))]
+        return svg.largest_bars(
+            items, "Purchase spend, B minus A, per holder and product (largest change first)",
+            fmt.money, "Purchase B minus A (USD)", "Holder \u00b7 product")
     return {"plan": [stock_chart]}

@@ -15,8 +15,6 @@ from . import svg
 from .content import Document, Section, Solved, Table, document, is_proven_optimal
 from .sensitivity_report import tornado_chart
 
-MAX_BARS = 30
-
 CSS = """
 :root { --ink: #1b1f24; --muted: #555b63; --rule: #c8ccd2; --band: #f1f3f5; --navy: #1f3a5f; }
 * { box-sizing: border-box; }
@@ -83,25 +81,18 @@ figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
 def _purchase_chart(s: Solved) -> list[tuple[str, str]]:
     items = [(f"{p.holder} \u00b7 {p.product}", p.purchase_cost)
              for p in (s.figures.plan if s.figures else []) if (p.purchase_cost or 0) > 0]
-    if not items:
-        return []
-    shown, more = svg.largest(items, MAX_BARS)
-    caption = "Purchase cost by holder and product, largest first"
-    return [(caption, svg.hbar(shown, caption, fmt.money, "Purchase cost (USD)",
-                               "Holder \u00b7 product", more))]
+    return svg.largest_bars(items, "Purchase cost by holder and product, largest first",
+                            fmt.money, "Purchase cost (USD)", "Holder \u00b7 product")
 
 
 def _cover_chart(s: Solved) -> list[tuple[str, str]]:
     items = [(f"{p.holder} \u00b7 {p.product}", p.days_of_cover)
              for p in (s.figures.plan if s.figures else [])
              if p.days_of_cover is not None and not fmt.missing(p.days_of_cover)]
-    if not items:
-        return []
-    shown, more = svg.largest(items, MAX_BARS)
-    caption = "Days of cover by holder and product, largest first"
-    return [(caption, svg.hbar(shown, caption, lambda v: f"{fmt.days(v)} days",
-                               "Days of cover (365 \u00d7 stock / annual demand)",
-                               "Holder \u00b7 product", more))]
+    return svg.largest_bars(items, "Days of cover by holder and product, largest first",
+                            lambda v: f"{fmt.days(v)} days",
+                            "Days of cover (365 \u00d7 stock / annual demand)",
+                            "Holder \u00b7 product")
 
 
 def _distribution_chart(s: Solved) -> list[tuple[str, str]]:
@@ -136,10 +127,8 @@ def _shortfall_chart(s: Solved) -> list[tuple[str, str]]:
     items = [(str(m), v) for m, v in by_material.items() if not fmt.missing(v)]
     if not any(v for _, v in items):
         return []
-    shown, more = svg.largest(items, MAX_BARS)
-    caption = "Expected shortfall cost by material, largest first"
-    return [(caption, svg.hbar(shown, caption, fmt.money, "Expected shortfall cost (USD)",
-                               "Material", more))]
+    return svg.largest_bars(items, "Expected shortfall cost by material, largest first",
+                            fmt.money, "Expected shortfall cost (USD)", "Material")
 
 
 def _last_lot_chart(s: Solved) -> list[tuple[str, str]]:
@@ -147,13 +136,10 @@ def _last_lot_chart(s: Solved) -> list[tuple[str, str]]:
     items = [(f"{p['holder']} \u00b7 {p['product']}", p["avoided_per_usd_all_in"])
              for p in why.get("purchases") or []
              if not fmt.missing(p.get("avoided_per_usd_all_in"))]
-    if not items:
-        return []
-    shown, more = svg.largest(items, MAX_BARS)
-    caption = "Expected disruption cost the last lot avoids per USD all-in, largest first"
-    return [(caption, svg.hbar(shown, caption, lambda v: f"{v:,.2f}",
-                               "USD avoided per USD of purchase and holding (1 = break-even)",
-                               "Holder \u00b7 product", more))]
+    return svg.largest_bars(
+        items, "Expected disruption cost the last lot avoids per USD all-in, largest first",
+        lambda v: f"{v:,.2f}", "USD avoided per USD of purchase and holding (1 = break-even)",
+        "Holder \u00b7 product")
 
 
 def _tornado_chart(s: Solved) -> list[tuple[str, str]]:

@@ -72,14 +72,10 @@ def exposure_chart(instance: Any) -> Any:
         for r in scenario_rows(instance):
             for m, d in r["materials_hit"].items():
                 exposure[m] = exposure.get(m, 0.0) + r["probability"] * d
-        if not exposure:
-            return []
-        shown, more = svg.largest(list(exposure.items()), 30)
-        caption = ("Expected deepest supply cut per material (probability x depth, summed "
-                   "over scenarios), largest first")
-        return [(caption, svg.hbar(shown, caption, lambda v: fmt.percent(v, 1),
-                                   "Probability-weighted deepest cut (share of supply)",
-                                   "Material", more))]
+        return svg.largest_bars(
+            list(exposure.items()), "Expected deepest supply cut per material (probability "
+            "x depth, summed over scenarios), largest first", lambda v: fmt.percent(v, 1),
+            "Probability-weighted deepest cut (share of supply)", "Material")
     return {"scenarios": [make]}
 
 

@@ -97,6 +97,20 @@ def largest(items: Sequence[tuple[str, float]], limit: int) -> tuple[list[tuple[
     return ranked[:limit], max(0, len(ranked) - limit)
 
 
+MAX_BARS = 30  # bars in a chart of the largest items; the rest are counted as "and N more"
+
+
+def largest_bars(items: Sequence[tuple[str, float]], caption: str,
+                 value_text: Callable[[float], str], value_axis: str, category_axis: str
+                 ) -> list[tuple[str, str]]:
+    """A (caption, svg) chart of the MAX_BARS largest items as horizontal bars, largest
+    first, with "and N more"; no chart (an empty list) without items."""
+    if not items:
+        return []
+    shown, more = largest(items, MAX_BARS)
+    return [(caption, hbar(shown, caption, value_text, value_axis, category_axis, more))]
+
+
 def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, float]],
         title: str, value_text: Callable[[float], str]) -> str:
     """Cumulative distribution of (value, probability) as a step line, with marker lines."""
