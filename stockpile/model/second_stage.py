@@ -38,18 +38,30 @@ Term = tuple[str, Key, float]
 
 def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, Any]:
     """Sparse index lists of the second-stage variables and the rows they enter."""
-    H, K, Q, T, S, R = (data.holders, data.products, data.tiers, data.periods, data.scenarios,
-                        data.routes)
     D = data.deficit()
     max_stock = data.inventory + data.lot[None, :] * max_lots
     has_stock = max_stock > 0
-    L = data.years
+    use: defaultdict[Key, list[Term]] = defaultdict(list)  # (h, k, s): stock drawn
+    inflow: defaultdict[Key, list[Term]] = defaultdict(list)  # (h, k, t, s)
+    products_of = defaultdict(list)
+    for k, mat in enumerate(data.material_of):
+        products_of[int(mat)].append(k)
+    ix: dict[str, Any] = {"D": D, "max_stock": max_stock, "use": use, "inflow": inflow,
+                          "products_of": products_of}
+    ix.update(_release_and_unmet(data, D, has_stock, use, inflow))
+    ix.update(_shipments(data, D, has_stock, products_of, use, inflow))
+    ix.update(_conversions(data, D, has_stock, use, inflow))
+    return ix
 
+
+def _release_and_unmet(data: ModelData, D: np.ndarray, has_stock: np.ndarray,
+                       use: defaultdict, inflow: defaultdict) -> dict[str, Any]:
+    """r_hkts where there is a deficit and stock is possible; u_hkqts per tier with a share
+    (its bound phi mu d L)."""
+    H, K, Q, T, S = data.holders, data.products, data.tiers, data.periods, data.scenarios
     release: list[Key] = []
     unmet: list[Key] = []
     unmet_ub: dict[Key, float] = {}
-    use: defaultdict[Key, list[Term]] = defaultdict(list)  # (h, k, s): stock drawn
-    inflow: defaultdict[Key, list[Term]] = defaultdict(list)  # (h, k, t, s)
     for s, t, h, k in np.argwhere(D > 0):
         hk_ts = (H[h], K[k], T[t], S[s])
         if has_stock[h, k]:
@@ -60,13 +72,17 @@ def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, Any]:
             key: Key = (H[h], K[k], Q[q], T[t], S[s])
             unmet.append(key)
             unmet_ub[key] = float(data.tier_share[h, k, q] * data.demand_mult[s, t, h, k]
-                                  * data.demand[h, k] * L[t])
+                                  * data.demand[h, k] * data.years[t])
             inflow[hk_ts].append(("unmet", key, 1.0))
+    return {"release": release, "unmet": unmet, "unmet_ub": unmet_ub}
 
+
+def _shipments(data: ModelData, D: np.ndarray, has_stock: np.ndarray, products_of: dict,
+               use: defaultdict, inflow: defaultdict) -> dict[str, Any]:
+    """e_hh'kts per directed link: products of its material the sender can hold, where the
+    receiver has a deficit."""
+    H, K, T, S = data.holders, data.products, data.periods, data.scenarios
     ship, ship_of_link = [], defaultdict(list)
-    products_of = defaultdict(list)
-    for k, mat in enumerate(data.material_of):
-        products_of[int(mat)].append(k)
     for li in range(len(data.link_from)):
         h, h2, mat = int(data.link_from[li]), int(data.link_to[li]), int(data.link_material[li])
         for k in products_of[mat]:
@@ -78,14 +94,21 @@ def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, Any]:
                 ship_of_link[li, s].append(key)
                 use[H[h], K[k], S[s]].append(("ship", key, 1.0))
                 inflow[H[h2], K[k], T[t], S[s]].append(("ship", key, 1.0))
+    return {"ship": ship, "ship_of_link": ship_of_link}
 
+
+def _conversions(data: ModelData, D: np.ndarray, has_stock: np.ndarray, use: defaultdict,
+                 inflow: defaultdict) -> dict[str, Any]:
+    """v_hrts where the route has capacity, its input can be held and its output is short
+    (bound cap L g, constraint 9)."""
+    H, K, T, S, R = data.holders, data.products, data.periods, data.scenarios, data.routes
     convert, convert_ub = [], {}
     for h, r in zip(*np.nonzero(data.route_capacity > 0)):
         k_in, k_out = int(data.route_from[r]), int(data.route_to[r])
         if not has_stock[h, k_in]:
             continue
         for s, t in np.argwhere(D[:, :, h, k_out] > 0):
-            ub = float(data.route_capacity[h, r] * L[t] * data.capacity_mult[s, t, h, r])
+            ub = float(data.route_capacity[h, r] * data.years[t] * data.capacity_mult[s, t, h, r])
             if ub <= 0:
                 continue
             key = (H[h], R[r], T[t], S[s])
@@ -94,9 +117,7 @@ def _index(data: ModelData, max_lots: np.ndarray) -> dict[str, Any]:
             use[H[h], K[k_in], S[s]].append(("convert", key, 1.0))
             inflow[H[h], K[k_out], T[t], S[s]].append(("convert", key,
                                                        float(data.route_yield[r])))
-    return {"D": D, "max_stock": max_stock, "release": release, "unmet": unmet,
-            "unmet_ub": unmet_ub, "ship": ship, "ship_of_link": ship_of_link, "convert": convert,
-            "convert_ub": convert_ub, "use": use, "inflow": inflow, "products_of": products_of}
+    return {"convert": convert, "convert_ub": convert_ub}
 
 
 def add_second_stage(m: pyo.ConcreteModel, data: ModelData) -> None:
