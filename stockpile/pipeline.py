@@ -130,6 +130,27 @@ def _figures(model: Any, data: ModelData, inst: Instance, stats: SolveStats,
     return figures
 
 
+def _evaluate_ph_plan(data: ModelData, first_stage: Any, options: SolveOptions
+                      ) -> tuple[SolveStats, Any]:
+    """The PH plan's lots, programmes, facilities and agreements fixed in the first stage
+    alone (no scenario), solved for a storage assignment; then its expected cost and every
+    scenario's figures from the scenario bundles' LPs: no extensive form."""
+    from .model.build import build_model, first_stage_variables, fix_first_stage
+    from .solve.benders import evaluate_plan
+
+    t0 = time.perf_counter()
+    model = build_model(data.with_scenarios([]))
+    fix_first_stage(model, first_stage)
+    stats = solve(model, SolveOptions(mip_gap=options.mip_gap, threads=options.threads))
+    values = None
+    if stats.has_plan:
+        plan = {c.local_name: {k: float(v.value or 0.0) for k, v in c.items()}
+                for c in first_stage_variables(model)}
+        stats.objective, values = evaluate_plan(data, plan)
+    stats.build_seconds = time.perf_counter() - t0 - stats.solve_seconds
+    return stats, values
+
+
 def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
                  options: SolveOptions | None = None, ph: Any = None) -> Outcome | None:
     """Solve by progressive hedging over MPI (every rank calls this; see solve/ph.py).
@@ -142,7 +163,6 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
     ``(objective - outer) / |objective| <= options.mip_gap``; otherwise "time_limit" or
     "limit", with the plan and that gap. Returns None on the other ranks.
     """
-    from .model.build import build_model, fix_first_stage
     from .solve.ph import PHOptions, decompose, require_mpi
 
     options = options or SolveOptions()
@@ -171,22 +191,7 @@ def run_solve_ph(instance: Instance | str | Path, mode: Mode = "bilateral",
                            interface="ph", options=ph_info, solve_seconds=result.seconds,
                            message="progressive hedging found no feasible plan")
         return Outcome(inst, digest, data, stats, None, [])
-    from .model.build import first_stage_variables
-    from .solve.benders import evaluate_plan
-
-    t0 = time.perf_counter()
-    # the plan's lots, programmes, facilities and agreements fixed in the first stage alone
-    # (no scenario), solved for a storage assignment; then its expected cost and every
-    # scenario's figures from the scenario bundles' LPs: no extensive form
-    model = build_model(data.with_scenarios([]))
-    fix_first_stage(model, result.first_stage)
-    stats = solve(model, SolveOptions(mip_gap=options.mip_gap, threads=options.threads))
-    values = None
-    if stats.has_plan:
-        plan = {c.local_name: {k: float(v.value or 0.0) for k, v in c.items()}
-                for c in first_stage_variables(model)}
-        stats.objective, values = evaluate_plan(data, plan)
-    stats.build_seconds = time.perf_counter() - t0 - stats.solve_seconds
+    stats, values = _evaluate_ph_plan(data, result.first_stage, options)
     stats.options = ph_info
     stats.solver, stats.interface = "HiGHS via mpi-sppy PH", "ph"
     stats.solve_seconds += result.seconds
