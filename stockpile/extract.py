@@ -32,7 +32,7 @@ CVAR_LEVEL = 0.95
 
 
 def _val(v: Any) -> float:
-    if isinstance(v, float):  # a value read from arrays (solve/benders.plan_values)
+    if isinstance(v, float):  # a value read from arrays (solve/readback.plan_values)
         x: Any = v
     else:
         import pyomo.environ as pyo
@@ -319,7 +319,7 @@ def _objective_terms(data: ModelData, c: _Costs) -> ObjectiveTerms:
 
 def extract(m: Any, data: ModelData) -> SolveFigures:
     """All figures of a solved model (values must be loaded in ``m``): a Pyomo model, or
-    the same variables as dicts of floats (solve/benders.plan_values)."""
+    the same variables as dicts of floats (solve/readback.plan_values)."""
     M, prob = data.materials, data.probability
     lots = _lots(m, data)
     bought = lots * data.lot[None, :]

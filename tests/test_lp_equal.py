@@ -4,7 +4,7 @@ The Pyomo builders (model/first_stage.py, second_stage.py) and the array builder
 (model/arrays.py, which the L-shaped engine, ``--interface arrays`` and the out-of-sample
 evaluator use) must write the same matrix, bounds, costs and integrality. Rather than solve
 instances twice and compare optima, this compiles the Pyomo model to standard form and
-matches every column through its model index (``benders.model_keys``) and every row
+matches every column through its model index (``readback.model_keys``) and every row
 through its constraint family and index (``LinearArrays.row_keys``), then compares each row
 entry by entry (a row may be written with the opposite sign, its bounds swapped and
 negated). In the spirit of Calliope's golden LP files per constraint family, a second test
@@ -26,8 +26,8 @@ from stockpile.instance.schema import Instance
 from stockpile.model.arrays import LinearArrays, build_arrays
 from stockpile.model.build import build_model
 from stockpile.model.data import MODES, ModelData, model_data
-from stockpile.solve.benders import model_keys
 from stockpile.solve.highs import compile_lp
+from stockpile.solve.readback import model_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -3,7 +3,7 @@
 
 :func:`stockpile.model.arrays.build_arrays` writes the same columns, rows and optimum as the
 Pyomo model (tests/test_arrays.py, on every shipped instance and mode); the solution is put
-in the Pyomo variables' keys (:func:`stockpile.solve.benders.plan_values`) and read by the
+in the Pyomo variables' keys (:func:`stockpile.solve.readback.plan_values`) and read by the
 same :func:`stockpile.extract.extract`. No Pyomo import, no standard-form compile: on the
 default instance that is most of the command's fixed overhead (docs/solver.md).
 """
@@ -18,9 +18,9 @@ import numpy as np
 
 from ..model.arrays import LinearArrays, build_arrays
 from ..model.data import ModelData, agreement_key
-from .benders import plan_values, second_stage_values
 from .highs import highs_lp, run_lp
 from .options import SolveOptions
+from .readback import plan_values, second_stage_values
 from .result import SolveStats
 
 
