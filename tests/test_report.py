@@ -174,7 +174,11 @@ def test_markdown_has_key_figures() -> None:
     assert "| CVaR 95% (mean of the worst 5%) | 1,698,750,000 |" in md
     assert "| Expected shortfall | 70,000,000 |" in md
     assert "receiver pays the sender the product's price for each tonne received" in md
-    assert "| JP | 1,000,000,000 |" in md and "-3,750,000 | 762,375,000 |" in md
+    # per holder, one row per term adding up to the settled cost, one column per holder
+    assert "| Budget | 1,000,000,000 | 1,000,000,000 | 2,000,000,000 |" in md
+    assert "| 3,750,000 | -3,750,000 | 0 |" in md
+    assert "| Expected cost, settled (the sum) | 771,875,000 | 762,375,000 | 1,534,250,000 |" \
+        in md
     assert "| ga | 50,000,000 |" in md  # shortfall by material
     for fact in ("ab12cd34" * 8, "HiGHS 1.16.0", "standard_form", "mip_rel_gap=0.0001",
                  "threads=4", "42.1 s", "1.500 s", "1,234 variables (56 integer)",

@@ -143,6 +143,41 @@ def _purchases_sentence(plan: list[PlanRow]) -> str:
             f"Largest first: {top}{tail}.")
 
 
+def cost_bullets(s: Solved) -> list[str]:
+    """What the plan spends in cash, and how the objective adds it up: cash (purchases at
+    full price and fixed costs), holding, the residual-value credit (E1) on its own line,
+    then the expected cost of disruptions."""
+    f = s.figures
+    if f is None:
+        return []
+    t = f.objective_terms
+    cash = sum(h.budget_used for h in f.holders)
+    fixed = t.programmes + t.facilities + t.agreements
+    budget = sum(h.budget for h in f.holders)
+    second = t.expected_shortfall + t.expected_transport + t.expected_conversion
+    out = [f"Cash spent now: {fmt.money(cash)} of {fmt.money(budget)} of budget "
+           f"(purchases at full price {fmt.money(t.purchase)}, programme, facility and "
+           f"agreement fixed costs {fmt.money(fixed)})."]
+    objective = (s.result.get("solver") or {}).get("objective")
+    credit = (f" minus the residual value of the stock, {fmt.money(-t.residual_value)} "
+              "(extension E1: the share of the price the holders get back when stock is "
+              "released or sold; a credit in the objective, not cash now)"
+              if t.residual_value else "")
+    out.append(
+        f"How the objective adds up, {fmt.money(objective)}{in_sample_note(s)}: the cash "
+        f"{fmt.money(cash)}, plus holding for {_years(s.result)} {fmt.money(t.holding)},"
+        f"{credit}, plus the expected cost of disruptions {fmt.money(second)} (shortfall "
+        f"{fmt.money(t.expected_shortfall)}, transport and conversion "
+        f"{fmt.money(t.expected_transport + t.expected_conversion)}).")
+    return out
+
+
+def in_sample_note(s: Solved) -> str:
+    """', on the N scenarios the plan was optimised on (in sample)'."""
+    n = (s.result.get("instance") or {}).get("scenarios")
+    return f" on the {fmt.integer(n)} scenarios the plan was optimised on (in sample)"
+
+
 def _no_plan(s: Solved, bullets: list[str]) -> Section:
     bullets.append("No plan was found, so there is nothing to recommend.")
     bullets += [f"Reason: {r}" for r in s.result.get("infeasibility_reasons") or []]
@@ -160,14 +195,7 @@ def _summary(s: Solved) -> Section:
     from .evidence import verdict_bullets
     bullets += verdict_bullets(result)
     bullets.append(_purchases_sentence(f.plan))
-    years = (result.get("instance") or {}).get("holding_years")
-    bullets.append(
-        f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}. It adds "
-        f"what is spent, {fmt.money(f.first_stage_cost)} committed before any "
-        f"disruption (purchases, holding for {fmt.number(years, 1)} years, programmes, "
-        "facilities, agreements), to the modelled damage of disruptions weighted by their "
-        f"probability, {fmt.money(f.objective_terms.expected_shortfall)} of expected shortfall "
-        "cost plus expected transport and conversion.")
+    bullets += cost_bullets(s)
     if (f.why or {}).get("limits") is not None:
         bullets.append(binding_sentence(f.why or {}))
     bullets.append(
@@ -323,11 +351,12 @@ def _facilities(s: Solved) -> Section:
 
 
 TERM_LABELS = {
-    "purchase": "Purchases", "holding": "Holding", "programmes": "Programme fixed costs",
+    "purchase": "Purchases (full price)", "holding": "Holding",
+    "programmes": "Programme fixed costs",
     "facilities": "Facility fixed costs", "agreements": "Agreement fixed costs",
     "expected_shortfall": "Expected shortfall", "expected_transport": "Expected transport",
     "expected_conversion": "Expected conversion",
-    "residual_value": "Residual value of stock (credited, extension E1)",
+    "residual_value": "Residual value of stock (credit, extension E1)",
 }
 
 
@@ -337,7 +366,10 @@ def _costs(s: Solved) -> Section:
     rows: list[list[Any]] = [[TERM_LABELS.get(k, k), v] for k, v in terms]
     rows.append(["Total (objective)", total])
     sec = Section("costs", "Cost breakdown", paragraphs=[
-        "The expected total cost the plan minimises, split into its terms."])
+        "The expected total cost the plan minimises, split into its terms, on the "
+        f"{fmt.integer((s.result.get('instance') or {}).get('scenarios'))} scenarios it was "
+        "optimised on (in sample). Each term is signed as it enters the cost: the "
+        "residual-value credit is negative."])
     sec.tables.append(Table("Cost breakdown", [Column("Term"), _money_col("Cost")], rows))
     return sec
 
@@ -367,24 +399,47 @@ def _distribution(s: Solved) -> Section:
     return sec
 
 
+HOLDER_TERMS = {
+    "purchase_cost": "Purchases (full price, cash)",
+    "residual_value": "Residual value of stock (credit, extension E1)",
+    "holding_cost": "Holding", "programme_cost": "Programme fixed costs",
+    "facility_cost": "Facility fixed costs", "agreement_cost": "Agreement fixed costs",
+    "expected_shortfall_cost": "Expected shortfall", "expected_transport_cost":
+    "Expected transport", "expected_conversion_cost": "Expected conversion",
+    "expected_transfer_settlement": "Transfer settlement (+ pays, \u2212 receives)"}
+
+
 def _holders(s: Solved) -> Section:
-    names = ["Budget", "Budget used", "Purchases", "Holding", "Programmes", "Facilities",
-             "Agreements", "Expected shortfall", "Expected transport", "Expected conversion",
-             "Transfer settlement", "Expected cost, settled", "Expected shortfall, no stock"]
     holders = s.figures.holders if s.figures else []
     sec = Section("holders", "Per-holder cost with transfers settled at replacement price",
                   paragraphs=[
-                      "Transfers are settled at replacement price: the receiver pays the "
-                      "sender the product's price for each tonne received, so a positive "
-                      "settlement is a net payment and a negative one a net receipt."])
-    if holders:
-        sec.tables.append(Table("Holders", [Column("Holder")] + [_money_col(n) for n in names],
-                                [[h.holder, h.budget, h.budget_used, h.purchase_cost,
-                                  h.holding_cost, h.programme_cost, h.facility_cost,
-                                  h.agreement_cost, h.expected_shortfall_cost,
-                                  h.expected_transport_cost, h.expected_conversion_cost,
-                                  h.expected_transfer_settlement, h.expected_cost_settled,
-                                  h.no_stock_expected_shortfall] for h in holders]))
+                      "Each holder's expected cost, term by term, as the objective counts it "
+                      "(in sample: on the instance's scenarios); the terms add up to the "
+                      "settled cost. The residual value is a credit (negative): the share "
+                      "of the purchase price the holder gets back because stock is an asset; "
+                      "it is not cash returned now. Transfers are settled at replacement "
+                      "price: the receiver pays the sender the product's price for each "
+                      "tonne received, so a positive settlement is a net payment and a "
+                      "negative one a net receipt; they cancel between holders, so the "
+                      "holders' settled costs add up to the objective."])
+    if not holders:
+        return sec
+    names = [h.holder for h in holders]
+    cols = [Column("Term")] + [_money_col(n) for n in names] + [_money_col("All holders")]
+
+    def row(label: str, values: list[float]) -> list[Any]:
+        return [label, *values, sum(values)]
+
+    rows = [row(f"{label}, {_years(s.result)}" if key == "holding_cost" else label,
+                [getattr(h, key) for h in holders]) for key, label in HOLDER_TERMS.items()]
+    rows.append(row("Expected cost, settled (the sum)",
+                    [h.expected_cost_settled for h in holders]))
+    sec.tables.append(Table("Holders", cols, rows))
+    sec.tables.append(Table("Budgets", cols, [
+        row("Budget", [h.budget for h in holders]),
+        row("Cash spent (purchases and fixed costs)", [h.budget_used for h in holders]),
+        row("Expected shortfall with no stock", [h.no_stock_expected_shortfall
+                                                 for h in holders])]))
     return sec
 
 
