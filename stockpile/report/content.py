@@ -159,23 +159,18 @@ def cost_bullets(s: Solved) -> list[str]:
            f"(purchases at full price {fmt.money(t.purchase)}, programme, facility and "
            f"agreement fixed costs {fmt.money(fixed)})."]
     objective = (s.result.get("solver") or {}).get("objective")
-    credit = (f" minus the residual value of the stock, {fmt.money(-t.residual_value)} "
+    credit = (f", minus the residual value of the stock {fmt.money(-t.residual_value)} "
               "(extension E1: the share of the price the holders get back when stock is "
               "released or sold; a credit in the objective, not cash now)"
               if t.residual_value else "")
+    from .evidence import in_sample_sentence
     out.append(
-        f"How the objective adds up, {fmt.money(objective)}{in_sample_note(s)}: the cash "
-        f"{fmt.money(cash)}, plus holding for {_years(s.result)} {fmt.money(t.holding)},"
+        f"{in_sample_sentence(s.result, objective)} It adds up as: the cash "
+        f"{fmt.money(cash)}, plus holding for {_years(s.result)} {fmt.money(t.holding)}"
         f"{credit}, plus the expected cost of disruptions {fmt.money(second)} (shortfall "
         f"{fmt.money(t.expected_shortfall)}, transport and conversion "
         f"{fmt.money(t.expected_transport + t.expected_conversion)}).")
     return out
-
-
-def in_sample_note(s: Solved) -> str:
-    """', on the N scenarios the plan was optimised on (in sample)'."""
-    n = (s.result.get("instance") or {}).get("scenarios")
-    return f" on the {fmt.integer(n)} scenarios the plan was optimised on (in sample)"
 
 
 def _no_plan(s: Solved, bullets: list[str]) -> Section:
@@ -185,21 +180,24 @@ def _no_plan(s: Solved, bullets: list[str]) -> Section:
 
 
 def _summary(s: Solved) -> Section:
+    """Out-of-sample figures first, then what to buy and what it costs, in sample labelled."""
+    from .evidence import headline_bullets, report_kind, stress_bullets, verdict_bullets
     result, f = s.result, s.figures
-    solver = result.get("solver") or {}
-    bullets = [status_sentence(result)]
+    bullets = [report_kind(result)[1], status_sentence(result)]
     if result.get("whatif"):
         bullets.append(WHATIF + "; ".join(result["whatif"]) + ".")
     if not s.has_plan() or f is None:
         return _no_plan(s, bullets)
-    from .evidence import verdict_bullets
+    bullets += headline_bullets(result)
     bullets += verdict_bullets(result)
+    bullets += stress_bullets(result)
     bullets.append(_purchases_sentence(f.plan))
     bullets += cost_bullets(s)
     if (f.why or {}).get("limits") is not None:
         bullets.append(binding_sentence(f.why or {}))
+    bullets += why_not_bullets(f.why or {})
     bullets.append(
-        "Expected shortfall cost avoided against holding nothing: "
+        "Expected shortfall cost avoided against holding nothing, in sample: "
         f"{fmt.money(f.no_stock.expected_shortfall_avoided)} (from "
         f"{fmt.money(f.no_stock.expected_shortfall_cost)} with no stock to "
         f"{fmt.money(f.objective_terms.expected_shortfall)} with this plan).")
@@ -208,12 +206,17 @@ def _summary(s: Solved) -> Section:
         names = ", ".join(f"{PAIR.join(a.holders)} ({a.material})" for a in signed)
         bullets.append(f"Sharing agreements to sign: {names}." if signed else
                        "Sharing agreements to sign: none.")
-    bound = solver.get("bound")
-    bullets.append(
-        f"Proven gap: {fmt.gap(solver.get('gap'))} (objective "
-        f"{fmt.money(solver.get('objective'))}, best proven bound {fmt.money(bound)})."
-        if bound is not None else "Proven gap: none; the solver proved no bound.")
+    bullets.append(_proven_gap(result))
     return Section("summary", "Executive summary", bullets=bullets)
+
+
+def _proven_gap(result: dict[str, Any]) -> str:
+    solver = result.get("solver") or {}
+    bound = solver.get("bound")
+    return (f"Proven gap of the in-sample optimisation: {fmt.gap(solver.get('gap'))} "
+            f"(objective {fmt.money(solver.get('objective'))}, best proven bound "
+            f"{fmt.money(bound)})." if bound is not None else
+            "Proven gap: none; the solver proved no bound.")
 
 
 def _years(result: dict[str, Any]) -> str:
@@ -380,13 +383,37 @@ DISTRIBUTION_LABELS = {"mean": "Mean", "min": "Minimum", "p05": "5th percentile"
 
 
 def _distribution(s: Solved) -> Section:
+    from .evidence import oos_row
     dist = s.figures.scenario_cost_distribution.items() if s.figures else []
     scenarios = s.figures.scenarios if s.figures else []
+    n = fmt.integer((s.result.get("instance") or {}).get("scenarios"))
+    oos = oos_row(s.result, "optimised")
+    ev = (s.result.get("evidence") or {}).get("out_of_sample") or {}
     sec = Section("distribution", "Distribution of scenario cost", paragraphs=[
-        "Total cost of the plan in each scenario, weighted by scenario probability."])
+        f"Total cost of the plan in each of the {n} scenarios it was optimised on (in "
+        "sample), weighted by scenario probability"
+        + (f", beside the same plan on {fmt.integer(ev.get('scenarios'))} fresh scenarios "
+           "(out of sample: the figures to expect)." if oos else ".")])
+    if oos and s.figures is not None:
+        tail = s.figures.scenario_cost_distribution.cvar95
+        few = len(scenarios) * 0.05
+        sec.paragraphs.append(
+            f"The in-sample CVaR 95 % ({fmt.money(tail)}) is "
+            f"{'higher' if tail > oos['cvar95'] else 'lower'} than out of sample "
+            f"({fmt.money(oos['cvar95'])}) for the same plan: in sample the worst 5 % of "
+            f"probability is about {fmt.number(max(few, 1.0), 0)} of the {n} scenarios, "
+            "fitted by the optimiser, while the fresh sample's tail holds "
+            f"{fmt.integer(0.05 * float(ev.get('scenarios') or 0))} draws of the calibrated "
+            "risk, rare deep disruptions included. Read the tail from the out-of-sample "
+            "column.")
     if dist:
-        sec.tables.append(Table("Cost distribution", [Column("Statistic"), _money_col("Cost")],
-                                [[DISTRIBUTION_LABELS.get(k, k), v] for k, v in dist]))
+        cols = [Column("Statistic"), _money_col(f"In sample, {n} scenarios")]
+        if oos:
+            cols.append(_money_col(f"Out of sample, {fmt.integer(ev.get('scenarios'))} "
+                                   "scenarios"))
+        sec.tables.append(Table("Cost distribution", cols, [
+            [DISTRIBUTION_LABELS.get(k, k), v, *([oos.get(k)] if oos else [])]
+            for k, v in dist]))
     if scenarios:
         sec.tables.append(Table("Scenarios", [
             Column("Scenario"), Column("Probability", fmt.probability, True),
@@ -503,12 +530,15 @@ from .why_content import (  # noqa: E402  (they use the classes above)
     binding_sentence,
     last_lots_section,
     limits_section,
+    why_not_bullets,
+    why_not_section,
 )
 
 # The solve report's sections in reading order: one function each, Solved -> Section.
 # A new section is one line here (and, for charts, one entry in html.CHARTS).
 SECTIONS: list[Callable[[Solved], Section]] = [
-    _plan, _evidence, _material_cover, limits_section, last_lots_section, assumptions_section,
+    _plan, _evidence, _material_cover, limits_section, last_lots_section, why_not_section,
+    assumptions_section,
     _sensitivity,
     _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
@@ -522,5 +552,8 @@ def document(result: dict[str, Any] | Solved) -> Document:
     name = fmt.text(inst.get("name"))
     mode = fmt.text(result.get("mode"))
     subtitle = f"Instance '{name}', {mode} mode, created {fmt.text(result.get('created_utc'))}"
-    return Document(f"Stockpile recommendation: {name} ({mode} mode)", subtitle,
+    from .evidence import report_kind
+    kind = report_kind(result)[0]
+    label = kind if kind == "recommendation" else f"{kind} (not a recommendation)"
+    return Document(f"Stockpile {label}: {name} ({mode} mode)", subtitle,
                     _summary(s), [f(s) for f in SECTIONS])

@@ -104,9 +104,11 @@ def _distribution_chart(s: Solved) -> list[tuple[str, str]]:
         return []
     dist = s.figures.scenario_cost_distribution
     markers = [(name, v) for name, v in (("mean", dist.mean), ("p95", dist.p95),
-                                         ("CVaR 95%", dist.cvar95))
+                                         ("CVaR 95% in sample", dist.cvar95))
                if not fmt.missing(v)]
-    caption = "Cumulative distribution of scenario cost"
+    n = len(scenarios)
+    caption = (f"Cumulative distribution of scenario cost, in sample (the {n} scenarios the "
+               "plan was optimised on; out of sample in the table below)")
     points = [(r.total_cost, r.probability) for r in scenarios]
     return [(caption, svg.cdf(points, markers, caption, fmt.money))]
 
@@ -133,12 +135,13 @@ def _shortfall_chart(s: Solved) -> list[tuple[str, str]]:
 
 def _last_lot_chart(s: Solved) -> list[tuple[str, str]]:
     why = (s.figures.why if s.figures else None) or {}
-    items = [(f"{p['holder']} \u00b7 {p['product']}", p["avoided_per_usd_all_in"])
+    items = [(f"{p['holder']} \u00b7 {p['product']}", p["avoided_per_usd"])
              for p in why.get("purchases") or []
-             if not fmt.missing(p.get("avoided_per_usd_all_in"))]
+             if not fmt.missing(p.get("avoided_per_usd"))]
     return svg.largest_bars(
-        items, "Expected disruption cost the last lot avoids per USD all-in, largest first",
-        lambda v: f"{v:,.2f}", "USD avoided per USD of purchase and holding (1 = break-even)",
+        items, "Expected disruption cost the last lot avoids per USD of its cost, largest "
+        "first", lambda v: f"{v:,.2f}",
+        "USD avoided per USD of cost (price less residual value, plus holding; 1 = break-even)",
         "Holder \u00b7 product")
 
 
