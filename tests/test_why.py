@@ -107,3 +107,51 @@ def test_solve_report_names_binding_limits() -> None:
     assert "| budget | A | USD | 60 | 40 | 66.7% | yes | 3.90 |" in md
     assert "| A | ga4n | 1 | 4 | 40 | 44 | 200 | 4.55 | 5.00 | cut (100%) |" in md
     assert "plus holding for 1.0 year USD 4" in md
+
+
+def _with_antimony(tier_cost: float, budget: float = 1e6, world: float = 1000.0) -> dict:
+    """BASE plus antimony: product sb1 at 100 USD/t (lot 1 t, holding 1 USD/t/yr), demand
+    10 t/yr, one tier at ``tier_cost`` per tonne unmet, cut together with gallium."""
+    return tiny(
+        holders=[{"id": "A", "budget": budget}],
+        materials=[{"id": "ga", "world_production": 1000, "market_cap_share": 1.0},
+                   {"id": "sb", "world_production": world, "market_cap_share": 0.05}],
+        products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 1, "holding_cost": 1},
+                  {"id": "sb1", "material": "sb", "price": 100, "lot": 1, "holding_cost": 1}],
+        demand=[{"holder": "A", "product": p, "annual": 10,
+                 "shortfall": [{"tier": "essential", "share": 1, "cost": c}]}
+                for p, c in (("ga4n", 100), ("sb1", tier_cost))],
+        scenarios=[{"id": "calm", "probability": 0.5},
+                   {"id": "cut", "probability": 0.5,
+                    "supply": [{"material": m, "values": 0} for m in ("ga", "sb")]}])
+
+
+@pytest.mark.parametrize(("tier_cost", "budget", "world", "avoided", "limit"), [
+    # a tonne of antimony avoids 0.5 x 150 = 75 < its cost 100 + 1: not worth it
+    (150, 1e6, 1000, 75.0, "not worth its cost"),
+    # at 250 it avoids 125 > 101, but gallium (39 net per 10 USD) takes the whole budget of
+    # 100 first: no room for a lot of 100 USD
+    (250, 100, 1000, 125.0, "budget"),
+    # a cap of 5 % of 10 t = 0.5 t holds no whole lot of 1 t: the model has no variable
+    (250, 1e6, 10, None, "market cap"),
+])
+def test_why_not_gives_the_first_lot_and_the_limit(tier_cost: float, budget: float,
+                                                   world: float, avoided: float | None,
+                                                   limit: str) -> None:
+    # Issue 20 item 5: a material with demand and no purchase gets its reason in numbers.
+    out = solve_dict(_with_antimony(tier_cost, budget, world))
+    why = out.figures.why
+    assert {p["product"] for p in why["purchases"]} == {"ga4n"}
+    (row,) = why["why_not"]
+    assert (row["material"], row["holder"], row["product"]) == ("sb", "A", "sb1")
+    assert row["lot_objective_cost"] == pytest.approx(101.0)
+    assert row["limit"] == limit
+    if avoided is None:
+        assert row["first_lot_avoids"] is None
+    else:
+        assert row["first_lot_avoids"] == pytest.approx(avoided)
+        assert row["avoided_per_usd"] == pytest.approx(avoided / 101)
+    md = render_markdown(out.as_dict())
+    shown = "\u2014" if avoided is None else f"{avoided / 101:.2f}"
+    assert f"Not bought although there is demand (why, in the 'Why not' table): sb (a first " \
+           f"lot avoids A {shown} per USD of its cost; stopped by: {limit})" in md
