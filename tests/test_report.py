@@ -509,3 +509,24 @@ def test_only_a_plan_whose_evidence_holds_is_titled_a_recommendation(
     template["instance"]["description"] = "Template from stockpile init: one holder."
     assert render_markdown(template).startswith("# Stockpile template run (not a "
                                                 "recommendation)")
+
+
+def test_plan_csv_and_xlsx_have_no_float_noise(tmp_path: Path) -> None:
+    # 102 lots of 0.1 t is 10.200000000000001 t in binary floating point; written to 12
+    # significant digits it is 10.2 (issue 20 item 13)
+    from openpyxl import load_workbook
+
+    from stockpile.report.cells import tidy
+
+    assert tidy(102 * 0.1) == 10.2 and tidy(30600000.000000004) == 30600000.0
+    assert tidy(1.0 / 3.0) == 0.333333333333 and tidy("x") == "x" and tidy(7) == 7
+    r = make_result()
+    r["plan"][0].update(bought_t=102 * 0.1, stock_t=102 * 0.1, purchase_cost=30600000.000000004)
+    write_solve_report(r, tmp_path / "r")
+    text = (tmp_path / "r" / "plan.csv").read_text()
+    assert "US,ga4n,ga,0.0,30,10.2,10.2,30600000.0," in text
+    assert "00000001" not in text
+    wb = load_workbook(tmp_path / "r" / "report.xlsx")
+    values = [c.value for row in wb["Plan"].iter_rows() for c in row]
+    assert 10.2 in values and not any(isinstance(v, float) and "00000001" in repr(v)
+                                      for v in values)
