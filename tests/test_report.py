@@ -289,8 +289,8 @@ def test_write_report_files_round_trip(tmp_path: Path) -> None:
                          ("purchase_cost_usd", "purchase_cost"),
                          ("annual_demand_t", "annual_demand_t")):
             assert float(row[col]) == p[key]
-        assert (row["days_of_cover"] == "" if p["days_of_cover"] is None
-                else float(row["days_of_cover"]) == p["days_of_cover"])
+        assert (row["days_of_cover"] == "" if p["days_of_cover"] is None  # 12 digits
+                else float(row["days_of_cover"]) == pytest.approx(p["days_of_cover"], rel=1e-11))
     assert rows[0]["holding_cost_usd"] == ""
 
     assert (out / "report.md").read_text() == render_markdown(result)
