@@ -115,9 +115,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..instance import content_hash, load
 
     inst = load(args.instance)
-    print(f"{args.instance}: valid instance '{inst.name}' ({len(inst.holders)} holders, "
-          f"{len(inst.materials)} materials, {len(inst.products)} products, "
-          f"{len(inst.periods)} periods, {len(inst.scenarios)} scenarios)")
+    counts = ", ".join(f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+                       for noun, items in (("holder", inst.holders),
+                                           ("material", inst.materials),
+                                           ("product", inst.products),
+                                           ("period", inst.periods),
+                                           ("scenario", inst.scenarios)))
+    print(f"{args.instance}: valid instance '{inst.name}' ({counts})")
     print(f"content hash: {content_hash(inst)}")
     return EXIT_OK
 

@@ -100,7 +100,11 @@ def evaluation_document(res: dict[str, Any]) -> Document:
     first = res["plans"][0]
     bullets.append(
         f"{res['scenarios']:,} fresh scenarios (seed {res['seed']}, time structure "
-        f"{res['structure']}), independent of {_optimised_on(res)}; mode {res['mode']}.")
+        f"{res['structure']}), independent of {_optimised_on(res)}; mode {res['mode']}. A "
+        "sample is fixed by its size and seed: stockpile solve checks its plan on 5,000 "
+        "draws with seed 20260 by default (--check-scenarios), which this command "
+        "reproduces exactly with --n 5000 --seed 20260; another size is another sample, "
+        "whose figures differ within their intervals.")
     bullets.append(f"The {first['plan']} plan: mean cost {fmt.money(first['mean'])} (95% CI "
                    f"{fmt.money(first['ci95'][0])} to {fmt.money(first['ci95'][1])}), CVaR 95% "
                    f"{fmt.money(first['cvar95'])}.")
