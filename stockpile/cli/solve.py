@@ -156,6 +156,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if outcome is None:  # an MPI rank other than 0: rank 0 reports
         return EXIT_OK
     extra: dict[str, Any] = {"whatif": applied.notes} if applied.notes else {}
+    extra["command"] = getattr(args, "command_line", None)
     if args.sample:
         extra["sampled"] = {"scenarios": args.sample, "seed": args.sample_seed}
     if outcome.plan is not None and not args.no_check:
@@ -315,7 +316,7 @@ def cmd_solve_ph(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if outcome is None:  # not rank 0
         return EXIT_OK
-    return _report(outcome, out_dir)
+    return _report(outcome, out_dir, {"command": getattr(args, "command_line", None)})
 
 
 def _on_every_rank(comm, run, *args, expected: tuple = ()):  # noqa: ANN001, ANN002, ANN202

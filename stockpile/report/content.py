@@ -504,7 +504,10 @@ def _assumptions(solved: Solved) -> Section:
         ["Hand-off to the solver", fmt.seconds(s.get("handoff_seconds"))],
         ["Solve", fmt.seconds(s.get("solve_seconds"))], ["Model size", size],
         ["stockpile version", result.get("stockpile_version")],
-        ["Python", result.get("python")], ["Created (UTC)", result.get("created_utc")],
+        ["Python", result.get("python")],
+        ["Packages", ", ".join(f"{k} {v}" for k, v in (result.get("packages") or {}).items())
+         or None],
+        ["Command line", result.get("command")], ["Created (UTC)", result.get("created_utc")],
     ]
     sec = Section("assumptions", "Assumptions and provenance")
     sec.tables.append(Table("Assumptions", [Column("Item"), Column("Value")], rows))
