@@ -530,3 +530,35 @@ def test_plan_csv_and_xlsx_have_no_float_noise(tmp_path: Path) -> None:
     values = [c.value for row in wb["Plan"].iter_rows() for c in row]
     assert 10.2 in values and not any(isinstance(v, float) and "00000001" in repr(v)
                                       for v in values)
+
+
+def test_narrow_charts_keep_every_label_and_value_in_view() -> None:
+    # At 420 px the wide charts were scrolled sideways with the largest bars' values out of
+    # view (issue 20 item 13). Each chart is now also drawn 400 units wide and shown instead
+    # below 760 px; every text of it, at 6.7 units per character (Helvetica at 12 px
+    # averages about 6.7), stays within the chart. Long labels wrap instead.
+    r = with_evidence()
+    r["plan"][0]["product"] = "a-very-long-product-name-for-a-narrow-chart"
+    r["plan"][0]["purchase_cost"] = 36_964_221_549.0
+    html = render_html(r)
+    narrow = re.findall(r'<div class="chart-narrow">(<svg\b.*?</svg>)</div>', html, re.S)
+    wide = re.findall(r'<div class="chart-wide">(<svg\b.*?</svg>)</div>', html, re.S)
+    assert len(narrow) == len(wide) >= 5
+    assert ".chart-narrow { display: none; }" in html and "min-width: 600px" not in html
+    for s in narrow:
+        root = ET.fromstring(s)  # noqa: S314  (our own output)
+        assert root.get("viewBox", "").split()[2] == "400"
+        for t in root.iter("{http://www.w3.org/2000/svg}text") if root.tag.startswith("{") \
+                else root.iter("text"):
+            lines = [sp.text or "" for sp in t] or [t.text or ""]
+            xs = [float(sp.get("x", t.get("x"))) for sp in t] or [float(t.get("x"))]
+            for x, line in zip(xs, lines):
+                w = 6.7 * len(line) * (11 / 12 if t.get("font-size") == "11" else 1)
+                anchor = t.get("text-anchor", "start")
+                lo, hi = {"start": (x, x + w), "end": (x - w, x),
+                          "middle": (x - w / 2, x + w / 2)}[anchor]
+                if t.get("transform"):  # the rotated axis title
+                    continue
+                assert lo >= -1 and hi <= 401, (line, lo, hi)
+    # headers break between words only
+    assert "overflow-wrap: normal; word-break: normal" in html

@@ -215,7 +215,7 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
         y0 = max(0.0, y0)
     x1 = x1 if x1 > x0 else x0 + 1
     left, right, top, bottom, height = 112.0, 150.0, 20.0, 56.0, 330.0
-    pw, ph = svg.WIDTH - left - right, height - top - bottom
+    pw, ph = svg.width() - left - right, height - top - bottom
     X = lambda v: left + (v - x0) / (x1 - x0) * pw  # noqa: E731
     Y = lambda v: top + (1 - (v - y0) / (y1 - y0)) * ph  # noqa: E731
     colours = [svg.INK, svg.NEG, "#2f7d32", "#b7791f", "#6b46c1"]
