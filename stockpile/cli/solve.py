@@ -242,12 +242,15 @@ def _report(outcome: Outcome, out_dir: Path, extra: dict | None = None) -> int:
     result = {**outcome.as_dict(), **(extra or {})}
     written = write_solve_report(result, out_dir)
     print(f"{st.describe()}")
-    from ..report.evidence import verdict_bullets
-    for line in verdict_bullets(result):
+    from ..report.evidence import headline_bullets, report_kind, verdict_bullets
+    print(report_kind(result)[1])
+    for line in headline_bullets(result) + verdict_bullets(result):
         (err if line.startswith("WARNING") else print)(line)
-    print(f"objective {st.objective:,.0f} USD, best bound "
-          f"{st.bound:,.0f} USD" if st.bound is not None else
-          f"objective {st.objective:,.0f} USD, no bound proven")
+    n = len(outcome.data.scenarios)
+    print(f"objective (in sample, on the {n} scenarios optimised on) {st.objective:,.0f} USD, "
+          f"best bound {st.bound:,.0f} USD" if st.bound is not None else
+          f"objective (in sample, on the {n} scenarios optimised on) {st.objective:,.0f} USD, "
+          "no bound proven")
     if st.interface == "ph":
         o = st.options
         print(f"progressive hedging on {o['ranks']} ranks ({', '.join(o['cylinders'])}): "
