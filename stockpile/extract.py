@@ -265,7 +265,10 @@ def _agreements(m: Any, data: ModelData,
 
 
 def _holder_rows(data: ModelData, c: _Costs, none: np.ndarray) -> list[HolderRow]:
-    """Budget used and each cost term per holder, expected over the scenarios."""
+    """Budget used and each cost term per holder, expected over the scenarios. Each term is
+    signed as it enters the cost (the E1 residual-value credit negative, as in
+    :func:`_objective_terms`), so a holder's terms add up to its settled cost and the holders'
+    settled costs to the objective (the transfer settlements cancel between holders)."""
     prob = data.probability
     exp = lambda arr: float(np.dot(prob, arr))  # noqa: E731
     first_by_holder = c.first_by_holder()
@@ -279,7 +282,7 @@ def _holder_rows(data: ModelData, c: _Costs, none: np.ndarray) -> list[HolderRow
                               + c.agreement[h]),
             purchase_cost=float(c.purchase[h].sum()),
             holding_cost=float(c.holding[h].sum()),
-            residual_value=float(c.credit[h].sum()),
+            residual_value=-float(c.credit[h].sum()),
             programme_cost=float(c.programme[h]), facility_cost=float(c.facility[h]),
             agreement_cost=float(c.agreement[h]),
             expected_shortfall_cost=exp(c.shortfall[:, h]),

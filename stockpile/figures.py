@@ -139,14 +139,17 @@ class AgreementRow:
 @dataclass(frozen=True)
 class HolderRow:
     """Budget used and each cost term of one holder, expected over the scenarios, with
-    transfers settled at replacement price."""
+    transfers settled at replacement price. The terms from ``purchase_cost`` to
+    ``expected_transfer_settlement`` are signed as they enter the cost and add up to
+    ``expected_cost_settled`` (:meth:`terms`); ``budget_used`` is the cash the budget pays
+    (purchases at full price plus the fixed costs)."""
 
     holder: str
     budget: float
     budget_used: float
     purchase_cost: float
     holding_cost: float
-    residual_value: float
+    residual_value: float  # minus the recovered value (E1), as in ObjectiveTerms
     programme_cost: float
     facility_cost: float
     agreement_cost: float
@@ -156,6 +159,15 @@ class HolderRow:
     expected_transfer_settlement: float
     expected_cost_settled: float
     no_stock_expected_shortfall: float
+
+    TERMS: ClassVar[tuple[str, ...]] = (
+        "purchase_cost", "residual_value", "holding_cost", "programme_cost", "facility_cost",
+        "agreement_cost", "expected_shortfall_cost", "expected_transport_cost",
+        "expected_conversion_cost", "expected_transfer_settlement")
+
+    def terms(self) -> list[tuple[str, float]]:
+        """(term, value) of the settled cost, each signed as it enters it."""
+        return [(t, float(getattr(self, t))) for t in self.TERMS]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class Outcome:
             "stockpile_version": __version__,
             "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "python": platform.python_version(),
+            "packages": package_versions(),
             "instance": {
                 "name": self.instance.name, "description": self.instance.description,
                 "content_hash": self.instance_hash,
@@ -55,6 +56,26 @@ class Outcome:
             "infeasibility_reasons": self.reasons,
             **(self.figures.to_dict() if self.figures is not None else {}),
         }
+
+
+PACKAGES = ("highspy", "pyomo", "numpy", "scipy", "pydantic", "pyyaml", "openpyxl", "mpi-sppy",
+            "mpi4py")
+"""The packages whose versions a result records (those installed)."""
+
+
+def package_versions() -> dict[str, str]:
+    """{package: installed version} of PACKAGES, for the provenance of a result."""
+    found = {name: _version(name) for name in PACKAGES}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def run_solve(instance: Instance | str | Path, mode: Mode = "bilateral",

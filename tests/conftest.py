@@ -37,6 +37,13 @@ def solve_dict(raw: dict[str, Any], mode: str = "bilateral", **opts: Any) -> Out
     return run_solve(parse(raw), mode, SolveOptions(mip_gap=1e-9, **opts))  # type: ignore[arg-type]
 
 
+@pytest.fixture(autouse=True)
+def _write_to_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Every test runs in its own tmp_path, so a command's default output folder
+    (reports/<name>/...) lands there, never in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def base() -> dict[str, Any]:
     return tiny()

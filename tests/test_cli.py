@@ -32,6 +32,14 @@ def test_solve_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture) 
     assert result["solver"]["objective"] == pytest.approx(110.0)
     assert len(result["instance"]["content_hash"]) == 64
     assert "optimal" in capsys.readouterr().out
+    # provenance: the command line and the package versions, in result.json and the report
+    assert result["command"] == f"stockpile solve {inst} --out {out} --quiet"
+    from importlib.metadata import version
+    assert result["packages"]["highspy"] == version("highspy")
+    assert result["packages"]["pyomo"] == version("pyomo")
+    md = (out / "report.md").read_text()
+    assert f"| Command line | stockpile solve {inst} --out {out} --quiet |" in md
+    assert f"highspy {version('highspy')}, pyomo {version('pyomo')}" in md
 
 
 def test_default_folder_is_reports_slash_name(tmp_path: Path, monkeypatch) -> None:

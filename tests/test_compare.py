@@ -175,7 +175,9 @@ def test_compare_command_writes_the_report(tmp_path: Path, capsys) -> None:
     result = json.loads((out / "compare.json").read_text())
     assert result["value_of_cooperation"]["bilateral"]["difference"] == pytest.approx(85)
     html = (out / "compare.html").read_text()
-    assert html.count("<svg") == 4 and "http://" not in html.replace(
+    # four charts, each drawn for wide and for narrow pages (report/html._figure)
+    assert html.count('<div class="chart-wide"><svg') == 4 and html.count("<svg") == 8
+    assert "http://" not in html.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
     md = (out / "compare.md").read_text()
     assert "saves USD 85 (70.8%)" in md and "Shapley" in md and "IEA rule" in md

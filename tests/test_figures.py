@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from stockpile import figures as F
+from stockpile.instance import parse
 from stockpile.pipeline import run_solve
 from stockpile.report import write_solve_report
 from stockpile.report.content import Solved, document
@@ -108,8 +110,9 @@ def test_reports_render_from_the_typed_result(national: Any, tmp_path: Path) -> 
     assert [v for _, v in costs[:-1]] == [v for _, v in f.objective_terms.items()]
     assert sum(v for _, v in costs[:-1]) == pytest.approx(costs[-1][1]) and \
         costs[-1][1] == pytest.approx(220.0)
-    assert [r[0] for r in tables["Holders"].rows] == ["A", "B"]
-    assert [r[-2] for r in tables["Holders"].rows] == [h.expected_cost_settled for h in f.holders]
+    assert [c.name for c in tables["Holders"].columns[1:]] == [
+        "A (USD)", "B (USD)", "All holders (USD)"]
+    assert tables["Holders"].rows[-1][1:3] == [h.expected_cost_settled for h in f.holders]
     written = write_solve_report(result, tmp_path / "r")
     assert len(written) == 5
     with (tmp_path / "r" / "plan.csv").open(newline="") as fh:
@@ -158,3 +161,51 @@ def test_mypy_catches_a_renamed_field(tmp_path: Path) -> None:
     flagged = {line.split(":")[0] for line in out.splitlines() if "stock_t" in line}
     assert {"stockpile/report/content.py", "stockpile/analysis/compare.py",
             "stockpile/analysis/iea.py", "stockpile/extract.py"} <= flagged, out
+
+
+def test_holder_terms_add_up_to_settled_cost_and_objective(tmp_path: Path) -> None:
+    """Issue 20 item 1. tiny_sharing in bilateral mode with residual value share 0.5 (capital
+    cost 10 %/yr: 0.1 x 0.5 x 10 = 0.5 <= holding 1 USD/t/yr). A tonne costs 0.5 x 10 + 1 = 6
+    in the objective and saves 100 with probability 1/4 when its holder is cut (25 > 6).
+    National: 10 t each, 120. Bilateral: the agreement (20) lets a holder cut alone receive
+    half its partner's stock, so 7 t each cover 7 + 3.5 >= 10: 14 x 6 + 20 + transport
+    2 x 3 t x (1/4 + 1/4) = 3, total 107 (13 t leaves 0.5 t unmet at 100 w.p. 1/4: 113.75).
+    In result.json each holder's terms add up to its settled cost, the settled costs to the
+    objective, and every term (the credit included) has one sign: the holders' values sum to
+    the objective term of the same name."""
+    raw = yaml.safe_load(TINY.read_text())
+    raw["products"][0]["residual_value_share"] = 0.5
+    raw["capital_cost"] = {"rate": 0.1, "source": "test"}
+    out = run_solve(parse(raw), "bilateral", SolveOptions(mip_gap=1e-9))
+    assert out.stats.objective == pytest.approx(107.0, rel=1e-9)
+    write_solve_report(out.as_dict(), tmp_path / "r")
+    res = json.loads((tmp_path / "r" / "result.json").read_text())
+    holders, terms = res["holders"], res["objective_terms"]
+    assert res["flows"]  # stock moves; symmetric, so the settlements are 7.5 - 7.5 each
+    assert sum(h["expected_transfer_settlement"] for h in holders) == pytest.approx(0.0)
+    for h in holders:
+        assert sum(h[k] for k in F.HolderRow.TERMS) == pytest.approx(
+            h["expected_cost_settled"], rel=1e-12)
+        assert h["residual_value"] < 0 and h["purchase_cost"] > 0
+        assert h["residual_value"] == pytest.approx(-0.5 * h["purchase_cost"])
+    assert sum(h["expected_cost_settled"] for h in holders) == pytest.approx(107.0, rel=1e-9)
+    assert sum(terms.values()) == pytest.approx(107.0, rel=1e-9)
+    same = {"purchase": "purchase_cost", "residual_value": "residual_value",
+            "holding": "holding_cost", "programmes": "programme_cost",
+            "facilities": "facility_cost", "agreements": "agreement_cost",
+            "expected_shortfall": "expected_shortfall_cost",
+            "expected_transport": "expected_transport_cost",
+            "expected_conversion": "expected_conversion_cost"}
+    assert list(same) == list(terms)
+    for term, key in same.items():
+        assert sum(h[key] for h in holders) == pytest.approx(terms[term], abs=1e-9), term
+    assert terms["residual_value"] == pytest.approx(-0.5 * terms["purchase"])
+    # the per-holder table of the report: its rows add up to the settled cost, column by
+    # column, and the cash line is purchases plus fixed costs, the credit left out
+    tables = {t.sheet: t for t in document(res).tables()}
+    rows = tables["Holders"].rows
+    for j in range(1, len(holders) + 2):
+        assert sum(r[j] for r in rows[:-1]) == pytest.approx(rows[-1][j], rel=1e-12)
+    cash = next(r for r in tables["Budgets"].rows if r[0].startswith("Cash"))
+    assert cash[1:-1] == [h["purchase_cost"] + h["programme_cost"] + h["facility_cost"]
+                          + h["agreement_cost"] for h in holders]

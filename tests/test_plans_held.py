@@ -3,6 +3,7 @@ targets, rules held to the model's constraints, and the statistical optimality g
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -182,6 +183,32 @@ def test_report_states_the_relative_gap_as_a_percentage() -> None:
     assert any("(3.22% of the expected cost)" in p for p in sec.paragraphs)
 
 
+def first_screen_is_out_of_sample(folder: Path) -> None:
+    """Issue 20 item 3, on the solve above (no solve of its own): the default report of the
+    quick instance says first what it is (its own description: not a recommendation), then
+    the out-of-sample total; the first total on the first screen is the evidence's mean, in
+    Markdown and in HTML; the in-sample objective comes later, labelled."""
+    import re
+
+    from stockpile.report import format as fmt
+
+    result = json.loads((folder / "result.json").read_text())
+    mean = result["evidence"]["out_of_sample"]["plans"][0]["mean"]
+    md = (folder / "report.md").read_text()
+    assert md.startswith("# Stockpile demonstration (not a recommendation): "
+                         "us_japan_2026_quick (bilateral mode)")
+    summary = md.split("## Purchases")[0]
+    first = re.search(r"USD [\d,.]+ (bn|M)", summary)
+    assert first is not None and first.group(0) == fmt.money(mean)
+    assert f"Expected total cost out of sample: {fmt.money(mean)}" in summary
+    in_sample = summary.index("On the 20 scenarios the plan was optimised on (in sample)")
+    assert in_sample > summary.index("Expected total cost out of sample")
+    assert fmt.money(result["solver"]["objective"]) in summary[in_sample:]
+    html = (folder / "report.html").read_text()
+    lead = re.findall(r"<li>(.*?)</li>", html.split('<section id="summary"')[1])[2]
+    assert lead.startswith(f"Expected total cost out of sample: {fmt.money(mean)}")
+
+
 def test_every_plan_the_product_evaluates_passes_the_one_feasibility_check(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # evaluate() puts every plan through costs.violations (constraints 1-4) and refuses one
@@ -208,6 +235,7 @@ def test_every_plan_the_product_evaluates_passes_the_one_feasibility_check(
     quick = ROOT / "instances" / "us_japan_2026_quick.yaml"
     assert main(["solve", str(quick), "--out", str(tmp_path / "solve"), "--quiet",
                  "--no-why", "--check-scenarios", "500"]) == 0
+    first_screen_is_out_of_sample(tmp_path / "solve")
     inst = load(quick)
     sampling = SampleOptions(n=500, seed=3)
     run_evaluation(inst, EvaluationOptions(sampling=sampling, vss=True, baselines=False))

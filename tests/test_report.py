@@ -156,7 +156,9 @@ def test_format_helpers() -> None:
 
 def test_markdown_has_key_figures() -> None:
     md = render_markdown(make_result())
-    assert md.startswith("# Stockpile recommendation: us-japan (bilateral mode)")
+    # no out-of-sample check in this result: a first look, not a recommendation (item 8)
+    assert md.startswith("# Stockpile first look (not a recommendation): us-japan (bilateral "
+                         "mode)")
     summary = md.split("## Purchases")[0]
     assert "optimal within the requested tolerance (proven gap 0.0098%)" in summary
     assert "USD 1.53 bn" in summary  # objective
@@ -174,7 +176,11 @@ def test_markdown_has_key_figures() -> None:
     assert "| CVaR 95% (mean of the worst 5%) | 1,698,750,000 |" in md
     assert "| Expected shortfall | 70,000,000 |" in md
     assert "receiver pays the sender the product's price for each tonne received" in md
-    assert "| JP | 1,000,000,000 |" in md and "-3,750,000 | 762,375,000 |" in md
+    # per holder, one row per term adding up to the settled cost, one column per holder
+    assert "| Budget | 1,000,000,000 | 1,000,000,000 | 2,000,000,000 |" in md
+    assert "| 3,750,000 | -3,750,000 | 0 |" in md
+    assert "| Expected cost, settled (the sum) | 771,875,000 | 762,375,000 | 1,534,250,000 |" \
+        in md
     assert "| ga | 50,000,000 |" in md  # shortfall by material
     for fact in ("ab12cd34" * 8, "HiGHS 1.16.0", "standard_form", "mip_rel_gap=0.0001",
                  "threads=4", "42.1 s", "1.500 s", "1,234 variables (56 integer)",
@@ -283,8 +289,8 @@ def test_write_report_files_round_trip(tmp_path: Path) -> None:
                          ("purchase_cost_usd", "purchase_cost"),
                          ("annual_demand_t", "annual_demand_t")):
             assert float(row[col]) == p[key]
-        assert (row["days_of_cover"] == "" if p["days_of_cover"] is None
-                else float(row["days_of_cover"]) == p["days_of_cover"])
+        assert (row["days_of_cover"] == "" if p["days_of_cover"] is None  # 12 digits
+                else float(row["days_of_cover"]) == pytest.approx(p["days_of_cover"], rel=1e-11))
     assert rows[0]["holding_cost_usd"] == ""
 
     assert (out / "report.md").read_text() == render_markdown(result)
@@ -401,3 +407,158 @@ def test_every_objective_term_has_a_label_in_the_cost_breakdown() -> None:
     from stockpile.report.content import TERM_LABELS
 
     assert {f.name for f in fields(ObjectiveTerms)} == set(TERM_LABELS)
+
+
+# --- what a report is, and out-of-sample figures first (issue 20 items 3, 4, 8) ------------
+
+def _oos_plan(name: str, mean: float, cvar: float) -> dict[str, Any]:
+    return {"plan": name, "mean": mean, "ci95": [mean - 1e7, mean + 1e7], "cvar95": cvar,
+            "p05": mean / 2, "p50": mean, "p95": 2 * mean, "max": 3 * mean,
+            "probability_any_shortfall": 0.9, "status": "feasible", "notes": [],
+            "minus_plan": None if name == "optimised" else
+            {"mean": mean - 1.6e9, "ci95": [mean - 1.7e9, mean - 1.5e9]}}
+
+
+def with_evidence(gap: float | None = None) -> dict[str, Any]:
+    """make_result() with an out-of-sample check: the plan 1.60 bn against the rule 2.0 bn and
+    no stock 3.0 bn on 5,000 fresh scenarios; 1.534 bn in sample, where holding nothing
+    costs 1.2 bn (milder than the 3.0 bn out of sample). Two named analogues: the rule
+    beats the plan in 'sb-ban' by 50 M (antimony: the plan holds 0 t, the rule 500 t)."""
+    r = make_result()
+    r["evidence"] = {
+        "out_of_sample": {"scenarios": 5000, "seed": 20260, "source": "library",
+                          "plans": [_oos_plan("optimised", 1.6e9, 9.0e9),
+                                    _oos_plan("rule", 2.0e9, 12.0e9),
+                                    _oos_plan("no stock", 3.0e9, 20.0e9)]},
+        "verdict": {"beats_every_rule": True, "best_rule": "rule",
+                    "best_rule_saving": {"mean": 4e8, "ci95": [3e8, 5e8]},
+                    "rules_better_than_plan": [], "undecided": []},
+        "stress_tests": [
+            {"scenario": "sb-ban", "description": "antimony ban", "events": ["SB2024"],
+             "cost": {"optimised": 150e6, "no stock": 200e6, "rule": 100e6},
+             "shortfall_by_material": {"optimised": {"sb": 150e6}, "no stock": {"sb": 200e6},
+                                       "rule": {"sb": 100e6}}},
+            {"scenario": "ree-cut", "description": "rare earths", "events": ["REE2010"],
+             "cost": {"optimised": 10e6, "no stock": 900e6, "rule": 400e6},
+             "shortfall_by_material": {"optimised": {"ree": 10e6}, "no stock": {"ree": 9e8},
+                                       "rule": {"ree": 4e8}}}],
+        "stock_by_material": {"optimised": {"sb": 0.0, "ree": 1100.0},
+                              "rule": {"sb": 500.0, "ree": 300.0}},
+        "in_sample_no_stock_mean": 1.2e9,
+        "hit_frequency": [{"material": "ga", "in_sample": 0.3, "out_of_sample": 0.2}]}
+    if gap is not None:
+        r["evidence"]["statistical_gap"] = {
+            "method": "MMW", "replications": 3, "scenarios_per_replication": 1000,
+            "gap_mean": gap * 1e9, "gap_upper95": gap * 1.6e9, "gap_upper95_relative": gap,
+            "engine": "ef", "stability": {"purchases": []}}
+    return r
+
+
+def test_out_of_sample_figures_lead_and_in_sample_ones_are_labelled() -> None:
+    md = render_markdown(with_evidence())
+    summary = md.split("## Purchases")[0]
+    bullets = [b for b in summary.splitlines() if b.startswith("- ")]
+    assert bullets[0].startswith("- What this is: a first look, not a recommendation: the "
+                                 "plan beats every rule out of sample, but how far")
+    # the first money figure of the summary is the out-of-sample mean
+    first = re.search(r"USD [\d,.]+ (bn|M)", summary)
+    assert first is not None and first.group(0) == fmt.money(1.6e9) == "USD 1.60 bn"
+    assert "Expected total cost out of sample: USD 1.60 bn (95 % interval USD 1.59 bn to " \
+           "USD 1.61 bn)" in summary
+    assert "the worst 5 % of them cost USD 9.00 bn on average (CVaR 95 %)" in summary
+    # in sample: labelled, and why it is lower (fitted; milder scenarios: 1.2 vs 3.0 bn)
+    assert "On the 2 scenarios the plan was optimised on (in sample) its expected total " \
+           "cost is USD 1.53 bn, lower than out of sample because the plan is fitted to the " \
+           "very scenarios it is scored on (optimisation bias) and those scenarios are " \
+           "milder than the calibrated risk (holding nothing costs USD 1.20 bn on them, " \
+           "USD 3.00 bn on the fresh sample)" in summary
+    # the distribution table puts both side by side; the chart says it is in sample
+    assert "| CVaR 95% (mean of the worst 5%) | 1,698,750,000 | 9,000,000,000 |" in md
+    assert "The in-sample CVaR 95 % (USD 1.70 bn) is lower than out of sample (USD 9.00 bn)" \
+        in md
+    html = render_html(with_evidence())
+    assert "Cumulative distribution of scenario cost, in sample (the 2 scenarios" in html
+    first_li = re.findall(r"<li>(.*?)</li>", html)[2]
+    assert first_li.startswith("Expected total cost out of sample: USD 1.60 bn")
+
+
+def test_stress_tests_say_where_the_plan_loses_and_why() -> None:
+    summary = render_markdown(with_evidence()).split("## Purchases")[0]
+    assert "Named historical analogues: the plan costs more than the best rule (rule) in 1 " \
+           "of the 2: sb-ban (USD 150.0 M against USD 100.0 M, USD 50.0 M more). Where it " \
+           "loses, the plan's extra shortfall is in sb (USD 50.0 M over those analogues; " \
+           "the plan holds 0 t, the rule 500 t)." in summary
+
+
+@pytest.mark.parametrize(("gap", "title"), [
+    (None, "first look (not a recommendation)"), (0.025, "first look (not a recommendation)"),
+    (0.004, "recommendation")])
+def test_only_a_plan_whose_evidence_holds_is_titled_a_recommendation(
+        gap: float | None, title: str) -> None:
+    md = render_markdown(with_evidence(gap))
+    assert md.startswith(f"# Stockpile {title}: us-japan (bilateral mode)")
+    if gap == 0.025:
+        assert "its statistical optimality gap, 2.50% at 95 % confidence, is above the 1 %" in md
+    lost = with_evidence(0.004)
+    lost["evidence"]["verdict"]["beats_every_rule"] = False
+    assert render_markdown(lost).startswith("# Stockpile first look (not a recommendation)")
+    demo = with_evidence(0.004)
+    demo["instance"]["description"] = "20 scenarios; its plan is not a recommendation."
+    assert render_markdown(demo).startswith("# Stockpile demonstration (not a recommendation)")
+    template = with_evidence(0.004)
+    template["instance"]["description"] = "Template from stockpile init: one holder."
+    assert render_markdown(template).startswith("# Stockpile template run (not a "
+                                                "recommendation)")
+
+
+def test_plan_csv_and_xlsx_have_no_float_noise(tmp_path: Path) -> None:
+    # 102 lots of 0.1 t is 10.200000000000001 t in binary floating point; written to 12
+    # significant digits it is 10.2 (issue 20 item 13)
+    from openpyxl import load_workbook
+
+    from stockpile.report.cells import tidy
+
+    assert tidy(102 * 0.1) == 10.2 and tidy(30600000.000000004) == 30600000.0
+    assert tidy(1.0 / 3.0) == 0.333333333333 and tidy("x") == "x" and tidy(7) == 7
+    r = make_result()
+    r["plan"][0].update(bought_t=102 * 0.1, stock_t=102 * 0.1, purchase_cost=30600000.000000004)
+    write_solve_report(r, tmp_path / "r")
+    text = (tmp_path / "r" / "plan.csv").read_text()
+    assert "US,ga4n,ga,0.0,30,10.2,10.2,30600000.0," in text
+    assert "00000001" not in text
+    wb = load_workbook(tmp_path / "r" / "report.xlsx")
+    values = [c.value for row in wb["Plan"].iter_rows() for c in row]
+    assert 10.2 in values and not any(isinstance(v, float) and "00000001" in repr(v)
+                                      for v in values)
+
+
+def test_narrow_charts_keep_every_label_and_value_in_view() -> None:
+    # At 420 px the wide charts were scrolled sideways with the largest bars' values out of
+    # view (issue 20 item 13). Each chart is now also drawn 400 units wide and shown instead
+    # below 760 px; every text of it, at 6.7 units per character (Helvetica at 12 px
+    # averages about 6.7), stays within the chart. Long labels wrap instead.
+    r = with_evidence()
+    r["plan"][0]["product"] = "a-very-long-product-name-for-a-narrow-chart"
+    r["plan"][0]["purchase_cost"] = 36_964_221_549.0
+    html = render_html(r)
+    narrow = re.findall(r'<div class="chart-narrow">(<svg\b.*?</svg>)</div>', html, re.S)
+    wide = re.findall(r'<div class="chart-wide">(<svg\b.*?</svg>)</div>', html, re.S)
+    assert len(narrow) == len(wide) >= 5
+    assert ".chart-narrow { display: none; }" in html and "min-width: 600px" not in html
+    for s in narrow:
+        root = ET.fromstring(s)  # noqa: S314  (our own output)
+        assert root.get("viewBox", "").split()[2] == "400"
+        for t in root.iter("{http://www.w3.org/2000/svg}text") if root.tag.startswith("{") \
+                else root.iter("text"):
+            lines = [sp.text or "" for sp in t] or [t.text or ""]
+            xs = [float(sp.get("x", t.get("x"))) for sp in t] or [float(t.get("x"))]
+            for x, line in zip(xs, lines):
+                w = 6.7 * len(line) * (11 / 12 if t.get("font-size") == "11" else 1)
+                anchor = t.get("text-anchor", "start")
+                lo, hi = {"start": (x, x + w), "end": (x - w, x),
+                          "middle": (x - w / 2, x + w / 2)}[anchor]
+                if t.get("transform"):  # the rotated axis title
+                    continue
+                assert lo >= -1 and hi <= 401, (line, lo, hi)
+    # headers break between words only
+    assert "overflow-wrap: normal; word-break: normal" in html

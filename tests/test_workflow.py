@@ -177,3 +177,11 @@ def test_evaluate_and_frontier_agree_by_default(tmp_path: Path) -> None:
     fr = json.loads((tmp_path / "f" / "frontier.json").read_text())
     assert ev["seed"] == fr["seed"] == 20260
     assert fr["rows"][0]["mean"] == pytest.approx(ev["plans"][0]["mean"], rel=1e-9)
+
+
+def test_validate_counts_in_words(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    # "1 holders" was printed for one holder (issue 20 item 13)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny()), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    assert "(1 holder, 1 material, 1 product, 1 period, 2 scenarios)" in capsys.readouterr().out

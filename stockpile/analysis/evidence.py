@@ -76,7 +76,8 @@ def out_of_sample(inst: Instance, data_in: ModelData, plans: list[Plan],
 
 
 def stress_tests(inst: Instance, mode: str, plans: list[Plan]) -> list[dict[str, Any]]:
-    """Second-stage cost of each plan in each named historical analogue."""
+    """Second-stage cost of each plan in each named historical analogue, and its shortfall
+    cost per material there (materials with none left out)."""
     if not inst.stress_tests:
         return []
     n = len(inst.stress_tests)
@@ -87,8 +88,26 @@ def stress_tests(inst: Instance, mode: str, plans: list[Plan]) -> list[dict[str,
     rows = []
     for i, s in enumerate(inst.stress_tests):
         rows.append({"scenario": s.id, "description": s.description, "events": list(s.events),
-                     "cost": {p.name: float(ev.second[i]) for p, ev in zip(plans, evals)}})
+                     "cost": {p.name: float(ev.second[i]) for p, ev in zip(plans, evals)},
+                     "shortfall_by_material": {p.name: _by_material(data, ev.shortfall[i])
+                                               for p, ev in zip(plans, evals)}})
     return rows
+
+
+def _by_material(data: ModelData, shortfall: np.ndarray) -> dict[str, float]:
+    """{material: cost} of one scenario's shortfall (H, M), nonzero entries only."""
+    per = shortfall.sum(axis=0)
+    return {m: float(per[j]) for j, m in enumerate(data.materials) if per[j] > 1e-6}
+
+
+def stock_by_material(data: ModelData, plans: list[Plan]) -> dict[str, dict[str, float]]:
+    """{plan: {material: tonnes held by all holders, every grade}}."""
+    out = {}
+    for p in plans:
+        X = p.stock(data).sum(axis=0)  # (K,)
+        out[p.name] = {m: float(X[data.material_of == j].sum())
+                       for j, m in enumerate(data.materials)}
+    return out
 
 
 def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -131,6 +150,8 @@ def run_evidence(inst: Instance, data_in: ModelData, plan: Plan,
                           "plans": rows},
         "verdict": v,
         "stress_tests": stress,
+        "stock_by_material": stock_by_material(data_in, [plan] + ([best] if best else [])),
+        "in_sample_no_stock_mean": float(evaluate(data_in, none).summary()["mean"]),  # type: ignore[arg-type]
         "hit_frequency": [
             {"material": m, "in_sample": float(a), "out_of_sample": float(b)}
             for m, a, b in zip(data_in.materials, hit_frequency(data_in),

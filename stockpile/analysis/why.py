@@ -9,9 +9,13 @@ Three linear programmes around a solved plan, each the solved model with some de
   is the plan's expected total cost.
 * **last lot**, one per purchase: the same with one lot fewer of that purchase. The rise of
   the expected second-stage cost (shortfall, transport, conversion) is what the last lot
-  avoids; divided by the lot's purchase cost it is "avoided per USD". At an optimal plan the
-  avoided cost is at least the lot's purchase plus holding cost (else dropping it would be
-  cheaper), up to the solver's gap.
+  avoids. Divided by the lot's cost in the objective, ((1 - omega) p + Y rho) lot (E1: the
+  residual value omega p is credited back; model/costs.lot_objective), it is "avoided per
+  USD": at an optimal plan at least 1, up to the solver's gap, since dropping the lot is
+  always feasible and would save exactly that cost. Divided by the lot's full price (what the
+  budget pays) it is "avoided per budget USD", which may be below 1 when omega > 0. A lot
+  bounded by a budget, cap or storage may avoid much more than 1 per USD: the limit, not the
+  lot's value, stops the next one.
 * **marginal**: programmes, facilities and agreements fixed as chosen, lots allowed to be
   fractional within their bounds. The duals of the budget rows (constraint 1), the storage
   rows (3) and the market-cap rows (4) are the fall of expected total cost per extra USD of
@@ -30,6 +34,7 @@ import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
 
 from ..instance.schema import Instance
+from ..model import costs
 from ..model.data import ModelData
 
 DRIVERS = 3  # scenarios named per purchase
@@ -48,6 +53,8 @@ class _LP:
         self.value = np.array([0.0 if v.value is None else float(v.value) for v in self.cols])
         self.lower = np.asarray(lp.col_lower_, dtype=float).copy()
         self.upper = np.asarray(lp.col_upper_, dtype=float).copy()
+        self.row_lower = np.asarray(lp.row_lower_, dtype=float).copy()
+        self.row_upper = np.asarray(lp.row_upper_, dtype=float).copy()
         lp.integrality_ = []
         self.h = new_highs()
         self.h.setOptionValue("output_flag", False)
@@ -103,13 +110,16 @@ def explain(model: pyo.ConcreteModel, data: ModelData, instance: Instance) -> di
 
     purchases = _last_lots(model, data, instance, lp, fixed_lo, fixed_hi, C, c0, base_s)
 
+    why_not = _why_not(model, data, lp, fixed_lo, fixed_hi, C, c0, base_s)
     relaxed_objective, limits = _marginal(model, data, lp, fixed_lo, fixed_hi)
+    _why_not_limits(why_not, data, limits)
     return {
         "fixed_objective": fixed_objective,
         "relaxed_objective": relaxed_objective,
         "expected_second_stage": float(prob @ base_s),
         "limits": limits,
         "purchases": purchases,
+        "why_not": why_not,
         "assumptions": _assumptions(data),
         "cover_by_material": cover_by_material(model, data),
         "scenario_descriptions": {s.id: {"description": s.description, "events": list(s.events)}
@@ -122,6 +132,7 @@ def _last_lots(model: pyo.ConcreteModel, data: ModelData, instance: Instance, lp
                base_s: np.ndarray) -> list[dict[str, Any]]:
     K = data.products
     prob = data.probability
+    lot_objective = costs.lot_objective(data)
     described = {s.id: s.description for s in instance.scenarios}
     out = []
     for (h, k), var in model.buy.items():
@@ -133,6 +144,7 @@ def _last_lots(model: pyo.ConcreteModel, data: ModelData, instance: Instance, lp
         lot = float(data.lot[ki])
         purchase = float(data.price[ki]) * lot
         holding = data.holding_years * float(data.holding[ki]) * lot
+        objective_cost = float(lot_objective[ki])
         lo2, hi2 = lo.copy(), hi.copy()
         lo2[j] = hi2[j] = n - 1
         lp.bounds(lo2, hi2)
@@ -149,14 +161,131 @@ def _last_lots(model: pyo.ConcreteModel, data: ModelData, instance: Instance, lp
         out.append({
             "holder": h, "product": k, "material": data.materials[data.material_of[ki]],
             "lots": n, "lot_t": lot, "lot_purchase_cost": purchase,
-            "lot_holding_cost": holding, "last_lot_avoids": avoided,
-            "avoided_per_usd": avoided / purchase if purchase > 0 else None,
-            "avoided_per_usd_all_in": (avoided / (purchase + holding)
-                                       if purchase + holding > 0 else None),
+            "lot_holding_cost": holding,
+            "lot_residual_credit": float(data.residual[ki]) * purchase,
+            "lot_objective_cost": objective_cost, "last_lot_avoids": avoided,
+            "avoided_per_usd": avoided / objective_cost if objective_cost > 0 else None,
+            "avoided_per_budget_usd": avoided / purchase if purchase > 0 else None,
             "drivers": drivers})
     lp.bounds(lo, hi)
-    out.sort(key=lambda p: -(p["avoided_per_usd_all_in"] or 0.0))
+    out.sort(key=lambda p: -(p["avoided_per_usd"] or 0.0))
     return out
+
+
+def _first_lot(model: pyo.ConcreteModel, data: ModelData, lp: _LP, lo: np.ndarray,
+               hi: np.ndarray, h: str, k: str) -> np.ndarray | None:
+    """Columns of the plan with one lot of (h, k) added, the budget, market-cap, storage and
+    programme-link rows it touches lifted (what the lot would avoid, whatever stops it);
+    None when the model has no variable for it (no whole lot fits a limit)."""
+    var = model.buy[h, k] if (h, k) in model.buy else None  # noqa: SIM401 (a Pyomo Var)
+    if var is None or id(var) not in lp.where:
+        return None
+    mat = data.materials[data.material_of[data.products.index(k)]]
+    lifted = {model.budget[h].name, model.programme_link[h, k].name}
+    if mat in model.market_cap:
+        lifted.add(model.market_cap[mat].name)
+    hi_ = data.holders.index(h)
+    lifted |= {model.storage_capacity[f].name for f, fh in zip(data.facilities,
+                                                               data.facility_holder)
+               if fh == hi_ and f in model.storage_capacity}
+    rows = [i for i, (con, _) in enumerate(lp.repn.rows) if con.name in lifted]
+    for i in rows:
+        lp.h.changeRowBounds(i, -highspy.kHighsInf, highspy.kHighsInf)
+    lo2, hi2 = lo.copy(), hi.copy()
+    j = lp.where[id(var)]
+    lo2[j] = hi2[j] = round(float(var.value or 0.0)) + 1
+    lp.bounds(lo2, hi2)
+    try:
+        return lp.run()
+    finally:
+        for i in rows:
+            lp.h.changeRowBounds(i, float(lp.row_lower[i]), float(lp.row_upper[i]))
+        lp.bounds(lo, hi)
+
+
+def _why_not(model: pyo.ConcreteModel, data: ModelData, lp: _LP, lo: np.ndarray,
+             hi: np.ndarray, C: np.ndarray, c0: np.ndarray,
+             base_s: np.ndarray) -> list[dict[str, Any]]:
+    """For each material with demand that the plan does not buy at all: per holder with
+    demand for it, the product whose first lot avoids the most per USD of its cost, what
+    that lot would avoid, and the figures of each limit that could stop it (the verdict is
+    added by :func:`_why_not_limits` once the limits' marginal values are known)."""
+    lot_cost = costs.lot_objective(data)
+    bought = (_lot_values(model, data) * data.lot[None, :]).sum(axis=0)  # (K,)
+    out = []
+    for mi, mat in enumerate(data.materials):
+        ks = [k for k in range(len(data.products)) if data.material_of[k] == mi]
+        if bought[ks].sum() > 0 or data.demand[:, ks].sum() <= 0:
+            continue
+        for hi_, h in enumerate(data.holders):
+            if data.demand[hi_, ks].sum() <= 0:
+                continue
+            best: dict[str, Any] | None = None
+            for k in ks:
+                x = _first_lot(model, data, lp, lo, hi, h, data.products[k])
+                avoided = None if x is None else float(
+                    data.probability @ (base_s - (C @ x + c0)))
+                row: dict[str, Any] = {
+                       "material": mat, "holder": h, "product": data.products[k],
+                       "annual_demand_t": float(data.demand[hi_, ks].sum()),
+                       "lot_t": float(data.lot[k]),
+                       "lot_price": float(data.price[k] * data.lot[k]),
+                       "lot_objective_cost": float(lot_cost[k]),
+                       "first_lot_avoids": avoided,
+                       "avoided_per_usd": (avoided / float(lot_cost[k])
+                                           if avoided is not None and lot_cost[k] > 0 else None),
+                       "programme_cost": float(data.programme_cost[hi_, mi]),
+                       "market_cap_t": float(costs.market_cap(data)[mi]),
+                       "lot_volume_m3": float(data.volume[k] * data.lot[k])}
+                if best is None or (row["avoided_per_usd"] or -1.0) > (
+                        best["avoided_per_usd"] or -1.0):
+                    best = row
+            if best is not None:
+                out.append(best)
+    return out
+
+
+def _lot_values(model: pyo.ConcreteModel, data: ModelData) -> np.ndarray:
+    """Lots bought (H, K) as the solved model holds them."""
+    out = np.zeros((len(data.holders), len(data.products)))
+    for (h, k), v in model.buy.items():
+        out[data.holders.index(h), data.products.index(k)] = round(float(v.value or 0.0))
+    return out
+
+
+def _why_not_limits(rows: list[dict[str, Any]], data: ModelData,
+                    limits: list[dict[str, Any]]) -> None:
+    """The limit that stops each first lot of :func:`_why_not`, in this order: no whole lot
+    fits the market cap; the lot avoids less than its cost; it avoids less than its cost plus
+    the programme's fixed cost; the budget has no room, or its money avoids more elsewhere
+    (its marginal value); no storage space is free; else none of these alone."""
+    by = {(r["kind"], r["name"]): r for r in limits}
+    for r in rows:
+        budget = by.get(("budget", r["holder"])) or {}
+        slack, value = float(budget.get("slack", np.inf)), float(budget.get("marginal_value", 0))
+        space = sum(float(x["slack"]) for x in limits if x["kind"] == "storage"
+                    and x["limit"] > 0 and str(x["name"]).startswith(r["holder"]))
+        has_storage = any(x["kind"] == "storage" and str(x["name"]).startswith(r["holder"])
+                          for x in limits)
+        avoided = r["first_lot_avoids"]
+        net = None if avoided is None else avoided - r["lot_objective_cost"]
+        outlay = r["lot_price"] + r["programme_cost"]
+        r["budget_slack"], r["budget_marginal_value"] = slack, value
+        r["storage_free_m3"] = space if has_storage else None
+        if r["lot_t"] > r["market_cap_t"] + 1e-9:
+            r["limit"] = "market cap"
+        elif net is None:
+            r["limit"] = "budget" if outlay > slack else "storage"
+        elif net < 0:
+            r["limit"] = "not worth its cost"
+        elif net < r["programme_cost"]:
+            r["limit"] = "programme fixed cost"
+        elif outlay > slack or net - r["programme_cost"] <= value * outlay:
+            r["limit"] = "budget"
+        elif has_storage and r["lot_volume_m3"] > space:
+            r["limit"] = "storage"
+        else:
+            r["limit"] = "none alone"
 
 
 def _marginal(model: pyo.ConcreteModel, data: ModelData, lp: _LP, lo: np.ndarray,

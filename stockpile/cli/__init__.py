@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import shlex
+    args.command_line = shlex.join(["stockpile", *(sys.argv[1:] if argv is None else argv)])
     from ..instance import InstanceError  # after parsing: --help needs no pydantic
     from ..report.files import UnsafeOutput
 

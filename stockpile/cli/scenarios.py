@@ -119,7 +119,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     print(f"  scenarios with some disruption: {result.disrupted_share:.1%}")
     if result.reduced_to is not None:
         print(f"reduced to {result.reduced_to} scenarios by fast forward selection "
-              f"(Kantorovich distance {result.distance:,.4g})")
+              f"(Kantorovich distance {result.distance:,.0f} USD: unmet demand priced at the "
+              "mean tier cost)")
     new = result.instance
     _write_yaml_atomically(new, args.out)
     report_dir = args.report or Path("reports") / new.name / "scenarios"

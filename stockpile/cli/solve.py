@@ -115,9 +115,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..instance import content_hash, load
 
     inst = load(args.instance)
-    print(f"{args.instance}: valid instance '{inst.name}' ({len(inst.holders)} holders, "
-          f"{len(inst.materials)} materials, {len(inst.products)} products, "
-          f"{len(inst.periods)} periods, {len(inst.scenarios)} scenarios)")
+    counts = ", ".join(f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+                       for noun, items in (("holder", inst.holders),
+                                           ("material", inst.materials),
+                                           ("product", inst.products),
+                                           ("period", inst.periods),
+                                           ("scenario", inst.scenarios)))
+    print(f"{args.instance}: valid instance '{inst.name}' ({counts})")
     print(f"content hash: {content_hash(inst)}")
     return EXIT_OK
 
@@ -152,6 +156,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if outcome is None:  # an MPI rank other than 0: rank 0 reports
         return EXIT_OK
     extra: dict[str, Any] = {"whatif": applied.notes} if applied.notes else {}
+    extra["command"] = getattr(args, "command_line", None)
     if args.sample:
         extra["sampled"] = {"scenarios": args.sample, "seed": args.sample_seed}
     if outcome.plan is not None and not args.no_check:
@@ -237,12 +242,15 @@ def _report(outcome: Outcome, out_dir: Path, extra: dict | None = None) -> int:
     result = {**outcome.as_dict(), **(extra or {})}
     written = write_solve_report(result, out_dir)
     print(f"{st.describe()}")
-    from ..report.evidence import verdict_bullets
-    for line in verdict_bullets(result):
+    from ..report.evidence import headline_bullets, report_kind, verdict_bullets
+    print(report_kind(result)[1])
+    for line in headline_bullets(result) + verdict_bullets(result):
         (err if line.startswith("WARNING") else print)(line)
-    print(f"objective {st.objective:,.0f} USD, best bound "
-          f"{st.bound:,.0f} USD" if st.bound is not None else
-          f"objective {st.objective:,.0f} USD, no bound proven")
+    n = len(outcome.data.scenarios)
+    print(f"objective (in sample, on the {n} scenarios optimised on) {st.objective:,.0f} USD, "
+          f"best bound {st.bound:,.0f} USD" if st.bound is not None else
+          f"objective (in sample, on the {n} scenarios optimised on) {st.objective:,.0f} USD, "
+          "no bound proven")
     if st.interface == "ph":
         o = st.options
         print(f"progressive hedging on {o['ranks']} ranks ({', '.join(o['cylinders'])}): "
@@ -311,7 +319,7 @@ def cmd_solve_ph(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if outcome is None:  # not rank 0
         return EXIT_OK
-    return _report(outcome, out_dir)
+    return _report(outcome, out_dir, {"command": getattr(args, "command_line", None)})
 
 
 def _on_every_rank(comm, run, *args, expected: tuple = ()):  # noqa: ANN001, ANN002, ANN202

@@ -10,9 +10,22 @@ shows unchanged and is never evaluated. Numbers are never touched.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+SIGNIFICANT = 12
+"""Significant digits of every number written to plan.csv and the .xlsx workbooks: enough for
+any figure of the model (USD to the cent up to 10 bn), few enough to drop binary float noise
+(3 x 0.1 t is written 0.3, not 0.30000000000000004)."""
+
+
+def tidy(value: Any) -> Any:
+    """A float rounded to SIGNIFICANT digits (anything else unchanged)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.{SIGNIFICANT}g}") + 0.0
+    return value
 
 
 def formula_like(value: Any) -> bool:

@@ -143,6 +143,36 @@ def _purchases_sentence(plan: list[PlanRow]) -> str:
             f"Largest first: {top}{tail}.")
 
 
+def cost_bullets(s: Solved) -> list[str]:
+    """What the plan spends in cash, and how the objective adds it up: cash (purchases at
+    full price and fixed costs), holding, the residual-value credit (E1) on its own line,
+    then the expected cost of disruptions."""
+    f = s.figures
+    if f is None:
+        return []
+    t = f.objective_terms
+    cash = sum(h.budget_used for h in f.holders)
+    fixed = t.programmes + t.facilities + t.agreements
+    budget = sum(h.budget for h in f.holders)
+    second = t.expected_shortfall + t.expected_transport + t.expected_conversion
+    out = [f"Cash spent now: {fmt.money(cash)} of {fmt.money(budget)} of budget "
+           f"(purchases at full price {fmt.money(t.purchase)}, programme, facility and "
+           f"agreement fixed costs {fmt.money(fixed)})."]
+    objective = (s.result.get("solver") or {}).get("objective")
+    credit = (f", minus the residual value of the stock {fmt.money(-t.residual_value)} "
+              "(extension E1: the share of the price the holders get back when stock is "
+              "released or sold; a credit in the objective, not cash now)"
+              if t.residual_value else "")
+    from .evidence import in_sample_sentence
+    out.append(
+        f"{in_sample_sentence(s.result, objective)} It adds up as: the cash "
+        f"{fmt.money(cash)}, plus holding for {_years(s.result)} {fmt.money(t.holding)}"
+        f"{credit}, plus the expected cost of disruptions {fmt.money(second)} (shortfall "
+        f"{fmt.money(t.expected_shortfall)}, transport and conversion "
+        f"{fmt.money(t.expected_transport + t.expected_conversion)}).")
+    return out
+
+
 def _no_plan(s: Solved, bullets: list[str]) -> Section:
     bullets.append("No plan was found, so there is nothing to recommend.")
     bullets += [f"Reason: {r}" for r in s.result.get("infeasibility_reasons") or []]
@@ -150,28 +180,24 @@ def _no_plan(s: Solved, bullets: list[str]) -> Section:
 
 
 def _summary(s: Solved) -> Section:
+    """Out-of-sample figures first, then what to buy and what it costs, in sample labelled."""
+    from .evidence import headline_bullets, report_kind, stress_bullets, verdict_bullets
     result, f = s.result, s.figures
-    solver = result.get("solver") or {}
-    bullets = [status_sentence(result)]
+    bullets = [report_kind(result)[1], status_sentence(result)]
     if result.get("whatif"):
         bullets.append(WHATIF + "; ".join(result["whatif"]) + ".")
     if not s.has_plan() or f is None:
         return _no_plan(s, bullets)
-    from .evidence import verdict_bullets
+    bullets += headline_bullets(result)
     bullets += verdict_bullets(result)
+    bullets += stress_bullets(result)
     bullets.append(_purchases_sentence(f.plan))
-    years = (result.get("instance") or {}).get("holding_years")
-    bullets.append(
-        f"Total expected cost (the objective): {fmt.money(solver.get('objective'))}. It adds "
-        f"what is spent, {fmt.money(f.first_stage_cost)} committed before any "
-        f"disruption (purchases, holding for {fmt.number(years, 1)} years, programmes, "
-        "facilities, agreements), to the modelled damage of disruptions weighted by their "
-        f"probability, {fmt.money(f.objective_terms.expected_shortfall)} of expected shortfall "
-        "cost plus expected transport and conversion.")
+    bullets += cost_bullets(s)
     if (f.why or {}).get("limits") is not None:
         bullets.append(binding_sentence(f.why or {}))
+    bullets += why_not_bullets(f.why or {})
     bullets.append(
-        "Expected shortfall cost avoided against holding nothing: "
+        "Expected shortfall cost avoided against holding nothing, in sample: "
         f"{fmt.money(f.no_stock.expected_shortfall_avoided)} (from "
         f"{fmt.money(f.no_stock.expected_shortfall_cost)} with no stock to "
         f"{fmt.money(f.objective_terms.expected_shortfall)} with this plan).")
@@ -180,12 +206,17 @@ def _summary(s: Solved) -> Section:
         names = ", ".join(f"{PAIR.join(a.holders)} ({a.material})" for a in signed)
         bullets.append(f"Sharing agreements to sign: {names}." if signed else
                        "Sharing agreements to sign: none.")
-    bound = solver.get("bound")
-    bullets.append(
-        f"Proven gap: {fmt.gap(solver.get('gap'))} (objective "
-        f"{fmt.money(solver.get('objective'))}, best proven bound {fmt.money(bound)})."
-        if bound is not None else "Proven gap: none; the solver proved no bound.")
+    bullets.append(_proven_gap(result))
     return Section("summary", "Executive summary", bullets=bullets)
+
+
+def _proven_gap(result: dict[str, Any]) -> str:
+    solver = result.get("solver") or {}
+    bound = solver.get("bound")
+    return (f"Proven gap of the in-sample optimisation: {fmt.gap(solver.get('gap'))} "
+            f"(objective {fmt.money(solver.get('objective'))}, best proven bound "
+            f"{fmt.money(bound)})." if bound is not None else
+            "Proven gap: none; the solver proved no bound.")
 
 
 def _years(result: dict[str, Any]) -> str:
@@ -323,11 +354,12 @@ def _facilities(s: Solved) -> Section:
 
 
 TERM_LABELS = {
-    "purchase": "Purchases", "holding": "Holding", "programmes": "Programme fixed costs",
+    "purchase": "Purchases (full price)", "holding": "Holding",
+    "programmes": "Programme fixed costs",
     "facilities": "Facility fixed costs", "agreements": "Agreement fixed costs",
     "expected_shortfall": "Expected shortfall", "expected_transport": "Expected transport",
     "expected_conversion": "Expected conversion",
-    "residual_value": "Residual value of stock (credited, extension E1)",
+    "residual_value": "Residual value of stock (credit, extension E1)",
 }
 
 
@@ -337,7 +369,10 @@ def _costs(s: Solved) -> Section:
     rows: list[list[Any]] = [[TERM_LABELS.get(k, k), v] for k, v in terms]
     rows.append(["Total (objective)", total])
     sec = Section("costs", "Cost breakdown", paragraphs=[
-        "The expected total cost the plan minimises, split into its terms."])
+        "The expected total cost the plan minimises, split into its terms, on the "
+        f"{fmt.integer((s.result.get('instance') or {}).get('scenarios'))} scenarios it was "
+        "optimised on (in sample). Each term is signed as it enters the cost: the "
+        "residual-value credit is negative."])
     sec.tables.append(Table("Cost breakdown", [Column("Term"), _money_col("Cost")], rows))
     return sec
 
@@ -348,13 +383,37 @@ DISTRIBUTION_LABELS = {"mean": "Mean", "min": "Minimum", "p05": "5th percentile"
 
 
 def _distribution(s: Solved) -> Section:
+    from .evidence import oos_row
     dist = s.figures.scenario_cost_distribution.items() if s.figures else []
     scenarios = s.figures.scenarios if s.figures else []
+    n = fmt.integer((s.result.get("instance") or {}).get("scenarios"))
+    oos = oos_row(s.result, "optimised")
+    ev = (s.result.get("evidence") or {}).get("out_of_sample") or {}
     sec = Section("distribution", "Distribution of scenario cost", paragraphs=[
-        "Total cost of the plan in each scenario, weighted by scenario probability."])
+        f"Total cost of the plan in each of the {n} scenarios it was optimised on (in "
+        "sample), weighted by scenario probability"
+        + (f", beside the same plan on {fmt.integer(ev.get('scenarios'))} fresh scenarios "
+           "(out of sample: the figures to expect)." if oos else ".")])
+    if oos and s.figures is not None:
+        tail = s.figures.scenario_cost_distribution.cvar95
+        few = len(scenarios) * 0.05
+        sec.paragraphs.append(
+            f"The in-sample CVaR 95 % ({fmt.money(tail)}) is "
+            f"{'higher' if tail > oos['cvar95'] else 'lower'} than out of sample "
+            f"({fmt.money(oos['cvar95'])}) for the same plan: in sample the worst 5 % of "
+            f"probability is about {fmt.number(max(few, 1.0), 0)} of the {n} scenarios, "
+            "fitted by the optimiser, while the fresh sample's tail holds "
+            f"{fmt.integer(0.05 * float(ev.get('scenarios') or 0))} draws of the calibrated "
+            "risk, rare deep disruptions included. Read the tail from the out-of-sample "
+            "column.")
     if dist:
-        sec.tables.append(Table("Cost distribution", [Column("Statistic"), _money_col("Cost")],
-                                [[DISTRIBUTION_LABELS.get(k, k), v] for k, v in dist]))
+        cols = [Column("Statistic"), _money_col(f"In sample, {n} scenarios")]
+        if oos:
+            cols.append(_money_col(f"Out of sample, {fmt.integer(ev.get('scenarios'))} "
+                                   "scenarios"))
+        sec.tables.append(Table("Cost distribution", cols, [
+            [DISTRIBUTION_LABELS.get(k, k), v, *([oos.get(k)] if oos else [])]
+            for k, v in dist]))
     if scenarios:
         sec.tables.append(Table("Scenarios", [
             Column("Scenario"), Column("Probability", fmt.probability, True),
@@ -367,24 +426,47 @@ def _distribution(s: Solved) -> Section:
     return sec
 
 
+HOLDER_TERMS = {
+    "purchase_cost": "Purchases (full price, cash)",
+    "residual_value": "Residual value of stock (credit, extension E1)",
+    "holding_cost": "Holding", "programme_cost": "Programme fixed costs",
+    "facility_cost": "Facility fixed costs", "agreement_cost": "Agreement fixed costs",
+    "expected_shortfall_cost": "Expected shortfall", "expected_transport_cost":
+    "Expected transport", "expected_conversion_cost": "Expected conversion",
+    "expected_transfer_settlement": "Transfer settlement (+ pays, \u2212 receives)"}
+
+
 def _holders(s: Solved) -> Section:
-    names = ["Budget", "Budget used", "Purchases", "Holding", "Programmes", "Facilities",
-             "Agreements", "Expected shortfall", "Expected transport", "Expected conversion",
-             "Transfer settlement", "Expected cost, settled", "Expected shortfall, no stock"]
     holders = s.figures.holders if s.figures else []
     sec = Section("holders", "Per-holder cost with transfers settled at replacement price",
                   paragraphs=[
-                      "Transfers are settled at replacement price: the receiver pays the "
-                      "sender the product's price for each tonne received, so a positive "
-                      "settlement is a net payment and a negative one a net receipt."])
-    if holders:
-        sec.tables.append(Table("Holders", [Column("Holder")] + [_money_col(n) for n in names],
-                                [[h.holder, h.budget, h.budget_used, h.purchase_cost,
-                                  h.holding_cost, h.programme_cost, h.facility_cost,
-                                  h.agreement_cost, h.expected_shortfall_cost,
-                                  h.expected_transport_cost, h.expected_conversion_cost,
-                                  h.expected_transfer_settlement, h.expected_cost_settled,
-                                  h.no_stock_expected_shortfall] for h in holders]))
+                      "Each holder's expected cost, term by term, as the objective counts it "
+                      "(in sample: on the instance's scenarios); the terms add up to the "
+                      "settled cost. The residual value is a credit (negative): the share "
+                      "of the purchase price the holder gets back because stock is an asset; "
+                      "it is not cash returned now. Transfers are settled at replacement "
+                      "price: the receiver pays the sender the product's price for each "
+                      "tonne received, so a positive settlement is a net payment and a "
+                      "negative one a net receipt; they cancel between holders, so the "
+                      "holders' settled costs add up to the objective."])
+    if not holders:
+        return sec
+    names = [h.holder for h in holders]
+    cols = [Column("Term")] + [_money_col(n) for n in names] + [_money_col("All holders")]
+
+    def row(label: str, values: list[float]) -> list[Any]:
+        return [label, *values, sum(values)]
+
+    rows = [row(f"{label}, {_years(s.result)}" if key == "holding_cost" else label,
+                [getattr(h, key) for h in holders]) for key, label in HOLDER_TERMS.items()]
+    rows.append(row("Expected cost, settled (the sum)",
+                    [h.expected_cost_settled for h in holders]))
+    sec.tables.append(Table("Holders", cols, rows))
+    sec.tables.append(Table("Budgets", cols, [
+        row("Budget", [h.budget for h in holders]),
+        row("Cash spent (purchases and fixed costs)", [h.budget_used for h in holders]),
+        row("Expected shortfall with no stock", [h.no_stock_expected_shortfall
+                                                 for h in holders])]))
     return sec
 
 
@@ -422,7 +504,10 @@ def _assumptions(solved: Solved) -> Section:
         ["Hand-off to the solver", fmt.seconds(s.get("handoff_seconds"))],
         ["Solve", fmt.seconds(s.get("solve_seconds"))], ["Model size", size],
         ["stockpile version", result.get("stockpile_version")],
-        ["Python", result.get("python")], ["Created (UTC)", result.get("created_utc")],
+        ["Python", result.get("python")],
+        ["Packages", ", ".join(f"{k} {v}" for k, v in (result.get("packages") or {}).items())
+         or None],
+        ["Command line", result.get("command")], ["Created (UTC)", result.get("created_utc")],
     ]
     sec = Section("assumptions", "Assumptions and provenance")
     sec.tables.append(Table("Assumptions", [Column("Item"), Column("Value")], rows))
@@ -448,12 +533,15 @@ from .why_content import (  # noqa: E402  (they use the classes above)
     binding_sentence,
     last_lots_section,
     limits_section,
+    why_not_bullets,
+    why_not_section,
 )
 
 # The solve report's sections in reading order: one function each, Solved -> Section.
 # A new section is one line here (and, for charts, one entry in html.CHARTS).
 SECTIONS: list[Callable[[Solved], Section]] = [
-    _plan, _evidence, _material_cover, limits_section, last_lots_section, assumptions_section,
+    _plan, _evidence, _material_cover, limits_section, last_lots_section, why_not_section,
+    assumptions_section,
     _sensitivity,
     _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
@@ -467,5 +555,8 @@ def document(result: dict[str, Any] | Solved) -> Document:
     name = fmt.text(inst.get("name"))
     mode = fmt.text(result.get("mode"))
     subtitle = f"Instance '{name}', {mode} mode, created {fmt.text(result.get('created_utc'))}"
-    return Document(f"Stockpile recommendation: {name} ({mode} mode)", subtitle,
+    from .evidence import report_kind
+    kind = report_kind(result)[0]
+    label = kind if kind == "recommendation" else f"{kind} (not a recommendation)"
+    return Document(f"Stockpile {label}: {name} ({mode} mode)", subtitle,
                     _summary(s), [f(s) for f in SECTIONS])

@@ -100,7 +100,11 @@ def evaluation_document(res: dict[str, Any]) -> Document:
     first = res["plans"][0]
     bullets.append(
         f"{res['scenarios']:,} fresh scenarios (seed {res['seed']}, time structure "
-        f"{res['structure']}), independent of {_optimised_on(res)}; mode {res['mode']}.")
+        f"{res['structure']}), independent of {_optimised_on(res)}; mode {res['mode']}. A "
+        "sample is fixed by its size and seed: stockpile solve checks its plan on 5,000 "
+        "draws with seed 20260 by default (--check-scenarios), which this command "
+        "reproduces exactly with --n 5000 --seed 20260; another size is another sample, "
+        "whose figures differ within their intervals.")
     bullets.append(f"The {first['plan']} plan: mean cost {fmt.money(first['mean'])} (95% CI "
                    f"{fmt.money(first['ci95'][0])} to {fmt.money(first['ci95'][1])}), CVaR 95% "
                    f"{fmt.money(first['cvar95'])}.")
@@ -211,7 +215,7 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
         y0 = max(0.0, y0)
     x1 = x1 if x1 > x0 else x0 + 1
     left, right, top, bottom, height = 112.0, 150.0, 20.0, 56.0, 330.0
-    pw, ph = svg.WIDTH - left - right, height - top - bottom
+    pw, ph = svg.width() - left - right, height - top - bottom
     X = lambda v: left + (v - x0) / (x1 - x0) * pw  # noqa: E731
     Y = lambda v: top + (1 - (v - y0) / (y1 - y0)) * ph  # noqa: E731
     colours = [svg.INK, svg.NEG, "#2f7d32", "#b7791f", "#6b46c1"]

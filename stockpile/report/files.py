@@ -23,7 +23,7 @@ from typing import Any
 
 from ..figures import PlanRow
 from ..interrupts import Interrupted, deferred
-from .cells import csv_text
+from .cells import csv_text, tidy
 from .content import Solved, document
 from .xlsx import write_xlsx
 
@@ -59,11 +59,12 @@ def write_json(result: dict[str, Any], path: Path) -> None:
 def _csv_value(value: Any) -> Any:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    return repr(value) if isinstance(value, float) else csv_text(value)
+    return repr(tidy(value)) if isinstance(value, float) else csv_text(value)
 
 
 def write_plan_csv(result: dict[str, Any] | Solved, path: Path) -> None:
-    """One row per plan entry; empty cells for missing values, full float precision."""
+    """One row per plan entry; empty cells for missing values, numbers to 12 significant
+    digits (cells.tidy)."""
     s = result if isinstance(result, Solved) else Solved.of(result)
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

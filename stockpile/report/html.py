@@ -41,17 +41,18 @@ table { border-collapse: collapse; margin: 10px 0 18px; font-size: 13px; max-wid
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: left;
          vertical-align: top; overflow-wrap: anywhere; }
 th { background: var(--band); font-weight: 600; border-bottom: 2px solid var(--navy);
-     min-width: 4em; }
+     min-width: 4em; overflow-wrap: normal; word-break: normal; hyphens: manual; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; overflow-wrap: normal; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 figure { margin: 12px 0 20px; max-width: 760px; }
 figure svg { display: block; width: 100%; height: auto; }
+.chart-narrow { display: none; }
 figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
 @media (max-width: 760px) {
   main { padding: 16px 12px 40px; }
-  figure { overflow-x: auto; }
-  figure svg { min-width: 600px; }
+  .chart-wide { display: none; }
+  .chart-narrow { display: block; }
 }
 /* narrow screens, and wide tables on paper: one block per row, every cell labelled */
 @media (max-width: 760px) {
@@ -68,7 +69,7 @@ figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
   body { font-size: 10pt; } main { max-width: none; padding: 0; }
   nav { display: none; } h2 { break-after: avoid; } figure, tr { break-inside: avoid; }
   table { font-size: 8pt; } th, td { padding: 2px 4px; } th { min-width: 0; }
-  figure svg { min-width: 0; } figure { overflow: visible; }
+  figure { overflow: visible; }
   table.wide, table.wide tbody, table.wide tr, table.wide td { display: block; width: 100%; }
   table.wide thead { display: none; }
   table.wide tr { border-bottom: 1.5pt solid var(--navy); padding: 2pt 0; }
@@ -104,9 +105,11 @@ def _distribution_chart(s: Solved) -> list[tuple[str, str]]:
         return []
     dist = s.figures.scenario_cost_distribution
     markers = [(name, v) for name, v in (("mean", dist.mean), ("p95", dist.p95),
-                                         ("CVaR 95%", dist.cvar95))
+                                         ("CVaR 95% in sample", dist.cvar95))
                if not fmt.missing(v)]
-    caption = "Cumulative distribution of scenario cost"
+    n = len(scenarios)
+    caption = (f"Cumulative distribution of scenario cost, in sample (the {n} scenarios the "
+               "plan was optimised on; out of sample in the table below)")
     points = [(r.total_cost, r.probability) for r in scenarios]
     return [(caption, svg.cdf(points, markers, caption, fmt.money))]
 
@@ -133,12 +136,13 @@ def _shortfall_chart(s: Solved) -> list[tuple[str, str]]:
 
 def _last_lot_chart(s: Solved) -> list[tuple[str, str]]:
     why = (s.figures.why if s.figures else None) or {}
-    items = [(f"{p['holder']} \u00b7 {p['product']}", p["avoided_per_usd_all_in"])
+    items = [(f"{p['holder']} \u00b7 {p['product']}", p["avoided_per_usd"])
              for p in why.get("purchases") or []
-             if not fmt.missing(p.get("avoided_per_usd_all_in"))]
+             if not fmt.missing(p.get("avoided_per_usd"))]
     return svg.largest_bars(
-        items, "Expected disruption cost the last lot avoids per USD all-in, largest first",
-        lambda v: f"{v:,.2f}", "USD avoided per USD of purchase and holding (1 = break-even)",
+        items, "Expected disruption cost the last lot avoids per USD of its cost, largest "
+        "first", lambda v: f"{v:,.2f}",
+        "USD avoided per USD of cost (price less residual value, plus holding; 1 = break-even)",
         "Holder \u00b7 product")
 
 
@@ -193,19 +197,41 @@ def _html_table(sheet: str, head: list[str], rows: list[list[str]], numeric: lis
     return "".join(out)
 
 
-def _section(section: Section, charts: list[tuple[str, str]], css_class: str = "") -> str:
+def _figure(caption: str, wide: str, narrow: str | None) -> str:
+    """A chart drawn twice: for wide pages and, shown instead below 760 px, for narrow ones
+    (svg.narrow), so a phone sees every value at a readable size instead of a scrolled
+    slice."""
+    if narrow is None:
+        return f"<figure><figcaption>{escape(caption)}</figcaption>{wide}</figure>"
+    return (f'<figure><figcaption>{escape(caption)}</figcaption><div class="chart-wide">'
+            f'{wide}</div><div class="chart-narrow">{narrow}</div></figure>')
+
+
+def _section(section: Section, charts: list[tuple[str, str, str | None]],
+             css_class: str = "") -> str:
     cls = f' class="{css_class}"' if css_class else ""
     out = [f'<section id="{escape(section.key)}"{cls}><h2>{escape(section.title)}</h2>']
     out += [f"<p>{escape(p)}</p>" for p in section.paragraphs]
     if section.bullets:
         out.append("<ul>" + "".join(f"<li>{escape(b)}</li>" for b in section.bullets) + "</ul>")
-    out += [f"<figure><figcaption>{escape(c)}</figcaption>{s}</figure>" for c, s in charts]
+    out += [_figure(c, wide, narrow) for c, wide, narrow in charts]
     out += [_table(t) for t in section.tables]
     out.append("</section>")
     return "\n".join(out)
 
 
 ChartMaker = Callable[[dict[str, Any]], list[tuple[str, str]]]
+
+
+def _charts(makers: list[ChartMaker], result: dict[str, Any]
+            ) -> list[tuple[str, str, str | None]]:
+    """(caption, wide svg, narrow svg) of each chart the makers draw from ``result``."""
+    wide = [c for f in makers for c in f(result)]
+    with svg.narrow():
+        narrow = [c for f in makers for c in f(result)]
+    if len(narrow) != len(wide):  # a maker that draws differently when narrow: wide only
+        return [(c, w, None) for c, w in wide]
+    return [(c, w, n) for (c, w), (_, n) in zip(wide, narrow)]
 
 
 def html_document(doc: Document, result: dict[str, Any],
@@ -218,8 +244,7 @@ def html_document(doc: Document, result: dict[str, Any],
     charts = charts or {}
     ok = is_proven_optimal(result) if ok is None else ok
     nav = " ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in doc.sections)
-    sections = [_section(s, [c for f in charts.get(s.key, []) for c in f(result)])
-                for s in doc.sections]
+    sections = [_section(s, _charts(charts.get(s.key, []), result)) for s in doc.sections]
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

@@ -41,7 +41,10 @@ def scenarios_document(summary: dict[str, Any], instance: Any) -> Document:
                f"Scenarios with some disruption: {fmt.percent(summary['disrupted_share'])}."]
     if summary.get("reduced_to"):
         bullets.append(f"Reduced to {summary['reduced_to']} scenarios by fast forward "
-                       f"selection (Kantorovich distance {summary['distance']:,.4g}).")
+                       f"selection (Kantorovich distance {fmt.money(summary['distance'])}: "
+                       "the probability-weighted distance from each dropped scenario to the "
+                       "kept one that takes its probability, measured on the scenarios' "
+                       "unmet demand priced at the mean tier cost, so in USD).")
     bullets.append(f"Written: {summary['file']} ({len(rows)} scenarios), readable by others.")
     events = Section("events", "Events sampled, by type", paragraphs=[
         "Events of each type that hit a material of the instance, and their mean depth (the "

@@ -6,10 +6,31 @@ width) with a ``<title>`` for screen readers. All text is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from html import escape
 
 WIDTH = 720
+NARROW = 400  # the width of the charts drawn for narrow screens (html.py shows one or other)
+_width: ContextVar[int] = ContextVar("chart_width", default=WIDTH)
+
+
+def width() -> int:
+    """The width of the chart being drawn (viewBox units): WIDTH, or NARROW inside
+    :func:`narrow`."""
+    return _width.get()
+
+
+@contextmanager
+def narrow() -> Iterator[None]:
+    """Draw the charts made inside for a narrow screen: NARROW units wide, so that at a
+    420 px phone width they scale about 1:1 and every label and value stays in view."""
+    token = _width.set(NARROW)
+    try:
+        yield
+    finally:
+        _width.reset(token)
 BAR = 18
 GAP = 6
 INK = "#1f3a5f"
@@ -21,13 +42,20 @@ CHAR_PX = 7.2  # generous width of one character at 12 px (Helvetica averages ab
 
 
 def _lines(text: str, limit: int) -> list[str]:
-    """A label in at most two lines of about ``limit`` characters, broken between words;
+    """A label in lines of about ``limit`` characters, broken between words where it can;
     never truncated."""
-    if len(text) <= limit:
-        return [text]
-    cut = text.rfind(" ", 0, limit + 1)
-    cut = cut if cut > 0 else limit
-    return [text[:cut].rstrip(), text[cut:].lstrip()]
+    out = []
+    while len(text) > limit:
+        cut = text.rfind(" ", 0, limit + 1)
+        cut = cut if cut > 0 else limit
+        out.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*out, text]
+
+
+def _label_chars(left: float) -> int:
+    """Characters of a label line that fit in ``left`` units of label column (at most 40)."""
+    return max(8, min(40, int((left - 16) / CHAR_PX)))
 
 
 def axis_label(x: float, y: float, text: str, anchor: str = "middle", rotate: bool = False
@@ -39,7 +67,7 @@ def axis_label(x: float, y: float, text: str, anchor: str = "middle", rotate: bo
 
 
 def _open(height: float, title: str) -> str:
-    return (f'<svg viewBox="0 0 {WIDTH} {height:.0f}" '
+    return (f'<svg viewBox="0 0 {width()} {height:.0f}" '
             f'width="100%" role="img" aria-label="{escape(title)}" {FONT}>'
             f"<title>{escape(title)}</title>")
 
@@ -51,19 +79,19 @@ def hbar(items: Sequence[tuple[str, float]], title: str,
 
     ``value_axis`` and ``category_axis`` title the axes; ``more`` > 0 adds a last line
     "and N more" for items left out. Long labels wrap to two lines, never truncated."""
-    limit = 40
-    labels = [_lines(lbl, limit) for lbl, _ in items]
+    W = width()
+    labels = [_lines(lbl, _label_chars(W * 0.45)) for lbl, _ in items]
     values = [float(v) for _, v in items]
     longest = max((len(line) for ls in labels for line in ls), default=4)
     longest = max(longest, len(category_axis or "item"))
-    left = min(WIDTH * 0.45, max(70.0, 16 + CHAR_PX * longest))
-    right = 120.0
+    left = min(W * 0.45, max(70.0, 16 + CHAR_PX * longest))
+    right = 120.0 if W >= WIDTH else 96.0
     lo, hi = min([0.0, *values]), max([0.0, *values])
     span = (hi - lo) or 1.0
-    plot = WIDTH - left - right
+    plot = W - left - right
     x = lambda v: left + (v - lo) / span * plot  # noqa: E731
     top = 24
-    rows = [BAR + GAP + (12 if len(ls) > 1 else 0) for ls in labels]
+    rows = [BAR + GAP + 13 * (len(ls) - 1) for ls in labels]
     height = top + sum(rows) + 8 + (18 if more > 0 else 0) + 22
     parts = [_open(height, title),
              axis_label(left - 8, 14, category_axis or "item", "end"),
@@ -73,7 +101,8 @@ def hbar(items: Sequence[tuple[str, float]], title: str,
     for lines, v, row in zip(labels, values, rows):
         x0, x1 = sorted((x(0), x(v)))
         colour = NEG if v < 0 else INK
-        ty = y + BAR - 5 - (6 if len(lines) > 1 else 0)
+        ty = y + BAR - 5 - 6 * (len(lines) - 1)
+        ty = max(ty, y + 11.0)  # three lines or more: from the row's top down
         spans = "".join(f'<tspan x="{left - 8:.1f}" dy="{0 if i == 0 else 13}">'
                         f"{escape(line)}</tspan>" for i, line in enumerate(lines))
         parts.append(f'<text x="{left - 8:.1f}" y="{ty:.1f}" text-anchor="end">{spans}</text>')
@@ -121,22 +150,24 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
     degenerate = hi - lo <= 1e-9 * max(1.0, abs(hi))
     pad = max(1.0, abs(hi)) * 0.05 if degenerate else (hi - lo) * 0.03
     lo, hi = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
+    W = width()
     left, right, top, bottom = 76.0, 24.0, 36.0, 40.0
     height = 300.0
-    pw, ph = WIDTH - left - right, height - top - bottom
+    pw, ph = W - left - right, height - top - bottom
     x = lambda v: left + (v - lo) / (hi - lo) * pw  # noqa: E731
     y = lambda c: top + (1 - c) * ph  # noqa: E731
     parts = [_open(height, title)]
-    parts.extend(f'<line x1="{left}" y1="{y(c):.1f}" x2="{WIDTH - right}" y2="{y(c):.1f}" '
+    parts.extend(f'<line x1="{left}" y1="{y(c):.1f}" x2="{W - right}" y2="{y(c):.1f}" '
                  f'stroke="{GRID}" stroke-width="0.6"/>'
                  f'<text x="{left - 6}" y="{y(c) + 4:.1f}" text-anchor="end" '
                  f'fill="{MUTED}">{c:.0%}</text>' for c in (0.0, 0.25, 0.5, 0.75, 1.0))
-    ticks = [lo + (hi - lo) * i / 4 for i in range(5)]
+    n_ticks = 4 if W >= WIDTH else 2  # intervals: a narrow chart has room for three labels
+    ticks = [lo + (hi - lo) * i / n_ticks for i in range(n_ticks + 1)]
     tick_text = [value_text(v) for v in ticks]
     if len(set(tick_text)) < len(ticks):  # too coarse for a narrow range: full numbers
         tick_text = [f"{v:,.0f}" for v in ticks]
     for i, (v, label) in enumerate(zip(ticks, tick_text)):
-        anchor = "start" if i == 0 else "end" if i == 4 else "middle"
+        anchor = "start" if i == 0 else "end" if i == n_ticks else "middle"
         parts.append(f'<text x="{x(v):.1f}" y="{height - bottom + 16:.1f}" '
                      f'text-anchor="{anchor}" fill="{MUTED}">{escape(label)}</text>')
     path, cum = [f"M{x(lo):.1f},{y(0):.1f}"], 0.0
@@ -154,8 +185,9 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
             groups.append((float(m), [name]))
     for j, (m, names) in enumerate(groups):
         xm = x(m)
-        end = xm > left + pw / 2
         label = f"{' / '.join(names)}: {value_text(m)}"
+        room = 6.2 * len(label) + 4  # width of the label at 11 px, generously
+        end = (xm > left + pw / 2 or xm + room > W) and xm - room >= 0
         parts.append(f'<line x1="{xm:.1f}" y1="{top - 4}" x2="{xm:.1f}" y2="{y(0):.1f}" '
                      f'stroke="{NEG}" stroke-dasharray="4 3" stroke-width="1"/>'
                      f'<text x="{xm - 3 if end else xm + 3:.1f}" y="{12 + 12 * (j % 2)}" '
@@ -172,23 +204,25 @@ def tornado(items: Sequence[tuple[str, float, float]], title: str,
             low_name: str = "down", high_name: str = "up") -> str:
     """A tornado chart: per (label, change when the input goes down, change when it goes
     up), two bars from zero, in the order given (widest swing first); both axes titled."""
-    labels = [_lines(lbl, 40) for lbl, _, _ in items]
+    W = width()
+    labels = [_lines(lbl, _label_chars(W * 0.4)) for lbl, _, _ in items]
     values = [float(v) for _, a, b in items for v in (a, b)]
     longest = max((len(line) for ls in labels for line in ls), default=4)
     longest = max(longest, len(category_axis))
-    left = min(WIDTH * 0.4, max(70.0, 16 + CHAR_PX * longest))
-    margin = 110.0
+    left = min(W * 0.4, max(70.0, 16 + CHAR_PX * longest))
+    margin = min(110.0, W * 0.2)
     lo, hi = min([0.0, *values]), max([0.0, *values])
     span = (hi - lo) or 1.0
-    plot = WIDTH - left - 2 * margin
+    plot = W - left - 2 * margin
     x = lambda v: left + margin + (v - lo) / span * plot  # noqa: E731
     top, row = 40, 2 * BAR + GAP + 6
     height = top + len(items) * row + 34
+    gap = min(120.0, 30 + CHAR_PX * len(high_name))  # legend: the second key after the first
     parts = [_open(height, title), axis_label(left - 8, 14, category_axis, "end"),
              f'<rect x="{left + margin:.1f}" y="22" width="10" height="10" fill="{INK}"/>'
              f'<text x="{left + margin + 14:.1f}" y="31" fill="{MUTED}">{escape(high_name)}'
-             f'</text><rect x="{left + margin + 120:.1f}" y="22" width="10" height="10" '
-             f'fill="{GRID}"/><text x="{left + margin + 134:.1f}" y="31" fill="{MUTED}">'
+             f'</text><rect x="{left + margin + gap:.1f}" y="22" width="10" height="10" '
+             f'fill="{GRID}"/><text x="{left + margin + gap + 14:.1f}" y="31" fill="{MUTED}">'
              f"{escape(low_name)}</text>",
              f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" '
              f'y2="{top + len(items) * row:.0f}" stroke="{MUTED}"/>']

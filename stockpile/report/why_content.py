@@ -91,22 +91,28 @@ def last_lots_section(s: Solved) -> Section:
         "For each purchase, the expected cost of disruptions (shortfall, transport and "
         "conversion) that its last lot avoids, from the plan with that one lot removed and "
         "everything else fixed, and the scenarios that account for it (share of the avoided "
-        "cost, weighted by probability). Per USD all-in (purchase plus holding) it is at "
-        "least 1 for every lot of an optimal plan: a lot that avoided less than it costs "
-        "would be dropped.")
+        "cost, weighted by probability). A lot's cost in the objective is its price less the "
+        "residual value credited back (extension E1) plus its holding cost; per USD of that "
+        "cost, the last lot of an optimal plan avoids at least 1 (dropping it is always "
+        "possible and would save its cost), up to the solver's gap. Per USD of price (what "
+        "the budget pays) it can be below 1 when part of the price is credited back. A "
+        "ratio well above 1 means a limit (budget, market cap, storage) or whole lots, not "
+        "the lot's value, stop the next one (see the limits above).")
     purchases = why.get("purchases") or []
     if not purchases:
         sec.paragraphs.append("The plan buys nothing.")
         return sec
+    sec.paragraphs.append(_break_even_sentence(s, purchases))
     sec.tables.append(Table("Last lots", [
         Column("Holder"), Column("Product"), Column("Lots", fmt.integer, True),
-        Column("Lot (t)", fmt.tonnes, True), Column("Lot cost (USD)", fmt.usd, True),
+        Column("Lot (t)", fmt.tonnes, True), Column("Lot price (USD)", fmt.usd, True),
+        Column("Lot cost in the objective (USD)", fmt.usd, True),
         Column("Last lot avoids (USD)", fmt.usd, True),
-        Column("Avoided per USD of purchase", ratio, True),
-        Column("Avoided per USD all-in", ratio, True), Column("Driving scenarios")],
+        Column("Avoided per USD of cost", ratio, True),
+        Column("Avoided per USD of price", ratio, True), Column("Driving scenarios")],
         [[p["holder"], p["product"], p["lots"], p["lot_t"], p["lot_purchase_cost"],
-          p["last_lot_avoids"], p["avoided_per_usd"], p["avoided_per_usd_all_in"],
-          drivers_text(p["drivers"])] for p in purchases]))
+          p["lot_objective_cost"], p["last_lot_avoids"], p["avoided_per_usd"],
+          p["avoided_per_budget_usd"], drivers_text(p["drivers"])] for p in purchases]))
     described = why.get("scenario_descriptions") or {}
     driving = sorted({d["scenario"] for p in purchases for d in p["drivers"]})
     probability = s.probability()
@@ -117,6 +123,112 @@ def last_lots_section(s: Solved) -> Section:
             [[d, probability.get(d), (described.get(d) or {}).get("description"),
               ", ".join((described.get(d) or {}).get("events") or [])] for d in driving]))
     return sec
+
+
+def why_not_reason(r: dict[str, Any]) -> str:
+    """Why the plan buys no lot of a material a holder needs, in numbers."""
+    avoided, cost = r.get("first_lot_avoids"), r["lot_objective_cost"]
+    lot = f"a first lot of {fmt.mass(r['lot_t'])} of {r['product']}"
+    would = (f"{lot} would avoid {fmt.money(avoided)} of expected disruption cost, "
+             f"{ratio(r.get('avoided_per_usd'))} per USD of its cost {fmt.money(cost)}"
+             if avoided is not None else lot)
+    limit = r.get("limit")
+    if limit == "market cap":
+        return (f"market cap: {lot} exceeds the {fmt.mass(r['market_cap_t'])} all holders "
+                "together may buy")
+    if limit == "not worth its cost":
+        return f"not worth its cost: {would} (price less residual value, plus holding)"
+    if limit == "programme fixed cost":
+        return (f"programme fixed cost: {would}, but the gain "
+                f"{fmt.money(float(avoided or 0) - cost)} is below the programme's fixed "
+                f"cost {fmt.money(r['programme_cost'])}")
+    if limit == "budget":
+        return (f"budget: {would}; {fmt.money(r['budget_slack'])} of the budget is left "
+                f"for a lot and programme costing {fmt.money(r['lot_price'] + r['programme_cost'])}"
+                f", and a USD of budget avoids {per_unit(r['budget_marginal_value'])} USD "
+                "more elsewhere in the plan")
+    if limit == "storage":
+        return (f"storage: {would}, but {fmt.number(r.get('storage_free_m3'), 1)} m3 is free "
+                f"and a lot takes {fmt.number(r['lot_volume_m3'], 1)} m3")
+    return (f"no single limit: {would}; it is left out by joint effects with other lots or "
+            "within the solver's gap")
+
+
+def why_not_bullets(why: dict[str, Any]) -> list[str]:
+    """One summary line: each material with demand that the plan does not buy, the first
+    lot's value per USD of its cost for each holder, and the limit that stops it (the
+    "Why not" table of the last-lots section says it in full)."""
+    rows = why.get("why_not") or []
+    if not rows:
+        return []
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by.setdefault(r["material"], []).append(r)
+    parts = []
+    for mat, rs in by.items():
+        limits = {r.get("limit") for r in rs}
+        each = ", ".join(f"{r['holder']} {ratio(r.get('avoided_per_usd'))}" for r in rs)
+        if len(limits) == 1:
+            parts.append(f"{mat} (a first lot avoids {each} per USD of its cost; stopped by: "
+                         f"{rs[0].get('limit')})")
+        else:
+            parts.append(f"{mat} (" + "; ".join(
+                f"{r['holder']}: {ratio(r.get('avoided_per_usd'))} per USD, stopped by "
+                f"{r.get('limit')}" for r in rs) + ")")
+    return ["Not bought although there is demand (why, in the 'Why not' table): "
+            + "; ".join(parts) + "."]
+
+
+def why_not_section(s: Solved) -> Section:
+    """Each material with demand that the plan does not buy: what a first lot would avoid
+    per USD of its cost, and the limit that stops it."""
+    sec, why = _why(s, "why-not", "Why not: materials with demand and no purchase")
+    rows = why.get("why_not") or []
+    if not why:
+        return sec
+    if not rows:
+        sec.paragraphs.append("The plan buys some of every material a holder needs.")
+        return sec
+    sec.paragraphs.append(
+        "For each holder that needs a material the plan does not buy, the grade whose first "
+        "lot would avoid the most expected disruption cost per USD of its cost (that lot "
+        "added, everything else fixed, the limits it meets lifted), and what stops it, "
+        "checked in this order: no whole lot fits the market cap; the lot avoids less than "
+        "its cost (price less residual value, plus holding); less than its cost plus the "
+        "programme's fixed cost; the budget has no room or its money avoids more elsewhere "
+        "(its marginal value); no storage space is free.")
+    sec.tables.append(Table("Why not", [
+        Column("Material"), Column("Holder"), Column("Product"),
+        Column("Annual demand (t)", fmt.tonnes, True), Column("Lot (t)", fmt.tonnes, True),
+        Column("Lot cost in the objective (USD)", fmt.usd, True),
+        Column("First lot avoids (USD)", fmt.usd, True),
+        Column("Avoided per USD of cost", ratio, True), Column("What stops it")],
+        [[r["material"], r["holder"], r["product"], r["annual_demand_t"], r["lot_t"],
+          r["lot_objective_cost"], r.get("first_lot_avoids"), r.get("avoided_per_usd"),
+          why_not_reason(r)] for r in rows]))
+    return sec
+
+
+def _break_even_sentence(s: Solved, purchases: list[dict[str, Any]]) -> str:
+    """How many last lots are at or above break-even, and whether those below it are
+    within the solver's absolute gap (objective minus best bound)."""
+    solver = s.result.get("solver") or {}
+    obj, bound = solver.get("objective"), solver.get("bound")
+    slack = None if obj is None or bound is None or fmt.missing(obj) or fmt.missing(
+        bound) else max(float(obj) - float(bound), 0.0)
+    below = [p for p in purchases if (p["avoided_per_usd"] or 0.0) < 1.0]
+    if not below:
+        return (f"All {len(purchases)} last lots avoid at least their cost in the objective "
+                f"(lowest ratio {ratio(min(p['avoided_per_usd'] or 0.0 for p in purchases))}).")
+    short = max(p["lot_objective_cost"] - p["last_lot_avoids"] for p in below)
+    if slack is not None and short <= slack:
+        return (f"{len(below)} of {len(purchases)} last lots avoid slightly less than their "
+                f"cost (at most {fmt.money(short)} less), within the solver's proven gap of "
+                f"{fmt.money(slack)}: the plan is optimal only up to that gap.")
+    return (f"WARNING: {len(below)} of {len(purchases)} last lots avoid less than their cost, "
+            f"by up to {fmt.money(short)}, more than the solver's proven gap "
+            f"({fmt.money(slack)}): dropping them would lower the expected cost, so the plan "
+            "is not optimal by that much.")
 
 
 def assumptions_section(s: Solved) -> Section:

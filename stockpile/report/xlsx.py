@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import format as fmt
-from .cells import as_text_cells
+from .cells import as_text_cells, tidy
 from .content import Column, Document
 
 NUMBER_FORMATS: dict[Callable[[Any], str], str] = {
@@ -36,10 +36,13 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 
 
 def _cell_value(value: Any) -> Any:
-    """Numbers and text as they are; missing values as empty cells; anything else as text."""
+    """Numbers to 12 significant digits (cells.tidy: no float noise) and text as they are;
+    missing values as empty cells; anything else as text."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if isinstance(value, float):
+        return tidy(value)
+    if value is None or isinstance(value, (bool, int, str)):
         return value
     return str(value)
 
