@@ -166,7 +166,7 @@ def _marginal(model: pyo.ConcreteModel, data: ModelData, lp: _LP, lo: np.ndarray
     restate constraints 1, 3 and 4 rounded down to whole lots), a market-cap row added for
     every material the builder left without one. Returns its optimum and the limits."""
     lo, hi = lo.copy(), hi.copy()
-    lot = dict(zip(data.products, data.lot.tolist()))
+    lot = dict(zip(data.products, (data.metal_content * data.lot).tolist()))  # contained t
     for v in model.buy.values():
         if id(v) in lp.where:
             lo[lp.where[id(v)]], hi[lp.where[id(v)]] = 0.0, highspy.kHighsInf
@@ -223,7 +223,7 @@ def _limits(model: pyo.ConcreteModel, data: ModelData,
         open_ = round(float(pyo.value(model.facility_used[f]))) == 1
         add("storage", f if open_ else f"{f} (not used)", "m3", float(cap) if open_ else 0.0,
             used, model.storage_capacity[f].name)
-    lot = dict(zip(data.products, data.lot.tolist()))
+    lot = dict(zip(data.products, (data.metal_content * data.lot).tolist()))  # contained t
     for mi, mat in enumerate(data.materials):
         limit = float(data.market_share[mi] * data.world[mi])
         bought = sum(lot[k] * float(v.value or 0.0) for (h, k), v in model.buy.items()
