@@ -13,9 +13,11 @@ cheapest tier:
 
 over the tiers with a positive share and cost. gamma = 1 is the instance itself; gamma < 1 is
 flatter (500:100:10 becomes 70.7:31.6:10 at gamma 0.5), gamma > 1 steeper (3,536:316:10 at
-1.5). The cheapest tier is kept because the GDP-loss calibration pins it: a reference loss of
-less than half the supply falls on the general tier alone (its share is 0.5), so the
-published loss fixes kappa_general and says nothing about the dearer tiers.
+1.5). The cheapest tier is kept because the GDP-loss calibration pins it where the reference
+disruption loses less than half the supply (eight of the fifteen shipped materials): that
+loss falls on the general tier alone (its share is 0.5), so the published loss fixes
+kappa_general and says nothing about the dearer tiers. Where the reference loss reaches the
+dearer tiers, a reshape moves it too (docs/data.md, "The tier shape").
 
 Each shape is a re-solve of the same model, warm-started from the base plan (HiGHS gets the
 base plan's first stage as its first incumbent) with a time limit: the figures carry their

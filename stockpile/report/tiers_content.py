@@ -76,8 +76,9 @@ def _shape_paragraph(ts: dict[str, Any]) -> str:
         "no published basis: the tier costs' scale per material is anchored on published USGS "
         "GDP-loss estimates, but the 500 : 100 : 10 steps are assumed (docs/data.md). So the "
         "plan is re-solved under a flatter and a steeper shape: each row's tier costs keep "
-        "their cheapest tier (the one the GDP-loss anchor pins) and raise the ratios of the "
-        "others to it to the power of the exponent. Each re-solve starts from the recommended "
+        "their cheapest tier (the one the GDP-loss anchor pins for most materials) and raise "
+        "the ratios of the others to it to the power of the exponent. Each re-solve starts "
+        "from the recommended "
         f"plan and stops at a relative gap of {fmt.gap(opts.get('mip_gap'))}"
         + (f" or after {fmt.seconds(limit)}" if limit else "")
         + "; its proven gap is shown, and a change of expected cost within it is not an "
@@ -94,7 +95,8 @@ def tier_shapes_section(solved: Any) -> Section:
     """The section for the solve report (``solved``: content.Solved or a result dict)."""
     result = solved if isinstance(solved, dict) else solved.result
     ts = result.get("tier_shapes")
-    sec = Section("tier-shapes", "Assumptions that drive the answer")
+    sec = Section("tier-shapes", "How firm the assumptions are: their basis, and the plan "
+                  "under other tier shapes")
     if not ts:
         sec.paragraphs.append(
             "Not computed for this report ('stockpile solve' computes it unless "
