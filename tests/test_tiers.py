@@ -117,7 +117,8 @@ def test_solve_report_shows_the_basis_and_the_shapes(tmp_path: Path) -> None:
     assert "1 sourced (a published figure), 0 derived" in md and "| budget, 50 USD | assumed" \
         in md
     # the ratios shown are those of the row with the most demand (a, first of the ties: flat)
-    assert "| flatter | 0.5 | 1.0 : 1.0 | optimal |" in md
+    assert "| flatter (exponent 0.5) | 1.0 : 1.0 | solved within the gap |" in md
+    assert "| USD +105 | — | 200.0% | ma +5 t; mb -5 t |" in md  # no "to": regret_max = regret
     assert cli.main(["solve", str(path), "--out", str(tmp_path / "s"), "--quiet",
                      "--no-check", "--no-why", "--no-tier-shapes"]) == 0
     skipped = json.loads((tmp_path / "s" / "result.json").read_text())["tier_shapes"]

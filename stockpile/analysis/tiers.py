@@ -23,7 +23,10 @@ Each shape is a re-solve of the same model, warm-started from the base plan (HiG
 base plan's first stage as its first incumbent) with a time limit: the figures carry their
 proven gap, and a shape that stops at its limit says so. The gap must be tighter than the
 effect sought: at a loose gap (1 %) HiGHS accepts the base plan itself, which is within 1 % of
-every shape's optimum on the shipped instances, and the comparison shows nothing. The base
+every shape's optimum on the shipped instances, and the comparison shows nothing; at 0.1 %
+(the default, or the solve's own gap if tighter) the steeper shape's change of plan on the
+default instance (a regret of 14 M USD in sample, 94 M out of sample) stands well clear of
+it. The base
 plan's own cost under each shape (an exact evaluation of a fixed first stage,
 analysis/evaluate.py) says what holding the base plan would lose if that shape were the true
 one: at least its cost minus the shape's best plan, at most its cost minus the proven bound.
@@ -59,8 +62,8 @@ class TierShapeOptions:
     the fresh library scenarios of the out-of-sample comparison (0: none)."""
 
     shapes: tuple[tuple[str, float], ...] = tuple(SHAPES.items())
-    mip_gap: float = 1e-4
-    time_limit: float | None = 60.0
+    mip_gap: float = 1e-3
+    time_limit: float | None = 30.0
     threads: int | None = None
     oos_scenarios: int = 2000
     oos_seed: int = 20_261

@@ -41,28 +41,47 @@ def _basis_table(rows: list[dict[str, Any]]) -> Table:
                  [[r.get("figure"), r.get("basis"), r.get("source")] for r in ranked])
 
 
-def _oos(row: dict[str, Any]) -> Any:
-    """Out of sample, what holding the base plan costs more than the shape's own plan."""
-    o = row.get("out_of_sample") or {}
-    return (o.get("base_minus_shape") or {}).get("mean")
+STATUS = {"optimal": "solved within the gap", "time_limit": "stopped at the time limit"}
+
+
+def _in_sample(row: dict[str, Any]) -> str:
+    """What holding the base plan costs more in sample: at least (against the shape's best
+    plan) to at most (against its proven bound)."""
+    lo, hi = row.get("regret"), row.get("regret_max")
+    if lo is None or fmt.missing(lo):
+        return fmt.DASH
+    wider = hi is not None and not fmt.missing(hi) and float(hi) > float(lo) + 0.5
+    return _signed(lo) + (f" to {_signed(hi)}" if wider else "")
+
+
+def _oos(row: dict[str, Any]) -> str:
+    """Out of sample, what holding the base plan costs more than the shape's own plan, with
+    its paired 95 % interval; 'no difference' where the interval holds 0."""
+    d = (row.get("out_of_sample") or {}).get("base_minus_shape") or {}
+    if fmt.missing(d.get("mean")):
+        return fmt.DASH
+    lo, hi = d["ci95"]
+    text = f"{_signed(d['mean'])} [{fmt.money(lo)}, {fmt.money(hi)}]"
+    return text + (": no difference" if lo <= 0 <= hi else "")
 
 
 def _shapes_table(ts: dict[str, Any]) -> Table:
     base = ts.get("base") or {}
-    rows: list[list[Any]] = [["as in the instance", 1.0, _ratios(base.get("ratios") or []),
-                              "base", base.get("objective"), None, None, None, None,
+    rows: list[list[Any]] = [["as in the instance", _ratios(base.get("ratios") or []),
+                              "the solve above", base.get("objective"), None, fmt.DASH,
+                              fmt.DASH, None,
                               "the recommended plan"]]
-    rows += [[r["shape"], r["gamma"], _ratios(r.get("ratios") or []), r["status"],
-              r.get("objective"), r.get("gap"), r.get("regret"), _oos(r), r.get("moved_share"),
+    rows += [[f"{r['shape']} (exponent {r['gamma']:g})", _ratios(r.get("ratios") or []),
+              STATUS.get(r["status"], r["status"]),
+              r.get("objective"), r.get("gap"), _in_sample(r), _oos(r), r.get("moved_share"),
               _moves(r.get("materials") or []) if r.get("objective") is not None else fmt.DASH]
              for r in ts.get("shapes") or []]
     return Table("Plan under other tier shapes", [
-        Column("Tier shape"), Column("Exponent", lambda v: f"{v:g}", True),
-        Column("Tier costs, ratio to the cheapest"), Column("Status"),
+        Column("Tier shape"), Column("Tier costs, ratio to the cheapest"), Column("Status"),
         Column("Expected cost under the shape (USD)", fmt.usd, True),
         Column("Proven gap", fmt.gap, True),
-        Column("Base plan's extra cost, in sample (USD)", _signed, True),
-        Column("Base plan's extra cost, out of sample (USD)", _signed, True),
+        Column("Base plan's extra cost, in sample"),
+        Column("Base plan's extra cost, out of sample (95 % interval)"),
         Column("Plan moved", fmt.percent, True),
         Column("Tonnes bought, change per material")], rows)
 
