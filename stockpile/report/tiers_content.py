@@ -114,8 +114,7 @@ def tier_shapes_section(solved: Any) -> Section:
     """The section for the solve report (``solved``: content.Solved or a result dict)."""
     result = solved if isinstance(solved, dict) else solved.result
     ts = result.get("tier_shapes")
-    sec = Section("tier-shapes", "How firm the assumptions are: their basis, and the plan "
-                  "under other tier shapes")
+    sec = Section("tier-shapes", "How firm the assumptions are: sources and tier shapes")
     if not ts:
         sec.paragraphs.append(
             "Not computed for this report ('stockpile solve' computes it unless "
