@@ -126,7 +126,7 @@ def test_rule_plans_checked_and_scaled_in_contained_metal() -> None:
     data = model_data(parse(_half_metal(0.5)))
     assert data.max_lots()[0, 0] == 20
     over = Plan("rule", np.array([[30.0]]))
-    assert costs.violations(data, over) == ["market cap of ga: 15 t of ga bought, cap 10 t"]
+    assert costs.violations(data, over) == ["market cap of ga: 15 t bought, cap 10 t"]
     scaled = costs.scale_back(data, over)
     assert scaled.lots[0, 0] == 20 and scaled.notes == ["market cap of ga: purchases x 0.667"]
     assert costs.violations(data, Plan("rule", np.array([[20.0]]))) == []

@@ -175,7 +175,7 @@ def violations(data: ModelData, plan: Plan) -> list[str]:
     bought_m = contained_by_material(data, plan.lots)
     for m, mid in enumerate(data.materials):
         if bought_m[m] > market_cap(data)[m] * (1 + 1e-9) + TOL:
-            out.append(f"market cap of {mid}: {bought_m[m]:,.0f} t of {mid} bought, cap "
+            out.append(f"market cap of {mid}: {bought_m[m]:,.0f} t bought, cap "
                        f"{market_cap(data)[m]:,.0f} t")
     return out
 
