@@ -33,7 +33,8 @@ DATA = ROOT / "data"
 CURATED = DATA / "curated"
 
 HOLDERS = [
-    # US-DLA: FY2025 appropriations allocated USD 2 bn to NDS acquisitions (DLA news, Aug 2025).
+    # US-DLA: USD 2 bn for NDS acquisitions from P.L. 119-21 (July 2025), a multi-year
+    # appropriation available until 2029, used once for the whole plan (not a yearly budget).
     {"id": "US-DLA", "name": "US Defense Logistics Agency, National Defense Stockpile",
      "budget": 2.0e9,
      # ESTIMATE: depot space in m3 and the fixed cost of opening it for new material
@@ -126,6 +127,15 @@ def materials() -> list[dict[str, Any]]:
     return out
 
 
+def _metal_content(r: dict[str, str]) -> dict[str, Any]:
+    """metal_content and its source where a product is not counted as its material itself
+    (t of the material, in the unit of its world production, per t of product)."""
+    content = float(r["metal_content"])
+    if content == 1.0:
+        return {}
+    return {"metal_content": content, "metal_content_source": r["metal_content_basis"]}
+
+
 def products() -> list[dict[str, Any]]:
     out = []
     for r in read("products.csv"):
@@ -135,7 +145,8 @@ def products() -> list[dict[str, Any]]:
                     "holding_cost": round((CAPITAL_RATE * RESIDUAL_VALUE_SHARE + INSURANCE_RATE)
                                           * price + STORAGE_COST, 2),
                     "residual_value_share": RESIDUAL_VALUE_SHARE,
-                    "volume": round(PACKING / float(r["density_t_m3"]), 4)})
+                    "volume": round(PACKING / float(r["density_t_m3"]), 4),
+                    **_metal_content(r)})
     return out
 
 
@@ -288,13 +299,61 @@ SOURCES = [
     "disruption_events.csv)",
     "Curated tables with the basis and source of every figure, estimates marked "
     "(data/curated/*.csv; docs/data.md)",
-    "DLA news, Aug 2025: FY2025 appropriations allocated USD 2 bn to NDS acquisitions",
+    "P.L. 119-21 (July 2025): USD 2 bn to the NDS Transaction Fund for acquisitions, a "
+    "multi-year appropriation available until 2029 (DLA news, Aug 2025); the whole plan's money",
     "USGS OFR 2024-1057 (Nassar et al. 2024): US GDP loss of a Chinese Ga/Ge export restriction "
     "(shortfall cost calibration, data/curated/shortfall_costs.csv)",
     "USGS OFR 2025-1047 (Nassar, Pineault et al. 2025): ranking and probability-weighted US GDP "
     "losses of year-long trade disruptions (Dy, Tb figures as quoted second-hand; bounds)",
     "MP Materials Form 10-K 2021: NdPr share of REO at Mountain Pass (NdPr world output)",
     "Europe (outside-China) Dy and Tb oxide prices, May 2025 (trade press, data/curated/products.csv)",
+]
+
+
+ASSUMPTIONS = [  # the figures that drive the answer, each marked (issue 20 item 12)
+    ("US-DLA budget, USD 2.0 bn for the whole plan", "sourced",
+     "P.L. 119-21 (July 2025): a multi-year appropriation to the NDS Transaction Fund, "
+     "available until 2029 (DLA news, Aug 2025)"),
+    ("JP-JOGMEC budget, USD 0.5 bn", "assumed",
+     "no public acquisition budget found; a quarter of the NDS figure"),
+    ("US demand per material (USGS apparent consumption, 2024-2025e)", "sourced",
+     "USGS MCS 2026 data release (W withheld: 10,000 t assumed)"),
+    ("US demand split between forms; Dy and Tb shares of heavy-REE imports", "assumed",
+     "no public split (data/curated/demand.csv)"),
+    ("Japan's demand", "assumed",
+     "rare earths, Ga and graphite from trade press (uncertain), the rest assumed"),
+    ("World production W_m (USGS MCS 2026, 2025e)", "sourced",
+     "USGS MCS 2026 data release; NdPr x 0.157 (MP Materials 10-K)"),
+    ("World output of Dy, Tb (oxide) and Ge", "derived",
+     "heavy-REE feed x element share; Ge from USGS OFR 2024-1057 (second-hand)"),
+    ("Market caps, 5 % of world output a year", "assumed",
+     "policy; basis: the 2025 NDS purchase plans, 3.5-4 % of a year's output"),
+    ("Metal content of oxide products (V2O5 0.5602, Ta2O5 0.8190, GeO2 0.6942, ...)",
+     "derived", "molar-mass arithmetic (docs/data.md)"),
+    ("Prices (USGS MCS 2026, 2025e; Dy, Tb outside China, May 2025)", "sourced",
+     "USGS MCS 2026 data release; trade press for Dy, Tb"),
+    ("Prices of NdPr and Dy metal, spherical graphite, Co hydroxide, Ga grades", "derived",
+     "from the USGS prices by metal content, processing cost and scaling"),
+    ("Tier scale f_m of Ga, Ge, Dy, Tb (published US GDP losses)", "sourced",
+     "USGS OFR 2024-1057; OFR 2025-1047 (Dy, Tb second-hand)"),
+    ("Tier scale f_m of the other 11 materials", "derived",
+     "the lowest published GDP loss per USD of lost supply x exposure x value, bounded"),
+    ("Tier shares 20 / 30 / 50 % (essential / important / general)", "assumed",
+     "no public per-material shares; the RAMF-SM categories give names, not shares"),
+    ("Tier shape 500 : 100 : 10 x price x f_m", "assumed",
+     "no published basis found; the report shows the plan under a flatter and a steeper "
+     "shape"),
+    ("Residual value 0.8 of the price (E1)", "assumed",
+     "disposal discounts, handling and deterioration"),
+    ("Capital cost 4 % a year", "sourced",
+     "US Treasury 5-year yield 2025 (H.15 DGS5), OMB Circular A-94"),
+    ("Insurance 0.5 % of the price, warehousing 20 USD/t a year", "assumed", "no source"),
+    ("Facilities, programme and agreement fixed costs; share cap 30 %", "assumed",
+     "no public figures"),
+    ("Existing inventory quantities (NDS W, Co, Ta; JOGMEC V)", "assumed",
+     "holdings are known, quantities are not public"),
+    ("Disruption scenarios (event library calibrated on 2010-2025 events)", "derived",
+     "data/events/disruption_events.csv, USGS import and producer shares"),
 ]
 
 
@@ -316,6 +375,7 @@ def instance(name: str, description: str, scen: list[dict[str, Any]],
         **({"stress_tests": stress} if stress else {}),
         "capital_cost": {"rate": CAPITAL_RATE, "source": CAPITAL_SOURCE},
         "sources": SOURCES,
+        "assumptions": [{"figure": f, "basis": b, "source": src} for f, b, src in ASSUMPTIONS],
     }
 
 

@@ -90,7 +90,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize(("table", "columns"), [
     ("materials.csv", ["world_basis", "world_source", "cap_basis"]),
-    ("products.csv", ["price_basis", "price_source"]),
+    ("products.csv", ["price_basis", "price_source", "metal_content", "metal_content_basis"]),
     ("demand.csv", ["basis", "source"]),
     ("inventory.csv", ["basis"]),
     ("routes.csv", ["basis"]),
@@ -104,6 +104,30 @@ def test_every_curated_figure_has_its_basis_and_source(table: str, columns: list
     for r in rows:
         for c in columns:
             assert r[c].strip(), (table, r, c)
+
+
+def test_metal_content_is_the_oxides_stoichiometry() -> None:
+    """Market caps count contained material (issue 20 item 11): each oxide product's
+    metal_content re-derived from standard atomic masses (IUPAC, abridged: O 15.999,
+    V 50.942, Ta 180.95, Ge 72.630, Nd 144.24, Dy 162.50), in the unit its material's world
+    output counts (t V, t Ta, t Ge; NdPr and Dy as oxide, so their metals count > 1)."""
+    from stockpile.instance import load
+
+    ox = 15.999  # oxygen
+    expected = {"vanadium": 2 * 50.942 / (2 * 50.942 + 5 * ox),  # 0.5602
+                "tantalum": 2 * 180.95 / (2 * 180.95 + 5 * ox),  # 0.8190
+                "geo2": 72.630 / (72.630 + 2 * ox),  # 0.6942
+                "ndpr-metal": (2 * 144.24 + 3 * ox) / (2 * 144.24),  # 1.1664
+                "dy-metal": (2 * 162.50 + 3 * ox) / (2 * 162.50)}  # 1.1477
+    inst = load(ROOT / "instances" / "us_japan_2026.yaml")
+    for k in inst.products:
+        assert k.metal_content == pytest.approx(expected.get(k.id, 1.0), abs=5e-5), k.id
+        assert (k.metal_content == 1.0) == (k.id not in expected), k.id
+        if k.id in expected:
+            assert "stoichiometry" in k.metal_content_source, k.id
+    # vanadium's cap: 5 % of world V is 2.8 % of it counted as V2O5 tonnes
+    v = next(m for m in inst.materials if m.id == "vanadium")
+    assert v.market_cap_share * expected["vanadium"] == pytest.approx(0.028, abs=1e-4)
 
 
 def test_ndpr_world_output_is_ndpr_not_all_rare_earths() -> None:

@@ -75,6 +75,17 @@ def test_share_out_of_range(base: dict) -> None:
     one(base, "demand[0].shortfall[0].share", "less than or equal to 1")
 
 
+@pytest.mark.parametrize(("content", "source", "where", "rule"), [
+    (0.0, "s", "products[0].metal_content", "must be > 0"),
+    (56.02, "s", "products[0].metal_content", "a percentage"),
+    (0.5602, "", "products[0].metal_content_source", "must say where"),
+])
+def test_metal_content_rules(base: dict, content: float, source: str, where: str,
+                             rule: str) -> None:
+    base["products"][0].update(metal_content=content, metal_content_source=source)
+    one(base, where, rule)
+
+
 def test_tier_shares_must_sum_to_one(base: dict) -> None:
     base["demand"][0]["shortfall"] = [{"tier": "essential", "share": 0.5, "cost": 1},
                                       {"tier": "general", "share": 0.4, "cost": 1}]

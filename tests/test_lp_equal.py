@@ -81,6 +81,17 @@ def _instances() -> list[tuple[str, ModelData]]:
     grades = parse(_grades_and_route())
     out += [(f"grades-{mode}", _random_scenarios(model_data(grades, mode), 6, 4))
             for mode in MODES]
+    # the same with products counted in contained metal (metal_content 0.5, 0.8, 1.7) and
+    # caps of 20 t of gallium and 30 t of cobalt, below what the budgets reach: the market-cap
+    # rows carry metal_content_k lot_k and the lot bounds U_hk shrink with them
+    raw = _grades_and_route()
+    for product, content in zip(raw["products"], (0.5, 0.8, 1.7), strict=True):
+        product.update(metal_content=content, metal_content_source="test")
+    for material, share in zip(raw["materials"], (0.02, 0.03), strict=True):
+        material["market_cap_share"] = share
+    metal = parse(raw)
+    out += [(f"grades-metal-{mode}", _random_scenarios(model_data(metal, mode), 6, 4))
+            for mode in MODES]
     synth = Instance.model_validate(synthetic(materials=4, grades=2, holders=3, periods=3,
                                               scenarios=6, seed=3))
     out += [(f"synthetic-{mode}", model_data(synth, mode)) for mode in MODES]

@@ -93,6 +93,45 @@ def test_market_cap_shared_by_holders() -> None:
     assert objective(raw) == pytest.approx(532.0)
 
 
+def _half_metal(content: float) -> dict:
+    # demand 30 t/yr, cut with probability 1/2; beta W = 0.01 * 1000 = 10 t of contained ga
+    return tiny(materials=[{"id": "ga", "world_production": 1000, "market_cap_share": 0.01}],
+                products=[{"id": "ga4n", "material": "ga", "price": 10, "lot": 1,
+                           "holding_cost": 1, "metal_content": content,
+                           "metal_content_source": "hand test"}],
+                demand=[{"holder": "A", "product": "ga4n", "annual": 30,
+                         "shortfall": [{"tier": "essential", "share": 1, "cost": 100}]}])
+
+
+def test_market_cap_counts_contained_metal() -> None:
+    # metal_content 0.5: the cap of 10 t of ga allows 10 / 0.5 = 20 t of product (a tonne
+    # held saves 50 > 11, so the cap binds): 20 * 11 + 0.5 * (30 - 20) * 100 = 220 + 500 = 720.
+    # With metal_content 1 (the canonical model) only 10 t: 110 + 0.5 * 20 * 100 = 1,110.
+    assert objective(_half_metal(0.5)) == pytest.approx(720.0)
+    assert stock(_half_metal(0.5))[("A", "ga4n")] == 20
+    assert objective(_half_metal(1.0)) == pytest.approx(1110.0)
+
+
+def test_rule_plans_checked_and_scaled_in_contained_metal() -> None:
+    # the one feasibility check and the scale-back count contained metal too: 30 t of a
+    # product with half its weight in ga is 15 t of ga against a cap of 10 t, scaled back by
+    # 10 / 15 to 20 lots; 20 lots (10 t of ga) pass
+    import numpy as np
+
+    from stockpile.instance import parse
+    from stockpile.model import costs
+    from stockpile.model.data import model_data
+    from stockpile.model.plan import Plan
+
+    data = model_data(parse(_half_metal(0.5)))
+    assert data.max_lots()[0, 0] == 20
+    over = Plan("rule", np.array([[30.0]]))
+    assert costs.violations(data, over) == ["market cap of ga: 15 t bought, cap 10 t"]
+    scaled = costs.scale_back(data, over)
+    assert scaled.lots[0, 0] == 20 and scaled.notes == ["market cap of ga: purchases x 0.667"]
+    assert costs.violations(data, Plan("rule", np.array([[20.0]]))) == []
+
+
 def test_existing_inventory_and_its_holding_cost() -> None:
     # I0 = 5 t: buy 5 more (50) and hold 10 t (10): 60
     raw = tiny(inventory=[{"holder": "A", "product": "ga4n", "tonnes": 5}])

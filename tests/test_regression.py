@@ -26,6 +26,13 @@ History:
   library (Dy, Tb with their own supply profile), the 16 hand-written ones kept as stress
   tests, stock as an asset (E1); the library instance is dropped (the default replaces it).
   Its entries run in the slow step at mip_rel_gap 1e-6 (GAP).
+- 2026-12-07: issue 20 item 11, market caps in contained material: products gain
+  metal_content (V2O5 0.5602, Ta2O5 0.8190, GeO2 0.6942 t of metal per t; NdPr and Dy metal
+  1.1664 and 1.1477 t of oxide equivalent per t, their world output being counted as oxide),
+  and two US demands are put in product tonnes (tantalum 890 t Ta = 1,086.7 t Ta2O5; GeO2
+  10 t Ge = 14.4 t GeO2), which moves the rule-derived tier scale of Ta and V (M 15.2 -> 13.8,
+  docs/data.md). Model sizes are unchanged (the same caps are written). Every value moved;
+  the comment at each says by how much and from which part.
 """
 
 from __future__ import annotations
@@ -55,13 +62,30 @@ LEDGER = {
     # hand-written ones (now stress tests, not optimised over), and stock valued as an asset
     # (E1: residual value 0.8, capital cost 4 %/yr in the holding cost) 1,713.1 -> 1,983.5 M.
     # Taken at mip_rel_gap 1e-6 (GAP below): bilateral needs 74 s even so.
-    ("us_japan_2026", "national"): (1_983_490_477.76, 7691, 76, 2951),
-    ("us_japan_2026", "bilateral"): (1_944_015_567.55, 9134, 85, 4103),  # same changes
-    ("us_japan_2026", "pooled"): (1_879_575_975.45, 9437, 76, 2951),  # same changes
+    # 2026-12-07 (issue 20 item 11), national 1,983.49 -> 1,953.18 M USD in two parts: the
+    # demand corrections (Ta, GeO2 in product tonnes) and the tier scale they move,
+    # 1,983.49 -> 1,982.67 M (-0.8 M, measured with every metal_content set to 1); then
+    # metal_content, -29.5 M: on these 100 scenarios the looser caps of V2O5, Ta2O5 and GeO2
+    # (in effect 2.8 %, 4.1 % and 3.5 % of world metal before, 5 % now) give back more than
+    # the tighter NdPr and Dy metal caps take (on the quick instance's 20 scenarios it is the
+    # other way round, +49.1 M)
+    ("us_japan_2026", "national"): (1_953_181_783.82, 7691, 76, 2951),
+    # 2026-12-07: 1,944.02 -> 1,920.57 M (-23.4 M), the same two changes (146 s at 1e-6
+    # on the shared machine)
+    ("us_japan_2026", "bilateral"): (1_920_572_007.72, 9134, 85, 4103),
+    # 2026-12-07: 1,879.58 -> 1,879.02 M (-0.6 M), the same two changes
+    ("us_japan_2026", "pooled"): (1_879_022_048.69, 9437, 76, 2951),
     # 2026-11-30 new: the default data with 20 library scenarios (tests, demonstrations)
-    ("us_japan_2026_quick", "national"): (3_659_371_225.46, 1756, 76, 690),
-    ("us_japan_2026_quick", "bilateral"): (3_596_381_604.50, 2061, 85, 902),
-    ("us_japan_2026_quick", "pooled"): (3_519_910_060.32, 2126, 76, 690),
+    # 2026-12-07 (issue 20 item 11), national 3,659.37 -> 3,710.91 M USD in two parts: the
+    # demand corrections (Ta, GeO2 in product tonnes) and the tier scale they move,
+    # 3,659.37 -> 3,661.84 M (+2.5 M, measured with every metal_content set to 1); then
+    # metal_content, +49.1 M: NdPr and Dy metal now use 1.17 and 1.15 t of a cap counted in
+    # oxide, so less of them fits, more than the looser V2O5, Ta2O5 and GeO2 caps give back
+    ("us_japan_2026_quick", "national"): (3_710_905_186.86, 1756, 76, 690),
+    # 2026-12-07: 3,596.38 -> 3,662.10 M (+65.7 M), the same two changes
+    ("us_japan_2026_quick", "bilateral"): (3_662_100_429.07, 2061, 85, 902),
+    # 2026-12-07: 3,519.91 -> 3,585.51 M (+65.6 M), the same two changes
+    ("us_japan_2026_quick", "pooled"): (3_585_507_159.38, 2126, 76, 690),
 }
 
 

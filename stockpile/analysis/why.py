@@ -229,6 +229,7 @@ def _why_not(model: pyo.ConcreteModel, data: ModelData, lp: _LP, lo: np.ndarray,
                        "material": mat, "holder": h, "product": data.products[k],
                        "annual_demand_t": float(data.demand[hi_, ks].sum()),
                        "lot_t": float(data.lot[k]),
+                       "lot_contained_t": float(data.metal_content[k] * data.lot[k]),
                        "lot_price": float(data.price[k] * data.lot[k]),
                        "lot_objective_cost": float(lot_cost[k]),
                        "first_lot_avoids": avoided,
@@ -272,7 +273,7 @@ def _why_not_limits(rows: list[dict[str, Any]], data: ModelData,
         outlay = r["lot_price"] + r["programme_cost"]
         r["budget_slack"], r["budget_marginal_value"] = slack, value
         r["storage_free_m3"] = space if has_storage else None
-        if r["lot_t"] > r["market_cap_t"] + 1e-9:
+        if r["lot_contained_t"] > r["market_cap_t"] + 1e-9:  # the cap counts contained t
             r["limit"] = "market cap"
         elif net is None:
             r["limit"] = "budget" if outlay > slack else "storage"
@@ -295,7 +296,7 @@ def _marginal(model: pyo.ConcreteModel, data: ModelData, lp: _LP, lo: np.ndarray
     restate constraints 1, 3 and 4 rounded down to whole lots), a market-cap row added for
     every material the builder left without one. Returns its optimum and the limits."""
     lo, hi = lo.copy(), hi.copy()
-    lot = dict(zip(data.products, data.lot.tolist()))
+    lot = dict(zip(data.products, (data.metal_content * data.lot).tolist()))  # contained t
     for v in model.buy.values():
         if id(v) in lp.where:
             lo[lp.where[id(v)]], hi[lp.where[id(v)]] = 0.0, highspy.kHighsInf
@@ -352,7 +353,7 @@ def _limits(model: pyo.ConcreteModel, data: ModelData,
         open_ = round(float(pyo.value(model.facility_used[f]))) == 1
         add("storage", f if open_ else f"{f} (not used)", "m3", float(cap) if open_ else 0.0,
             used, model.storage_capacity[f].name)
-    lot = dict(zip(data.products, data.lot.tolist()))
+    lot = dict(zip(data.products, (data.metal_content * data.lot).tolist()))  # contained t
     for mi, mat in enumerate(data.materials):
         limit = float(data.market_share[mi] * data.world[mi])
         bought = sum(lot[k] * float(v.value or 0.0) for (h, k), v in model.buy.items()

@@ -65,6 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    metavar="STEP", help="add the sensitivity section: re-solve with tier "
                    "costs, prices, market caps, budgets and disruption probabilities each "
                    "scaled by 1 -/+ STEP (default 0.2)")
+    s.add_argument("--no-tier-shapes", action="store_true",
+                   help="skip the plan under a flatter and a steeper shape of the shortfall "
+                        "tiers (two re-solves warm-started from the plan, at a gap of 0.1%% "
+                        "or --gap if tighter, each within --tier-shape-limit)")
+    s.add_argument("--tier-shape-limit", type=time_limit_arg, default=30.0, metavar="SECONDS",
+                   help="time limit of each tier-shape re-solve (default 30); the proven gap "
+                        "is reported")
     s.add_argument("--no-why", action="store_true",
                    help="skip the 'why this plan' LPs (about 15%% of the solve time on "
                         "200,000-variable models)")
@@ -161,6 +168,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         extra["sampled"] = {"scenarios": args.sample, "seed": args.sample_seed}
     if outcome.plan is not None and not args.no_check:
         check_plan(args, outcome)
+    if outcome.plan is not None:
+        extra["tier_shapes"] = tier_shape_figures(args, outcome)
     if args.sensitivity is not None and outcome.stats.has_plan:
         from ..analysis.sensitivity import PARAMETERS, library_reweight, sensitivity
 
@@ -201,6 +210,27 @@ def solve_ef(args: argparse.Namespace, applied) -> Outcome:  # noqa: ANN001
             + (f" with {'; '.join(applied.notes)}" if applied.notes else ""))
     return run_solve(inst, args.mode, options, applied.agreements or None,
                      why=not args.no_why)
+
+
+def tier_shape_figures(args: argparse.Namespace, outcome: Outcome) -> dict[str, Any]:
+    """The instance's assumptions, marked, and the plan under other tier shapes
+    (analysis/tiers.py), for the result's ``tier_shapes`` key."""
+    from ..analysis.tiers import SHAPES, TierShapeOptions, assumptions_of, tier_shapes
+
+    out: dict[str, Any] = {"assumptions": assumptions_of(outcome.instance)}
+    if args.no_tier_shapes or args.engine != "ef" or outcome.plan is None:
+        out["skipped"] = ("--no-tier-shapes" if args.no_tier_shapes
+                          else "re-solves need --engine ef")
+        return out
+    bar = Progress(len(SHAPES), args.quiet, "tier shapes")
+    options = TierShapeOptions(mip_gap=min(args.gap, TierShapeOptions.mip_gap),
+                               time_limit=args.tier_shape_limit,
+                               threads=args.threads,
+                               oos_scenarios=0 if args.no_check else
+                               min(2000, args.check_scenarios))
+    out.update(tier_shapes(outcome.data, outcome.plan, float(outcome.stats.objective or 0.0),
+                           options, outcome.instance, bar.step))
+    return out
 
 
 def check_plan(args: argparse.Namespace, outcome: Outcome) -> None:

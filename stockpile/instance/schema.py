@@ -121,6 +121,14 @@ class Product(_Frozen):
         0.0, description="omega_k (extension E1): share of the price the holder gets back "
         "(stock is an asset); the objective charges (1 - omega_k) p_k per tonne bought, the "
         "budget the full price")
+    metal_content: NonNeg = Field(
+        1.0, description="t of the material per t of product, in the unit the material's "
+        "world production W_m counts (e.g. 0.5602 t V per t V2O5): market caps and world "
+        "production count contained material, sum_h sum_k metal_content_k x_hk <= beta_m W_m; "
+        "must be > 0; 1 (the default) for a product counted as the material itself")
+    metal_content_source: str = Field(
+        "", description="where metal_content comes from (e.g. the molar-mass arithmetic); "
+        "required when metal_content is not 1")
 
 
 class Tier(_Frozen):
@@ -244,6 +252,17 @@ class CapitalCost(_Frozen):
     source: Annotated[str, Field(min_length=1, description="where the rate comes from")]
 
 
+class Assumption(_Frozen):
+    """One figure behind the answer and how firm it is: ``sourced`` (a published figure, as
+    published or converted), ``derived`` (computed from sourced figures by a stated rule) or
+    ``assumed`` (set by the analyst: no source)."""
+
+    figure: Annotated[str, Field(min_length=1, max_length=200, description="the figure and "
+                                 "its value, e.g. 'US-DLA budget, 2 bn USD'")]
+    basis: Literal["sourced", "derived", "assumed"]
+    source: str = Field("", description="where it comes from, or why it is assumed")
+
+
 class Instance(_Frozen):
     """A whole stockpile instance."""
 
@@ -270,3 +289,6 @@ class Instance(_Frozen):
     capital_cost: CapitalCost | None = Field(
         None, description="required when a product has residual_value_share > 0 (E1)")
     sources: list[str] = Field(default_factory=list, description="provenance of the figures")
+    assumptions: list[Assumption] = Field(
+        default_factory=list, description="the figures that drive the answer, each marked "
+        "sourced, derived or assumed (shown in the report)")

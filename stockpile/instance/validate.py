@@ -132,6 +132,27 @@ def _check_residual_value(inst: Instance) -> list[Problem]:
     return out
 
 
+METAL_CONTENT_MAX = 10.0
+"""Largest metal_content accepted: a tonne of product holds at most this many tonnes of its
+material, even counted in an equivalent (1 t of lithium is 5.3 t of carbonate equivalent); a
+larger figure is a percentage typed as a fraction."""
+
+
+def _check_metal_content(inst: Instance) -> list[Problem]:
+    """metal_content in (0, METAL_CONTENT_MAX], and a source where it is not 1."""
+    out: list[Problem] = []
+    for i, k in enumerate(inst.products):
+        if not 0 < k.metal_content <= METAL_CONTENT_MAX:
+            out.append(Problem(f"products[{i}].metal_content", k.metal_content,
+                               f"must be > 0 and at most {METAL_CONTENT_MAX:g} (t of the "
+                               "material per t of product, a fraction, not a percentage)"))
+        elif k.metal_content != 1.0 and not k.metal_content_source.strip():
+            out.append(Problem(f"products[{i}].metal_content_source", k.metal_content_source,
+                               "must say where the metal_content comes from when it is not 1 "
+                               "(e.g. 'V2O5 stoichiometry: 2 x 50.94 / 181.88')"))
+    return out
+
+
 def _ref(where: str, value: str | None, known: Iterable[str], what: str) -> list[Problem]:
     """A reference to an id the instance does not have."""
     if value is not None and value not in known:
@@ -247,4 +268,5 @@ def check(inst: Instance) -> list[Problem]:
     out += _check_routes(inst, known)
     out += _check_scenarios(inst, known)
     out += _check_residual_value(inst)
+    out += _check_metal_content(inst)
     return out

@@ -18,7 +18,7 @@ holders            id, name, budget
 facilities         holder, id, capacity, fixed_cost
 materials          id, name, world_production, market_cap_share
 products           id, material, grade, price, lot, holding_cost, volume,
-                   residual_value_share
+                   residual_value_share, metal_content, metal_content_source
 tiers              id, name
 demand             holder, product, annual, then ``<tier> share`` and ``<tier> cost`` for
                    every tier (both empty: the tier is not listed for that row)
@@ -32,6 +32,7 @@ supply             scenario, holder, product, material, all_periods, then one co
                    period id (a_hkts; ``all_periods`` for one value in every period)
 demand_multiplier  the same columns (mu_hkts)
 conversion         scenario, holder, route, all_periods, then one column per period (g_hrts)
+assumptions        figure, basis (sourced, derived or assumed), source
 stress_tests       the named analogues, as ``scenarios`` (probability ignored); their
                    effects in ``stress_supply``, ``stress_demand_multiplier``,
                    ``stress_conversion``
@@ -58,14 +59,16 @@ SIMPLE: dict[str, tuple[str, ...]] = {
     "holders": ("id", "name", "budget"),
     "materials": ("id", "name", "world_production", "market_cap_share"),
     "products": ("id", "material", "grade", "price", "lot", "holding_cost", "volume",
-                 "residual_value_share"),
+                 "residual_value_share", "metal_content", "metal_content_source"),
     "tiers": ("id", "name"),
     "inventory": ("holder", "product", "tonnes"),
     "programmes": ("holder", "material", "fixed_cost"),
     "routes": ("id", "from", "to", "yield", "cost"),
+    "assumptions": ("figure", "basis", "source"),
 }
 TEXT = {"id", "name", "material", "grade", "holder", "product", "from", "to", "route",
-        "scenario", "description", "holder_1", "holder_2", "source", "field", "events"}
+        "scenario", "description", "holder_1", "holder_2", "source", "field", "events",
+        "metal_content_source", "figure", "basis"}
 EFFECTS = {"supply": "supply", "demand_multiplier": "demand", "conversion": "conversion"}
 ALL = "all_periods"
 CAPITAL = ("capital_cost_rate", "capital_cost_source")  # the capital_cost block, in 'instance'
@@ -402,7 +405,8 @@ UNITS = {"budget": "USD", "capacity": "m3", "fixed_cost": "USD", "world_producti
          "volume": "m3/t", "annual": "t/yr", "tonnes": "t", "years": "yr",
          "probability": "0-1", "share_cap": "0-1", "transport_cost": "USD/t",
          "yield": "t out per t in", "cost": "USD/t", "holding_years": "yr",
-         "residual_value_share": "0-1", "capital_cost_rate": "per yr"}
+         "residual_value_share": "0-1", "capital_cost_rate": "per yr",
+         "metal_content": "t material per t"}
 ID_SHEET = {"holder": "holders", "holder_1": "holders", "holder_2": "holders",
             "product": "products", "material": "materials", "scenario": "scenarios",
             "route": "routes", "from": "products", "to": "products"}

@@ -304,10 +304,12 @@ def _programme_and_storage_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
 
 
 def _market_and_budget_rows(b: _Builder, data: ModelData, c: _Cols) -> None:
-    """(4) market cap, where the purchase bounds alone could exceed it; (1) budget."""
-    lot, mat_of, bh, bk = data.lot, data.material_of, c.bh, c.bk
+    """(4) market cap in contained material, where the purchase bounds alone could exceed it;
+    (1) budget."""
+    mat_of, bh, bk = data.material_of, c.bh, c.bk
     nM = len(data.materials)
-    limit = data.market_share * data.world
+    limit = costs.market_cap(data)
+    lot = costs.lot_contained(data)  # metal_content_k lot_k: contained tonnes per lot
     reach = np.bincount(mat_of[bk], weights=lot[bk] * c.nmax[bh, bk], minlength=nM)
     has_buy = np.bincount(mat_of[bk], minlength=nM) > 0
     binding = np.nonzero(has_buy & (reach > limit + 1e-9))[0]

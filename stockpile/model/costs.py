@@ -54,8 +54,23 @@ def inventory_holding(data: ModelData) -> float:
 
 
 def market_cap(data: ModelData) -> np.ndarray:
-    """beta_m W_m, tonnes all holders together may buy, (M,)."""
+    """beta_m W_m, tonnes of contained material all holders together may buy, (M,)."""
     return data.market_share * data.world
+
+
+def lot_contained(data: ModelData) -> np.ndarray:
+    """Tonnes of its material one lot holds, metal_content_k lot_k: the coefficient of n_hk
+    in the market cap (constraint 4), (K,)."""
+    return data.metal_content * data.lot
+
+
+def contained_by_material(data: ModelData, lots: np.ndarray) -> np.ndarray:
+    """Tonnes of each material that ``lots`` (H, K) buy, sum_h sum_{k of m} metal_content_k
+    lot_k n_hk, (M,)."""
+    out = np.zeros(len(data.materials))
+    np.add.at(out, data.material_of, (np.asarray(lots, dtype=float)
+                                      * lot_contained(data)[None, :]).sum(0))
+    return out
 
 
 def storage_space(data: ModelData) -> np.ndarray:
@@ -135,7 +150,8 @@ def violations(data: ModelData, plan: Plan) -> list[str]:
 
     1 budget (fixed costs included), 2 programme link (a plan's programmes follow its lots,
     so it holds by construction; lots must be whole and >= 0), 3 storage (the stock's volume
-    within the space of the facilities used; w may split a product across them), 4 market cap.
+    within the space of the facilities used; w may split a product across them), 4 market cap
+    (contained material: metal_content_k x tonnes bought).
     """
     out: list[str] = []
     lots = plan.lots
@@ -156,8 +172,7 @@ def violations(data: ModelData, plan: Plan) -> list[str]:
                 data.facility_holder == h)[0] if data.facilities[f] in plan.facilities))
         if vol > room * (1 + 1e-9) + TOL:
             out.append(f"storage of {hid}: {vol:,.0f} m3 in {room:,.0f} m3")
-    bought_m = np.zeros(len(data.materials))
-    np.add.at(bought_m, data.material_of, plan.bought(data).sum(0))
+    bought_m = contained_by_material(data, plan.lots)
     for m, mid in enumerate(data.materials):
         if bought_m[m] > market_cap(data)[m] * (1 + 1e-9) + TOL:
             out.append(f"market cap of {mid}: {bought_m[m]:,.0f} t bought, cap "
@@ -182,7 +197,8 @@ def _largest_fraction(lots: np.ndarray, fits: Callable[[np.ndarray], bool]) -> n
 def scale_back(data: ModelData, plan: Plan) -> Plan:
     """The rule-plan procedure of docs/model.md: targets brought within constraints 1-4.
 
-    1. Market cap: where the holders together buy more of material m than beta_m W_m, each
+    1. Market cap: where the holders together buy more of material m (contained, metal_content
+       x tonnes of product) than beta_m W_m, each
        holder's purchases of m are scaled by the same factor (lots rounded down).
     2. Storage: a holder whose stock does not fit its facilities buys the same fraction of
        every purchase, the largest that fits.
@@ -196,7 +212,7 @@ def scale_back(data: ModelData, plan: Plan) -> Plan:
     cap = market_cap(data)
     for m, mid in enumerate(data.materials):
         ks = np.nonzero(data.material_of == m)[0]
-        total = float((lots[:, ks] * data.lot[ks]).sum())
+        total = float((lots[:, ks] * lot_contained(data)[ks]).sum())
         if total > cap[m] + TOL:
             f = cap[m] / total
             lots[:, ks] = np.floor(lots[:, ks] * f + 1e-9)

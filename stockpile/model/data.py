@@ -41,6 +41,7 @@ class ModelData:
     holding: np.ndarray  # rho_k USD/t/yr
     volume: np.ndarray  # vol_k m3/t
     residual: np.ndarray  # omega_k, residual value share (E1; 0 = canonical)
+    metal_content: np.ndarray  # t of material m(k) per t of k (1 = canonical)
     # materials (M)
     world: np.ndarray  # W_m t/yr
     market_share: np.ndarray  # beta_m
@@ -91,7 +92,8 @@ class ModelData:
         """Largest number of lots n_hk the budget, the market cap and storage allow (H, K).
 
         U_hk of constraint 2: a purchase needs the programme (fixed cost sigma_hm) and fits
-        the budget, stays within beta_m W_m, and fits in the holder's total storage space.
+        the budget, stays within beta_m W_m (counted in contained material, metal_content_k
+        lot_k per lot), and fits in the holder's total storage space.
         These bounds are implied by constraints 1, 3 and 4, so using them changes no optimum.
         """
         H, K = self.demand.shape
@@ -105,7 +107,8 @@ class ModelData:
             for k in range(K):
                 m = self.material_of[k]
                 lot = self.lot[k]
-                bounds = [self.market_share[m] * self.world[m] / lot]
+                bounds = [self.market_share[m] * self.world[m]
+                          / (self.metal_content[k] * lot)]
                 if self.price[k] > 0:
                     bounds.append((self.budget[h] - self.programme_cost[h, m])
                                   / (self.price[k] * lot))
@@ -239,6 +242,7 @@ def _product_arrays(inst: Instance, M: list[str]) -> dict[str, np.ndarray]:
         "holding": np.array([k.holding_cost for k in ks], dtype=float),
         "volume": np.array([k.volume for k in ks], dtype=float),
         "residual": np.array([k.residual_value_share for k in ks], dtype=float),
+        "metal_content": np.array([k.metal_content for k in ks], dtype=float),
         "world": np.array([m.world_production for m in inst.materials], dtype=float),
         "market_share": np.array([m.market_cap_share for m in inst.materials], dtype=float),
     }

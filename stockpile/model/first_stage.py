@@ -109,12 +109,15 @@ def add_storage(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_market_cap(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Constraint 4, market impact: sum_h sum_{k of m} lot_k n_hk <= beta_m W_m.
+    """Constraint 4, market impact, in contained material:
 
-    Written only where the purchase bounds alone could exceed it.
+        sum_h sum_{k of m} metal_content_k lot_k n_hk <= beta_m W_m
+
+    (metal_content_k = 1 everywhere: the canonical constraint). Written only where the
+    purchase bounds alone could exceed it.
     """
     K, M = data.products, data.materials
-    lot = dict(zip(K, data.lot))
+    lot = dict(zip(K, costs.lot_contained(data).tolist()))
     mat_of = {k: M[data.material_of[i]] for i, k in enumerate(K)}
     by_mat: dict[str, list[tuple[str, str]]] = {mat: [] for mat in M}
     for h, k in m.buy:

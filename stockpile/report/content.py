@@ -528,6 +528,7 @@ def _sensitivity(s: Solved) -> Section:
 
 
 from .sensitivity_report import sensitivity_section  # noqa: E402
+from .tiers_content import tier_shapes_section  # noqa: E402
 from .why_content import (  # noqa: E402  (they use the classes above)
     assumptions_section,
     binding_sentence,
@@ -542,7 +543,7 @@ from .why_content import (  # noqa: E402  (they use the classes above)
 SECTIONS: list[Callable[[Solved], Section]] = [
     _plan, _evidence, _material_cover, limits_section, last_lots_section, why_not_section,
     assumptions_section,
-    _sensitivity,
+    _sensitivity, tier_shapes_section,
     _programmes, _agreements, _conversions, _facilities, _costs, _distribution,
     _holders, _shortfall, _assumptions]
 

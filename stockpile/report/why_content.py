@@ -134,8 +134,10 @@ def why_not_reason(r: dict[str, Any]) -> str:
              if avoided is not None else lot)
     limit = r.get("limit")
     if limit == "market cap":
-        return (f"market cap: {lot} exceeds the {fmt.mass(r['market_cap_t'])} all holders "
-                "together may buy")
+        held = r.get("lot_contained_t", r["lot_t"])
+        contained = f" ({fmt.mass(held)} contained)" if held != r["lot_t"] else ""
+        return (f"market cap: {lot}{contained} exceeds the {fmt.mass(r['market_cap_t'])} of "
+                "contained material all holders together may buy")
     if limit == "not worth its cost":
         return f"not worth its cost: {would} (price less residual value, plus holding)"
     if limit == "programme fixed cost":
