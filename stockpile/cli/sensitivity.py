@@ -77,7 +77,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                                           ok=sens["base_status"] == "optimal"),
         "sensitivity.xlsx": doc, "sensitivity.json": result}, out_dir)
     for row in sens["ranking"]:
-        print(f"{row['parameter']:26s} down {_usd(row['down'])}  up {_usd(row['up'])}")
+        why = "; ".join(f"{side}: {row[f'why_{side}']}" for side in ("down", "up")
+                        if row.get(f"why_{side}"))
+        print(f"{row['parameter']:26s} down {_usd(row['down'])}  up {_usd(row['up'])}"
+              + (f"  NOT RELIABLE ({why})" if why else ""))
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK
 

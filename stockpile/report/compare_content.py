@@ -7,6 +7,7 @@ content. Nothing here computes a model quantity; figures are taken from the resu
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from . import format as fmt
@@ -43,6 +44,11 @@ def _gain(x: float) -> str:
     return f"saves {fmt.money(x)}" if x >= 0 else f"pays {fmt.money(-x)} more"
 
 
+def _tol(s: dict[str, Any]) -> float:
+    """A stand-alone row's tolerance from the solver gaps (None in JSON: no proven bound)."""
+    return math.inf if s.get("tolerance") is None else float(s["tolerance"])
+
+
 def _against_alone(r: dict[str, Any]) -> list[str]:
     """Who pays more than standing alone, under the bilateral settlement and under the
     Shapley split, in plain words (compare.standalone_rows)."""
@@ -64,7 +70,7 @@ def _against_alone(r: dict[str, Any]) -> list[str]:
             f"{s['holder']}, {fmt.money(s[f'{key}_minus_alone'])} more" for s in more)
             if more else "nobody, beyond the solver gaps") + ".")
     payers = [s for s in rows if s["bilateral"] is not None
-              and s["shapley"] - s["bilateral"] > s["tolerance"]]
+              and s["shapley"] - s["bilateral"] > _tol(s)]
     if payers:
         out.append("From the bilateral settlement to the Shapley split: " + "; ".join(
             f"{s['holder']} pays {fmt.money(s['shapley'] - s['bilateral'])}" for s in payers)
@@ -73,7 +79,7 @@ def _against_alone(r: dict[str, Any]) -> list[str]:
                                                       for s in payers) else
                "that takes it above its stand-alone cost") + ".")
     cheaper = [s for s in rows if s.get("national_minus_alone") is not None
-               and s["national_minus_alone"] < -s["tolerance"]]
+               and s["national_minus_alone"] < -_tol(s)]
     if cheaper:
         out.append("National costs are not stand-alone costs: " + "; ".join(
             f"{s['holder']}'s national cost {fmt.money(s['national'])} is "

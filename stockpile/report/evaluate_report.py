@@ -287,7 +287,7 @@ def frontier_document(name: str, rows: list[dict[str, Any]], alpha: float, n: in
             (f"CVaR {a} against lambda 0, out of sample (USD)", "risk_verdict", fmt.text,
              False),
             ("Expected shortfall (USD)", "expected_shortfall", fmt.usd, True),
-            ("Fall of mean cost per extra USD", "marginal_shown", fmt.text, True),
+            ("Fall of mean cost per extra USD", "marginal_shown", fmt.text, False),
             ("Shortfall avoided per extra USD", "shortfall_avoided_per_usd", rate, True)]
     summary = Section("summary", "Summary", bullets=[*(f"WARNING: {w}" for w in warnings),
         f"Each plan minimises expected cost + lambda x CVaR {alpha:g} of total cost on the "

@@ -54,8 +54,8 @@ def sensitivity_section(result: dict[str, Any]) -> Section:
     rank = sens.get("ranking") or []
     if rank:
         sec.tables.append(Table("Sensitivity ranking", [
-            Column("Input"), Column(f"Cost change, input -{step}", fmt.text, True),
-            Column(f"Cost change, input +{step}", fmt.text, True),
+            Column("Input"), Column(f"Cost change, input -{step}", fmt.text),
+            Column(f"Cost change, input +{step}", fmt.text),
             Column(f"Plan moved, -{step}", fmt.percent, True),
             Column(f"Plan moved, +{step}", fmt.percent, True), Column("Within the gaps",
                                                                      fmt.yes_no)],
@@ -67,7 +67,7 @@ def sensitivity_section(result: dict[str, Any]) -> Section:
             Column("Input"), Column("Factor", lambda v: f"x{v:g}", True), Column("Status"),
             Column("Expected cost (USD)", fmt.usd, True),
             Column("Change (USD)", fmt.usd, True), Column("Change", fmt.percent, True),
-            Column("95% interval of the change (USD)", fmt.text, True),
+            Column("95% interval of the change (USD)", fmt.text),
             Column("Reliable"), Column("Tonnes bought, change per material")],
             [[r["parameter"], r["factor"], r["status"], r["objective"], r["change"],
               r["change_share"], _interval(r.get("change_ci95")), _reliable(r),
