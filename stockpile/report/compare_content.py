@@ -121,7 +121,9 @@ def _summary(r: dict[str, Any]) -> Section:
         if row["rule"] != "optimised" and row["extra_cost"] is not None:
             b.append(f"{MODE_NAMES[row['mode']]}, {row['name']}: expected cost "
                      f"{fmt.money(row['objective'])}, {fmt.money(row['extra_cost'])} more "
-                     "than optimised sharing of the same stocks.")
+                     "than optimised sharing of the same stocks"
+                     + (" (within the solver gaps: not an effect)."
+                        if row.get("extra_within_gaps") else "."))
     if r.get("whatif"):
         b.append("What-if overrides applied: " + "; ".join(r["whatif"]) + ".")
     return Section("summary", "Executive summary", bullets=b)
