@@ -12,7 +12,14 @@
   min E[C] + lambda CVaR_alpha[C] (model/risk.py; lambda = 0 is the canonical model) is
   evaluated out of sample. The marginal value of budget between consecutive budgets is
   -(change of expected total cost) / (change of total budget), and the shortfall avoided per
-  dollar -(change of expected shortfall) / (change of total budget).
+  dollar -(change of expected shortfall) / (change of total budget), marked noise when the
+  change is within the two solves' proven gaps or its paired interval holds zero.
+- Risk, in and out of sample: each point's CVaR_alpha on the scenarios it was fitted to and
+  on the fresh ones, and how many in-sample scenarios its tail holds; each lambda > 0 plan
+  against the lambda = 0 plan of its budget, paired on the fresh scenarios (:func:`risk_check`).
+  On the quick instance (20 scenarios, alpha 0.95: a tail of one scenario) lambda 1 lowered
+  the in-sample CVaR by 271 M and raised the out-of-sample one by 814 M [718, 911]: a plan
+  fitted to one scenario. With a tail of 4-5 scenarios it no longer rose (docs/cli.md).
 """
 
 from __future__ import annotations
