@@ -155,3 +155,23 @@ def test_frontier_reports_in_and_out_of_sample_cvar(gen_path, tmp_path) -> None:
     assert res["rows"][0]["tail_scenarios_in_sample"] == 10
     assert res["warnings"] == []
     assert "200 equally likely draws from the calibrated event library" in res["in_sample_note"]
+
+
+def test_marginal_value_noise_is_marked() -> None:
+    import numpy as np
+
+    from stockpile.analysis.frontier import _noise
+
+    # two budgets, proven gaps 10 USD each: a change of mean cost of 15 is within the 20
+    a, b = _point(0.0, np.zeros(4), 0.0), _point(0.0, np.zeros(4), 0.0)
+    a.abs_gap = b.abs_gap = 10.0
+    b.figures = {"mean": -15.0}
+    p = np.full(4, 0.25)
+    assert _noise(a, b, p) == "within the solver gaps (20 USD)"
+    # beyond the gaps, but the paired differences -100, +40, -100, +40 (mean -30, sd
+    # sqrt(4/3 * 4,900) = 80.8, se 40.4, interval -109 to +49) hold zero: sampling noise
+    b.figures = {"mean": -30.0}
+    b.out_total = np.array([-100.0, 40.0, -100.0, 40.0])
+    assert _noise(a, b, p) == "sampling noise (95 % interval -109 USD to 49 USD)"
+    b.out_total = np.full(4, -30.0)  # the same fall in every scenario: an effect
+    assert _noise(a, b, p) is None
