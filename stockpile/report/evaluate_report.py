@@ -324,8 +324,10 @@ def frontier_charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                          f"{what} (USD)"))]
         return make
 
+    alpha = next((r["alpha"] for r in rows if not fmt.missing(r.get("alpha"))), None)
+    cvar_key = "cvar95" if alpha is None else "cvar_out_of_sample"  # older frontier.json
     return {"frontier": [chart("mean", "Mean total cost"),
-                         chart("cvar_out_of_sample", "CVaR (the frontier's alpha)"),
+                         chart(cvar_key, f"CVaR {0.95 if alpha is None else alpha:.0%}"),
                          chart("expected_shortfall", "Expected shortfall cost")]}
 
 
