@@ -187,10 +187,15 @@ def test_sensitivity_marks_what_is_not_an_effect() -> None:
     from stockpile.report.markdown import markdown
     from stockpile.report.sensitivity_report import sensitivity_document
 
+    said: list[str] = []
     s = sensitivity(model_data(parse(tiny()), "bilateral"), 0.2,
-                    SolveOptions(mip_gap=1e-9, progress=False))
+                    SolveOptions(mip_gap=1e-9, progress=False), said.append)
     rows = {(r["parameter"], r["factor"]): r for r in s["rows"]}
     assert rows["prices", 0.8]["reliable"] and rows["prices", 1.2]["reliable"]
+    # the cap is already 100 % of world output: x1.2 changes nothing and is not re-solved
+    assert "market caps x1.2: the same data as the base, not re-solved" in said
+    assert len(s["seconds"]["re_solves"]) == 9
+    assert rows["market caps", 1.2]["objective"] == s["base_objective"]
     assert rows["prices", 0.8]["change_ci95"] == pytest.approx([-20.0, -20.0])
     tiers = rows["tier costs", 1.2]
     assert tiers["within_gap"] and not tiers["reliable"]

@@ -232,16 +232,22 @@ def sensitivity(data: ModelData, step: float = 0.2, options: SolveOptions | None
     if progress:
         progress(f"base: {base.status}, expected cost {base.objective:,.0f} USD")
     variants = _variants(data, step, reweight)
-    todo = [i for i, v in enumerate(variants) if v[2] is not None]
+    # a variant that changes nothing (caps already at 100 % of world output, x1.2) is the
+    # base itself: its row is the base's, not a re-solve
+    todo = [i for i, v in enumerate(variants) if v[2] is not None and not _unchanged(data, v[2])]
 
     def done(j: int) -> None:
         if progress:
             name, factor = variants[todo[j]][:2]
             progress(f"{name} x{factor:g}: solved")
 
+    for name, factor, varied, _ in variants:
+        if progress and varied is not None and _unchanged(data, varied):
+            progress(f"{name} x{factor:g}: the same data as the base, not re-solved")
     solved = parallel_map(_solve, [(variants[i][2], options, base.start) for i in todo],
                           workers, done)
-    by = dict(zip(todo, solved))
+    by = {i: base for i, v in enumerate(variants) if v[2] is not None}
+    by.update(zip(todo, solved))
     rows = [_row(data, base, name, factor, varied, how, by.get(i))
             for i, (name, factor, varied, how) in enumerate(variants)]
     return {"step": step, "base_objective": base.objective, "base_status": base.status,
@@ -249,6 +255,15 @@ def sensitivity(data: ModelData, step: float = 0.2, options: SolveOptions | None
             "base_purchase_spend": float((base.bought_t * data.price[None, :]).sum()),
             "mip_gap": options.mip_gap, "seconds": {"base": base.seconds, "re_solves": [
                 s.seconds for s in solved]}, "rows": rows, "ranking": _ranking(rows)}
+
+
+VARIED = ("tier_cost", "price", "market_share", "budget", "probability")
+"""The ModelData fields PARAMETERS and the reweighting change."""
+
+
+def _unchanged(data: ModelData, varied: ModelData) -> bool:
+    """True when ``varied`` has the same numbers as ``data`` in every field a variant moves."""
+    return all(np.array_equal(getattr(data, f), getattr(varied, f)) for f in VARIED)
 
 
 def _row(data: ModelData, base: _Solved, name: str, factor: float,
