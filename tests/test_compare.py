@@ -266,3 +266,41 @@ def test_errors_cross_process_boundaries() -> None:
     assert str(back) == str(e) and back.problems == e.problems
     w = pickle.loads(pickle.dumps(WhatIfError("--budget", "US=x", "must be a number")))
     assert str(w) == "--budget 'US=x': must be a number"
+
+
+def test_national_is_not_standing_alone() -> None:
+    """Item 9's contradiction by hand. Both holders demand 10 t/yr of ga, cut together with
+    probability 1/2; the market cap is 12 t, so each is entitled to 6 t. A's shortfall costs
+    100 USD/t, B's 5 USD/t; a tonne held costs 11.
+    Alone: A buys its 6 t: 66 + 0.5 * 4 * 100 = 266; B buys nothing (0.5 * 5 < 11): 25.
+    National: the joint cap lets A buy all 10 t: A 110, B 25, total 135 = bilateral (no
+    agreement to sign) = c(AB). So A's national cost is 156 below its stand-alone cost: it
+    uses cap room B's entitlement holds. Shapley: A 266/2 + (135 - 25)/2 = 188, B 25/2 +
+    (135 - 266)/2 = -53: each saves 78 against alone, and A pays B 188 - 110 = 78 to get
+    there from the settlement. Nobody pays more than alone; the split is in the core."""
+    raw = tiny(holders=[{"id": "A", "budget": 1e6}, {"id": "B", "budget": 1e6}],
+               demand=[{"holder": h, "product": "ga4n", "annual": 10,
+                        "shortfall": [{"tier": "essential", "share": 1, "cost": c}]}
+                       for h, c in (("A", 100), ("B", 5))],
+               materials=[{"id": "ga", "world_production": 1000, "market_cap_share": 0.012}])
+    r = compare(raw, rules=False)
+    alone = {s["holder"]: s for s in r["standalone"]}
+    assert alone["A"]["standalone"] == pytest.approx(266.0)
+    assert alone["A"]["national"] == pytest.approx(110.0)
+    assert alone["A"]["national_minus_alone"] == pytest.approx(-156.0)
+    assert alone["A"]["shapley"] == pytest.approx(188.0)
+    assert alone["B"]["shapley_minus_alone"] == pytest.approx(-78.0)
+    assert not any(s[f"{k}_pays_more"] for s in alone.values()
+                   for k in ("national", "bilateral", "shapley"))
+    # the residual value column is there and the items add up to the settled cost
+    for h in r["holders"]:
+        items = ("purchase_and_holding", "residual_value", "fixed_costs", "expected_shortfall",
+                 "expected_transport_and_conversion", "transfer_settlement")
+        assert sum(h[k] for k in items) == pytest.approx(h["settled"])
+    md = render_compare_markdown(r)
+    assert "Who pays more than alone under the Shapley split: nobody, beyond the solver " \
+        "gaps." in md
+    assert "From the bilateral settlement to the Shapley split: A pays USD 78 to the " \
+        "others, though it still pays less than alone." in md
+    assert "A's national cost USD 110 is USD 156 below its stand-alone cost" in md
+    assert "| A | 266 | 110 | -156 | 110 | -156 | 188 | -78 | 78 | no |" in md

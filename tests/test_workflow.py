@@ -185,3 +185,83 @@ def test_validate_counts_in_words(tmp_path: Path, capsys: pytest.CaptureFixture)
     path.write_text(yaml.safe_dump(tiny()), encoding="utf-8")
     assert main(["validate", str(path)]) == 0
     assert "(1 holder, 1 material, 1 product, 1 period, 2 scenarios)" in capsys.readouterr().out
+
+
+def test_sensitivity_marks_what_is_not_an_effect() -> None:
+    # The hand instance of test_sensitivity_by_hand (mip_gap 1e-9: proven gaps ~0): prices
+    # move the cost by -/+20 beyond the gaps and are monotone, so they are effects; the
+    # other inputs leave it at 110, a change of 0 within the gaps: not an effect, marked so
+    # in the row and in the ranking's cells.
+    from stockpile.report.markdown import markdown
+    from stockpile.report.sensitivity_report import sensitivity_document
+
+    said: list[str] = []
+    s = sensitivity(model_data(parse(tiny()), "bilateral"), 0.2,
+                    SolveOptions(mip_gap=1e-9, progress=False), said.append)
+    rows = {(r["parameter"], r["factor"]): r for r in s["rows"]}
+    assert rows["prices", 0.8]["reliable"] and rows["prices", 1.2]["reliable"]
+    # the cap is already 100 % of world output: x1.2 changes nothing and is not re-solved
+    assert "market caps x1.2: the same data as the base, not re-solved" in said
+    assert len(s["seconds"]["re_solves"]) == 9
+    assert rows["market caps", 1.2]["objective"] == s["base_objective"]
+    assert rows["prices", 0.8]["change_ci95"] == pytest.approx([-20.0, -20.0])
+    tiers = rows["tier costs", 1.2]
+    assert tiers["within_gap"] and not tiers["reliable"]
+    assert tiers["unreliable_because"][0].startswith("within the solver gaps")
+    md = markdown(sensitivity_document("tiny", "bilateral", {"sensitivity": s}))
+    assert "| prices | USD -20 | USD +20 |" in md
+    assert "(NOT AN EFFECT: within the solver gaps)" in md
+    assert "8 of 10 changes are not measured effects" in md
+
+
+def test_reliability_of_a_change_by_hand() -> None:
+    # Four equally likely scenarios, base costs 10, 20, 30, 40 (gap 0). A varied optimum
+    # costing -10, +10, -10, +10 against the base per scenario: mean 0 reported as a change
+    # of 5 (beyond the gaps), paired sd sqrt(4 * 100 / 3) = 11.547, se 5.774, 95 % interval
+    # +/- 11.32: it holds zero, so the sign is not established (checked only where the
+    # input is not monotone). Probabilities 0.7, 0.1, 0.1, 0.1: effective sample
+    # 1 / (0.49 + 0.03) = 1.92 of 4, under half.
+    import numpy as np
+
+    from stockpile.analysis.sensitivity import _reliability, _Solved
+
+    data = model_data(parse(tiny(scenarios=[
+        {"id": f"s{i}", "probability": 0.25} for i in range(4)])), "bilateral")
+    base_total = np.array([10.0, 20.0, 30.0, 40.0])
+    base = _Solved("optimal", 25.0, 25.0, np.zeros((1, 1)), {}, base_total)
+    moved = _Solved("optimal", 30.0, 30.0, np.zeros((1, 1)), {},
+                    base_total + np.array([-10.0, 10.0, -10.0, 10.0]))
+    out = _reliability(data, base, data, moved, 5.0, True)
+    assert out["change_ci95"] == pytest.approx([-11.316, 11.316], abs=1e-3)
+    assert not out["reliable"] and out["unreliable_because"][0].startswith(
+        "sign not established: 95 % interval -11 to 11 USD")
+    assert _reliability(data, base, data, moved, 5.0, False)["reliable"]  # monotone input
+    import dataclasses
+
+    skewed = dataclasses.replace(data, probability=np.array([0.7, 0.1, 0.1, 0.1]))
+    out = _reliability(data, base, skewed, moved, 5.0, False)
+    assert out["effective_sample"] == pytest.approx(1 / 0.52)
+    assert out["unreliable_because"] == ["effective sample 2 of 4 scenarios"]
+
+
+def test_diff_marks_a_change_within_the_gaps() -> None:
+    # A: 1,000,000 proven >= 999,000; B: 1,000,500 proven >= 999,900. The difference 500 is
+    # within the gaps 1,000 + 600 = 1,600: not an effect, and the holdings that differ are
+    # called what they may be (another plan of the same proven quality).
+    from stockpile.report.diff_report import diff_document, within_gaps
+
+    def result(obj: float, bound: float, t: float) -> dict:
+        return {"instance": {"name": "i", "content_hash": "h"}, "mode": "bilateral",
+                "solver": {"objective": obj, "bound": bound, "status": "optimal"},
+                "plan": [{"holder": "A", "product": "p", "stock_t": t,
+                          "purchase_cost": 10 * t}]}
+
+    a, b = result(1_000_000, 999_000, 10), result(1_000_500, 999_900, 12)
+    assert within_gaps(a, b) == (True, pytest.approx(1600.0))
+    bullets = diff_document(a, b).summary.bullets
+    assert bullets[3].startswith("NOT AN EFFECT: the difference of expected total cost is "
+                                 "within the two solves' proven gaps (USD 1,600")
+    # a difference beyond the gaps is not marked
+    c = result(1_010_000, 1_009_900, 12)
+    assert within_gaps(a, c)[0] is False
+    assert not any(x.startswith("NOT AN EFFECT") for x in diff_document(a, c).summary.bullets)

@@ -105,8 +105,11 @@ def value_of_cooperation(national: dict[str, Any], joint: dict[str, Any]) -> dic
 
 
 def _first_and_shortfall(h: HolderRow) -> dict[str, float]:
+    """The holder's cost items; they add up to its settled cost. The residual value (E1)
+    is a credit, shown negative whatever sign the extraction stores it with."""
     return {
         "purchase_and_holding": h.purchase_cost + h.holding_cost,
+        "residual_value": -abs(h.residual_value),
         "fixed_costs": h.programme_cost + h.facility_cost + h.agreement_cost,
         "expected_shortfall": h.expected_shortfall_cost,
         "expected_transport_and_conversion": (h.expected_transport_cost
@@ -121,17 +124,63 @@ def _settled(figures: SolveFigures) -> dict[str, float]:
     return {h.holder: h.expected_cost_settled for h in figures.holders}
 
 
-def holder_rows(figures: dict[str, SolveFigures]) -> list[dict[str, Any]]:
-    """Per holder and mode: cost items, settled cost, and the gain against national."""
+def abs_gap(solver: dict[str, Any]) -> float:
+    """objective - proven bound of one solve (USD); infinite without a bound."""
+    obj, bound = solver.get("objective"), solver.get("bound")
+    if obj is None or bound is None:
+        return math.inf
+    return abs(float(obj) - float(bound))
+
+
+def holder_rows(figures: dict[str, SolveFigures],
+                solvers: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Per holder and mode: cost items, settled cost, and the gain against national, marked
+    ``gain_within_gaps`` when it is no larger than the two solves' proven gaps summed (a
+    holder's share can move that much between plans of the same proven quality)."""
     national = _settled(figures["national"])
     rows = []
     for mode in MODES:
+        tol = (abs_gap(solvers["national"]) + abs_gap(solvers[mode])
+               if solvers and mode != "national" else 0.0)
         for h in figures[mode].holders:
             costs = _first_and_shortfall(h)
             row: dict[str, Any] = {"holder": h.holder, "mode": mode, **costs}
             row["gain_vs_national"] = national[h.holder] - costs["settled"]
+            row["gain_within_gaps"] = (mode != "national"
+                                       and abs(row["gain_vs_national"]) <= tol)
             rows.append(row)
     return rows
+
+
+def standalone_rows(holders: list[dict[str, Any]], g: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each holder's costs against standing alone, c({h}) (its own optimum with its
+    entitlement to the market caps; coalitions.py): national and bilateral settled costs
+    and the Shapley share, each minus c({h}), and whether the holder pays more than alone
+    beyond the solver gaps (the coalition gaps summed: its own and the joint solve's).
+
+    National is not standing alone: the national optimum still shares the market caps
+    between the holders (constraint 4 is joint), so one holder's national cost can be
+    below its stand-alone cost by using cap room another holder's entitlement holds."""
+    if not g.get("available"):
+        return []
+    gap = {tuple(sorted(c["members"])): abs_gap(c) for c in g["coalitions"]}
+    grand = max(gap, key=len)
+    settled = {(h["holder"], h["mode"]): h["settled"] for h in holders}
+    out = []
+    for s in g["shapley"]:
+        h, alone = s["holder"], s["standalone"]
+        tol = gap.get((h,), math.inf) + gap[grand]
+        row: dict[str, Any] = {"holder": h, "standalone": alone, "tolerance": tol,
+                               "shapley": s["shapley"]}
+        for key, value in (("national", settled.get((h, "national"))),
+                           ("bilateral", settled.get((h, "bilateral"))),
+                           ("shapley", s["shapley"])):
+            row[key] = value
+            over = None if value is None else value - alone
+            row[f"{key}_minus_alone"] = over
+            row[f"{key}_pays_more"] = None if over is None else over > tol
+        out.append(row)
+    return out
 
 
 def cover_rows(figures: dict[str, SolveFigures]) -> list[dict[str, Any]]:
@@ -282,12 +331,13 @@ def run_compare(inst: Instance, whatif: WhatIf | None = None,
     stats = {m: result["modes"][m]["solver"] for m in MODES}
     result["value_of_cooperation"] = {j: value_of_cooperation(stats["national"], stats[j])
                                       for j in JOINT}
-    result["holders"] = holder_rows(figures)
+    result["holders"] = holder_rows(figures, stats)
     result["cover"] = cover_rows(figures)
     result["flows"] = flow_rows(figures)
     result["plans"] = [{"mode": m, **p} for m in MODES for p in as_json[m]["plan"]]
     result["game"] = _game_section(players, wanted, done[3:], outcomes["bilateral"].stats,
                                    orders)
+    result["standalone"] = standalone_rows(result["holders"], result["game"])
     if options.rules:
         rule_tasks = [("rule", inst, j, figures[j], r, opts) for j in JOINT for r in RULES]
         rules = game.parallel_map(_task, rule_tasks, options.workers,
@@ -309,10 +359,13 @@ def _rule_rows(stats: dict[str, dict[str, Any]], figures: dict[str, SolveFigures
     for r in rules:
         f: SolveFigures | None = r["figures"]
         obj = r["solver"]["objective"]
+        extra = None if obj is None else obj - stats[r["mode"]]["objective"]
         rows.append({
             "mode": r["mode"], "rule": r["rule"], "name": r["name"],
-            "status": r["solver"]["status"], "objective": obj,
-            "extra_cost": None if obj is None else obj - stats[r["mode"]]["objective"],
+            "status": r["solver"]["status"], "objective": obj, "extra_cost": extra,
+            # the optimised side is a MIP incumbent, its second stage optimal only to the gap
+            "extra_within_gaps": extra is not None and abs(extra) <= abs_gap(
+                stats[r["mode"]]) + abs_gap(r["solver"]),
             "holders": _settled(f) if f is not None else {}})
     return sorted(rows, key=lambda r: (JOINT.index(r["mode"]),
                                        ["optimised", *RULES].index(r["rule"])))

@@ -218,15 +218,17 @@ def restrict_holders(inst: Instance, members: Iterable[str]) -> Instance:
 
 
 def _cap_entitlement(inst: Instance, keep: set[str]) -> dict[str, float]:
-    """Fraction of each material's market cap the coalition ``keep`` may claim."""
+    """Fraction of each material's market cap the coalition ``keep`` may claim: its share of
+    the material's demand, counted in contained material like the cap itself."""
     material_of = {k.id: k.material for k in inst.products}
+    content = {k.id: k.metal_content for k in inst.products}
     total: dict[str, float] = {m.id: 0.0 for m in inst.materials}
     ours: dict[str, float] = {m.id: 0.0 for m in inst.materials}
     for d in inst.demand:
         m = material_of[d.product]
-        total[m] += d.annual
+        total[m] += d.annual * content[d.product]
         if d.holder in keep:
-            ours[m] += d.annual
+            ours[m] += d.annual * content[d.product]
     n_in = sum(1 for h in inst.holders if h.id in keep)
     return {m: (ours[m] / total[m] if total[m] > 0 else n_in / len(inst.holders))
             for m in total}

@@ -12,6 +12,7 @@ from .common import (
     EXIT_INPUT,
     EXIT_OK,
     add_solve_limits,
+    count_arg,
     err,
     load,
     run_pipeline,
@@ -19,7 +20,7 @@ from .common import (
 )
 from .evaluate import DEFAULT_SEED
 from .progress import Progress, add_quiet
-from .scenarios import add_sampling_options, add_structure_options, sampling_options
+from .scenarios import add_sampling_options, add_structure_options, sampling_options, whole
 from .whatif_args import add_whatif, whatif_folder, whatif_of
 
 
@@ -49,6 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--alpha", type=float, default=0.95, help="CVaR level (default 0.95)")
     s.add_argument("--mode", choices=MODES, default="bilateral")
     add_sampling_options(s, 10000, DEFAULT_SEED)  # evaluate's sample: the same figures
+    s.add_argument("--sample", type=count_arg, default=None, metavar="N",
+                   help="optimise on N equally likely library scenarios instead of the "
+                        "instance's own (the CVaR tail should hold 10 or more: N (1 - alpha) "
+                        ">= 10)")
+    s.add_argument("--sample-seed", type=whole(0), default=1, metavar="S",
+                   help="seed of --sample (default 1: with the instance's size, its own "
+                        "scenarios again)")
     add_structure_options(s)
     add_solve_limits(s)
     s.add_argument("--workers", type=workers_arg, default=min(2, os.cpu_count() or 1),
@@ -71,7 +79,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         options = FrontierOptions(
             tuple(args.budgets), tuple(args.lambdas), args.alpha, args.mode,
             sampling_options(args), SolveOptions(mip_gap=args.gap, time_limit=args.time_limit),
-            args.workers, whatif_of(args), bar.step)
+            args.workers, whatif_of(args), bar.step, args.sample, args.sample_seed)
     except ValueError as e:
         err(f"stockpile frontier: {e}; nothing written.")
         return EXIT_INPUT
@@ -81,6 +89,9 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     result = run_pipeline("frontier", lambda: run_frontier(inst, options))
     if isinstance(result, int):
         return result
-    written = rep.write_files(rep.frontier_files(result.to_dict()), out_dir)
+    res = result.to_dict()
+    written = rep.write_files(rep.frontier_files(res), out_dir)
+    for line in res["warnings"]:
+        err(f"stockpile frontier: warning: {line}")
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK

@@ -4,10 +4,19 @@ prices, market caps, budgets and disruption probabilities move (a table and a to
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .choices import MODES
-from .common import EXIT_INPUT, EXIT_NO_PLAN, EXIT_OK, add_solve_limits, err, positive_float
+from .common import (
+    EXIT_INPUT,
+    EXIT_NO_PLAN,
+    EXIT_OK,
+    add_solve_limits,
+    err,
+    positive_float,
+    workers_arg,
+)
 from .progress import Progress, add_quiet
 from .whatif_args import add_whatif, whatif_folder, whatif_of
 
@@ -21,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="each input scaled by 1 - STEP and 1 + STEP (default 0.2)")
     add_whatif(s)
     add_solve_limits(s)
+    s.add_argument("--workers", type=workers_arg, default=min(2, os.cpu_count() or 1),
+                   help="re-solves at once, one process each (default: 2, or 1 on one core)")
     s.add_argument("--out", type=Path, default=None,
                    help="report folder (default: reports/<instance name>/sensitivity/)")
     add_quiet(s)
@@ -53,7 +64,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         sens = sensitivity(data, args.step,
                            SolveOptions(mip_gap=args.gap, time_limit=args.time_limit,
                                         progress=False), bar.step,
-                           library_reweight(applied.instance, data))
+                           library_reweight(applied.instance, data), args.workers)
     except RuntimeError as e:
         err(f"stockpile sensitivity: {e}; nothing written.")
         return EXIT_NO_PLAN
@@ -66,7 +77,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                                           ok=sens["base_status"] == "optimal"),
         "sensitivity.xlsx": doc, "sensitivity.json": result}, out_dir)
     for row in sens["ranking"]:
-        print(f"{row['parameter']:26s} down {_usd(row['down'])}  up {_usd(row['up'])}")
+        why = "; ".join(f"{side}: {row[f'why_{side}']}" for side in ("down", "up")
+                        if row.get(f"why_{side}"))
+        print(f"{row['parameter']:26s} down {_usd(row['down'])}  up {_usd(row['up'])}"
+              + (f"  NOT RELIABLE ({why})" if why else ""))
     print(f"report: {out_dir}/ ({', '.join(p.name for p in written)})")
     return EXIT_OK
 

@@ -7,6 +7,7 @@ content. Nothing here computes a model quantity; figures are taken from the resu
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from . import format as fmt
@@ -38,6 +39,59 @@ def voc_sentence(mode: str, v: dict[str, Any]) -> str:
             "gain.")
 
 
+def _gain(x: float) -> str:
+    """A saving in words: 'saves USD 5.0 M' or 'pays USD 158.0 M more'."""
+    return f"saves {fmt.money(x)}" if x >= 0 else f"pays {fmt.money(-x)} more"
+
+
+def _tol(s: dict[str, Any]) -> float:
+    """A stand-alone row's tolerance from the solver gaps (None in JSON: no proven bound)."""
+    return math.inf if s.get("tolerance") is None else float(s["tolerance"])
+
+
+def _against_alone(r: dict[str, Any]) -> list[str]:
+    """Who pays more than standing alone, under the bilateral settlement and under the
+    Shapley split, in plain words (compare.standalone_rows)."""
+    rows = r.get("standalone") or []
+    if not rows:
+        return []
+    g = r["game"]
+    out = ["Against standing alone, c({h}) (each holder's own optimum with its entitlement "
+           "to the market caps): " + "; ".join(
+               f"{s['holder']} alone {fmt.money(s['standalone'])}, Shapley share "
+               f"{fmt.money(s['shapley'])} ({_gain(-s['shapley_minus_alone'])}), bilateral "
+               f"settlement {fmt.money(s['bilateral'])} ({_gain(-s['bilateral_minus_alone'])})"
+               for s in rows) + f" (Shapley value, {g['method']})."]
+    for key, what in (("bilateral", "under the bilateral settlement (transfers paid at "
+                                    "replacement price, no side payment)"),
+                      ("shapley", "under the Shapley split")):
+        more = [s for s in rows if s.get(f"{key}_pays_more")]
+        out.append(f"Who pays more than alone {what}: " + ("; ".join(
+            f"{s['holder']}, {fmt.money(s[f'{key}_minus_alone'])} more" for s in more)
+            if more else "nobody, beyond the solver gaps") + ".")
+    payers = [s for s in rows if s["bilateral"] is not None
+              and s["shapley"] - s["bilateral"] > _tol(s)]
+    if payers:
+        out.append("From the bilateral settlement to the Shapley split: " + "; ".join(
+            f"{s['holder']} pays {fmt.money(s['shapley'] - s['bilateral'])}" for s in payers)
+            + " to the others, though "
+            + ("it still pays less than alone" if all(not s["shapley_pays_more"]
+                                                      for s in payers) else
+               "that takes it above its stand-alone cost") + ".")
+    cheaper = [s for s in rows if s.get("national_minus_alone") is not None
+               and s["national_minus_alone"] < -_tol(s)]
+    if cheaper:
+        out.append("National costs are not stand-alone costs: " + "; ".join(
+            f"{s['holder']}'s national cost {fmt.money(s['national'])} is "
+            f"{fmt.money(-s['national_minus_alone'])} below its stand-alone cost" for s in cheaper)
+            + ", because the national optimum shares the market caps between the holders "
+            "(constraint 4 is joint) and gives cap room that another holder's entitlement "
+            "holds to whoever gains most from it. A gain or loss 'against national' is "
+            "measured from that shared allocation; the fair split is measured from standing "
+            "alone.")
+    return out
+
+
 def _solver_line(mode: str, s: dict[str, Any]) -> str:
     return f"{MODE_NAMES[mode]}: {s.get('summary')}."
 
@@ -49,25 +103,27 @@ def _summary(r: dict[str, Any]) -> Section:
             f"{m}: {why}" for m, why in r["failed_modes"].items()))
         return Section("summary", "Executive summary", bullets=b)
     b += [voc_sentence(j, v) for j, v in r["value_of_cooperation"].items()]
-    gains = [h for h in r["holders"] if h["mode"] == "bilateral"]
-    if gains:
-        b.append("Who gains under bilateral agreements (settled cost against national): "
-                 + "; ".join(f"{h['holder']} {fmt.money(h['gain_vs_national'])}"
-                             for h in gains) + ".")
     g = r.get("game") or {}
     if g.get("available"):
-        b.append("Fair split of the joint (bilateral) cost, Shapley value "
-                 f"({g['method']}): " + "; ".join(
-                     f"{s['holder']} {fmt.money(s['shapley'])} (alone "
-                     f"{fmt.money(s['standalone'])})" for s in g["shapley"]) + ".")
+        b += _against_alone(r)
         b.append(g["core"]["sentence"])
     elif g:
         b.append(f"Shapley split not computed: {g.get('reason')}.")
+    gains = [h for h in r["holders"] if h["mode"] == "bilateral"]
+    if gains:
+        b.append("Settled cost under bilateral agreements against the national optimum "
+                 "(which still shares the market caps, so it is not what a holder could do "
+                 "alone): " + "; ".join(
+                     f"{h['holder']} {_gain(h['gain_vs_national'])}"
+                     + (" (within the solver gaps: not an effect)"
+                        if h.get("gain_within_gaps") else "") for h in gains) + ".")
     for row in r.get("sharing_rules") or []:
         if row["rule"] != "optimised" and row["extra_cost"] is not None:
             b.append(f"{MODE_NAMES[row['mode']]}, {row['name']}: expected cost "
                      f"{fmt.money(row['objective'])}, {fmt.money(row['extra_cost'])} more "
-                     "than optimised sharing of the same stocks.")
+                     "than optimised sharing of the same stocks"
+                     + (" (within the solver gaps: not an effect)."
+                        if row.get("extra_within_gaps") else "."))
     if r.get("whatif"):
         b.append("What-if overrides applied: " + "; ".join(r["whatif"]) + ".")
     return Section("summary", "Executive summary", bullets=b)
@@ -94,18 +150,25 @@ def _modes(r: dict[str, Any]) -> Section:
 
 
 def _holders(r: dict[str, Any]) -> Section:
-    keys = ["purchase_and_holding", "fixed_costs", "expected_shortfall",
+    keys = ["purchase_and_holding", "residual_value", "fixed_costs", "expected_shortfall",
             "expected_transport_and_conversion", "transfer_settlement", "settled",
             "gain_vs_national"]
     cols = [Column("Holder"), Column("Mode"), _m("Purchase and holding"),
-            _m("Programmes, facilities, agreements"), _m("Expected shortfall"),
-            _m("Expected transport and conversion"), _m("Transfer settlement"),
-            _m("Expected cost, settled"), _m("Gain vs national")]
+            _m("Residual value (credit)"), _m("Programmes, facilities, agreements"),
+            _m("Expected shortfall"), _m("Expected transport and conversion"),
+            _m("Transfer settlement"), _m("Expected cost, settled"), _m("Gain vs national"),
+            Column("Gain within the solver gaps", fmt.yes_no)]
     return Section("holders", "Cost per holder and mode, transfers settled", paragraphs=[
         "What each country would see: the receiver of a transfer pays the sender the "
-        "product's replacement price (positive settlement: net payer)."],
-        tables=[Table("Holders", cols, [[h["holder"], h["mode"], *(h[k] for k in keys)]
-                                         for h in r["holders"]])])
+        "product's replacement price (positive settlement: net payer). The items add up "
+        "to the settled cost; the residual value is the part of the purchase price the "
+        "holder gets back (stock is an asset), a credit. 'Gain vs national' is measured "
+        "from the national optimum, which still shares the market caps between the "
+        "holders: the fair split (section 'Fair split') is measured from standing alone. "
+        "A gain no larger than the two solves' proven gaps is marked: it is not an effect."],
+        tables=[Table("Holders", cols, [[h["holder"], h["mode"], *(h.get(k) for k in keys),
+                                         h.get("gain_within_gaps")]
+                                        for h in r["holders"]])])
 
 
 def _cover(r: dict[str, Any]) -> Section:
@@ -163,24 +226,27 @@ def _game(r: dict[str, Any]) -> Section:
         [[s["holder"], s["standalone"], s["shapley"], s["saving"], s["standard_error"],
           s["gap_effect"]] for s in g["shapley"]]))
     sec.paragraphs.append(
-        "Reconciling the figures per holder. National: the holder's settled cost when all "
-        "holders are solved together without sharing. Stand-alone c({h}): the holder solved "
-        "alone; it differs from national because the market caps (beta_m W_m) are shared by "
-        "all holders together, so a holder alone may buy the whole cap. Bilateral settled: "
-        "what the holder pays under the bilateral optimum with transfers settled at "
-        "replacement price. Shapley: the fair split of the joint bilateral cost. Settled "
-        "minus Shapley is the side payment that turns the bilateral settlement into the "
-        "fair split (positive: the holder pays too much under settlement alone). The "
-        "columns add up: the Shapley shares and the bilateral settled costs each sum to the "
-        "joint bilateral cost, up to the solvers' gaps.")
-    settled = {(h["holder"], h["mode"]): h["settled"] for h in r["holders"]}
+        "Reconciling the figures per holder, all against standing alone c({h}): the holder "
+        "solved alone, with its entitlement to each market cap (the share of the cap that "
+        "its demand is of all holders' demand). National: the holder's settled cost when "
+        "all holders are solved together without sharing stock; it differs from c({h}) "
+        "because the market caps (beta_m W_m) are shared by all holders together, so the "
+        "national optimum can give one holder cap room that another's entitlement holds "
+        "(that holder's national cost is then below its stand-alone cost, the other's "
+        "above). Bilateral settled: what the holder pays under the bilateral optimum with "
+        "transfers settled at replacement price. Shapley: the fair split of the joint "
+        "bilateral cost. 'Pays more than alone' is marked only beyond the solver gaps "
+        "(the holder's own and the joint solve's). The Shapley shares and the bilateral "
+        "settled costs each add up to the joint bilateral cost, up to the solvers' gaps.")
     sec.tables.append(Table("Reconciliation", [
-        Column("Holder"), _m("National"), _m("Stand-alone c({h})"), _m("Bilateral settled"),
-        _m("Shapley share"), _m("Settled minus Shapley")],
-        [[s["holder"], settled.get((s["holder"], "national")), s["standalone"],
-          settled.get((s["holder"], "bilateral")), s["shapley"],
-          None if settled.get((s["holder"], "bilateral")) is None
-          else settled[(s["holder"], "bilateral")] - s["shapley"]] for s in g["shapley"]]))
+        Column("Holder"), _m("Stand-alone c({h})"), _m("National settled"),
+        _m("National minus alone"), _m("Bilateral settled"), _m("Bilateral minus alone"),
+        _m("Shapley share"), _m("Shapley minus alone"),
+        _m("Side payment to reach Shapley (+ pays)"), Column("Pays more than alone")],
+        [[s["holder"], s["standalone"], s["national"], s["national_minus_alone"],
+          s["bilateral"], s["bilateral_minus_alone"], s["shapley"], s["shapley_minus_alone"],
+          None if s["bilateral"] is None else s["shapley"] - s["bilateral"], _pays_more(s)]
+         for s in r.get("standalone") or []]))
     c = g["core"]
     sec.tables.append(Table("Core", [Column("Item"), Column("Value")], [
         ["Least-core eps* (USD; > 0 means the core is empty)", fmt.usd(c["least_core_eps"])],
@@ -196,6 +262,13 @@ def _game(r: dict[str, Any]) -> Section:
         [[", ".join(c["members"]), c["status"], c["objective"], c["bound"], c["gap"],
           c["seconds"]] for c in g["coalitions"]]))
     return sec
+
+
+def _pays_more(s: dict[str, Any]) -> str:
+    where = [name for key, name in (("national", "national"), ("bilateral", "bilateral "
+                                    "settlement"), ("shapley", "Shapley split"))
+             if s.get(f"{key}_pays_more")]
+    return "under the " + ", the ".join(where) if where else "no"
 
 
 def _rules(r: dict[str, Any]) -> Section:

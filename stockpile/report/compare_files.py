@@ -60,10 +60,13 @@ def _shapley_chart(r: dict[str, Any]) -> list[Chart]:
     g = r.get("game") or {}
     if not g.get("available"):
         return []
-    caption = "Shapley share minus stand-alone cost per holder (below zero: the holder saves)"
-    items = [(s["holder"], s["shapley"] - s["standalone"]) for s in g["shapley"]]
+    # one colour meaning per report: as in the holders' chart, a bar below zero (drawn in
+    # the warning colour) is a holder that pays more, here more than alone
+    caption = ("Saving per holder under the Shapley split against standing alone "
+               "(stand-alone cost minus Shapley share; below zero: the holder pays more)")
+    items = [(s["holder"], s["standalone"] - s["shapley"]) for s in g["shapley"]]
     return [(caption, svg.hbar(items, caption, fmt.money,
-                               "Shapley share minus stand-alone cost (USD)", "Holder"))]
+                               "Stand-alone cost minus Shapley share (USD)", "Holder"))]
 
 
 CHARTS: dict[str, list[Callable[[dict[str, Any]], list[Chart]]]] = {

@@ -3,6 +3,7 @@ limits), the differences first. Figures are read from each result.json; nothing 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from . import format as fmt
@@ -27,6 +28,22 @@ def _diff(a: Any, b: Any) -> float | None:
 def _changed(a: Any, b: Any) -> bool:
     d = _diff(a, b)
     return d is not None and abs(d) > TOL * max(1.0, abs(float(a)), abs(float(b)))
+
+
+def proven_gap(solver: dict[str, Any]) -> float:
+    """objective - proven bound of one solve (USD); infinite when either is missing."""
+    obj, bound = solver.get("objective"), solver.get("bound")
+    if obj is None or bound is None or fmt.missing(obj) or fmt.missing(bound):
+        return math.inf
+    return abs(float(obj) - float(bound))
+
+
+def within_gaps(a: dict[str, Any], b: dict[str, Any]) -> tuple[bool, float]:
+    """Whether B's objective differs from A's by no more than the two solves' proven gaps
+    summed (so the difference may be solver tolerance, not an effect), and that sum."""
+    gaps = proven_gap(a.get("solver") or {}) + proven_gap(b.get("solver") or {})
+    d = _diff((a.get("solver") or {}).get("objective"), (b.get("solver") or {}).get("objective"))
+    return d is not None and abs(d) <= gaps, gaps
 
 
 def _plans(a: dict[str, Any], b: dict[str, Any]) -> list[list[Any]]:
@@ -65,6 +82,14 @@ def _summary(a: dict[str, Any], b: dict[str, Any], plans: list[list[Any]],
                   if d_obj is not None and sa.get("objective") else "") + ".",
                f"Plan: {len(moved)} of {len(plans)} holdings differ in stock; agreements "
                f"that differ: {sum(1 for r in ag_rows if r[1] != r[2])}."]
+    noise, gaps = within_gaps(a, b)
+    if noise:
+        bullets.insert(3, (
+            f"NOT AN EFFECT: the difference of expected total cost is within the two solves' "
+            f"proven gaps ({fmt.money(gaps)}, objective minus bound, summed). Both plans are "
+            "optimal to within the gaps for their own data, so the cost change and the "
+            "holdings that differ may be solver tolerance (another plan of the same proven "
+            "quality), not an effect of what changed between A and B."))
     if (a.get("instance") or {}).get("content_hash") != (b.get("instance") or {}).get(
             "content_hash"):
         bullets.append("The two results come from different instance data (content hashes "
@@ -82,7 +107,11 @@ def _costs_section(a: dict[str, Any], b: dict[str, Any]) -> Section:
         [*sorted([[k, ta.get(k), tb.get(k), _diff(ta.get(k), tb.get(k))]
                   for k in [*ta, *(k for k in tb if k not in ta)]],
                  key=lambda r: -abs(r[3] or 0.0)),
-         ["Total (objective)", sa.get("objective"), sb.get("objective"), d_obj]])])
+         ["Total (objective)", sa.get("objective"), sb.get("objective"), d_obj],
+         ["Proven gap (objective minus bound)", proven_gap(sa), proven_gap(sb),
+          proven_gap(sa) + proven_gap(sb)]])],
+        paragraphs=["The last row's difference column is the two proven gaps summed: a "
+                    "change of the total smaller than it is not an effect."])
 
 
 def _limits_section(a: dict[str, Any], b: dict[str, Any]) -> Section:

@@ -250,31 +250,68 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
     return "".join(out)
 
 
+def _risk_verdict(r: dict[str, Any]) -> str:
+    """The lambda > 0 plan's CVaR against lambda 0's of the same budget, out of sample."""
+    a = r.get("against_risk_neutral")
+    if not a or "verdict" not in a:
+        return fmt.DASH
+    ci = a["out_of_sample_ci95"]
+    return (f"{a['verdict'].upper() if a['verdict'] == 'backfires' else a['verdict']}: "
+            f"{fmt.usd(a['out_of_sample_cvar_change'])} ({_ci(ci)}); in sample "
+            f"{fmt.usd(a['in_sample_cvar_change'])}")
+
+
+def _frontier_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frontier rows with the cells that combine figures: the risk check, and a
+    marginal value that is noise (solver gaps, sampling) marked as such."""
+    out = []
+    for r in rows:
+        noise = r.get("marginal_noise")
+        shown = (fmt.DASH if fmt.missing(r.get("marginal_value")) else
+                 fmt.number(r["marginal_value"], 3) + (f" (noise: {noise})" if noise else ""))
+        out.append({**r, "risk_verdict": _risk_verdict(r), "marginal_shown": shown})
+    return out
+
+
 def frontier_document(name: str, rows: list[dict[str, Any]], alpha: float, n: int,
-                      seed: int, whatif: Sequence[str] = ()) -> Document:
-    """The frontier report's content."""
+                      seed: int, whatif: Sequence[str] = (), warnings: Sequence[str] = (),
+                      in_sample: str = "") -> Document:
+    """The frontier report's content; ``warnings`` lead the summary."""
     def rate(v: Any) -> str:
         return fmt.DASH if fmt.missing(v) else fmt.number(v, 3)
 
+    a = f"{alpha:.0%}"
     cols = [("Lambda", "lambda", lambda v: f"{v:g}", True),
             ("Budget (USD)", "budget", fmt.usd, True), ("Status", "status", fmt.text, False),
             ("Stock (t, all materials)", "stock_t", fmt.tonnes, True),
             ("Mean cost (USD)", "mean", fmt.usd, True), ("95% CI (USD)", "ci95", _ci, True),
-            ("CVaR 95% (USD)", "cvar95", fmt.usd, True),
+            (f"CVaR {a} out of sample (USD)", "cvar_out_of_sample", fmt.usd, True),
+            (f"CVaR {a} in sample (USD)", "cvar_in_sample", fmt.usd, True),
+            ("In-sample tail (scenarios)", "tail_scenarios_in_sample", fmt.integer, True),
+            (f"CVaR {a} against lambda 0, out of sample (USD)", "risk_verdict", fmt.text,
+             False),
             ("Expected shortfall (USD)", "expected_shortfall", fmt.usd, True),
-            ("Fall of mean cost per extra USD", "marginal_value", rate, True),
+            ("Fall of mean cost per extra USD", "marginal_shown", fmt.text, False),
             ("Shortfall avoided per extra USD", "shortfall_avoided_per_usd", rate, True)]
-    summary = Section("summary", "Summary", bullets=[
+    summary = Section("summary", "Summary", bullets=[*(f"WARNING: {w}" for w in warnings),
         f"Each plan minimises expected cost + lambda x CVaR {alpha:g} of total cost on the "
-        f"instance's scenarios, then is evaluated on {n:,} fresh scenarios (seed {seed}).",
+        f"{'instance' if not in_sample else 'in-sample'}'s scenarios"
+        + (f" ({in_sample})" if in_sample else "") + f", then is evaluated on {n:,} fresh "
+        f"scenarios (seed {seed}). Every figure but the 'in sample' ones is out of sample; "
+        "in-sample figures are those of the scenarios the plan was fitted to, and flatter it.",
+        f"CVaR {a} against lambda 0: the risk-averse plan's CVaR minus the risk-neutral "
+        "plan's at the same budget, on the same fresh scenarios, with its 95% interval; "
+        "'BACKFIRES' when in sample it is lower and out of sample higher beyond the interval.",
         "Fall of mean cost per extra USD: how much the out-of-sample mean cost falls per extra "
-        "dollar of budget between consecutive budgets at the same lambda. It can be negative "
-        "when lambda > 0: a risk-averse plan spends the extra budget to cut the tail (CVaR), "
-        "which may raise the mean; a value near zero means more budget buys nothing."]
+        "dollar of budget between consecutive budgets at the same lambda; marked noise when "
+        "the change of mean cost is within the two solves' proven gaps or its 95% interval "
+        "holds zero. It can be negative when lambda > 0: a risk-averse plan spends the extra "
+        "budget to cut the tail (CVaR), which may raise the mean."]
         + ([WHATIF + "; ".join(whatif) + "."] if whatif else []))
     table = Section("frontier", "Plans over budgets and risk weights", paragraphs=[
         "Stock adds tonnes across materials only to show how much the plan holds in all; "
-        "compare materials in the solve report."], tables=[_rows_table("Frontier", rows, cols)])
+        "compare materials in the solve report."],
+        tables=[_rows_table("Frontier", _frontier_rows(rows), cols)])
     return Document(f"Budget and risk frontier: {name}", f"Instance '{name}'", summary, [table])
 
 
@@ -291,13 +328,19 @@ def frontier_charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                          f"{what} (USD)"))]
         return make
 
-    return {"frontier": [chart("mean", "Mean total cost"), chart("cvar95", "CVaR 95%"),
+    alpha = next((r["alpha"] for r in rows if not fmt.missing(r.get("alpha"))), None)
+    cvar_key = "cvar95" if alpha is None else "cvar_out_of_sample"  # older frontier.json
+    return {"frontier": [chart("mean", "Mean total cost"),
+                         chart(cvar_key, f"CVaR {0.95 if alpha is None else alpha:.0%}"),
                          chart("expected_shortfall", "Expected shortfall cost")]}
 
 
-FRONTIER_CSV = ["lambda", "budget_scale", "budget", "status", "gap", "in_sample_objective",
-                "stock_t", "mean", "std_error", "cvar95", "expected_shortfall",
-                "probability_any_shortfall", "marginal_value", "shortfall_avoided_per_usd"]
+FRONTIER_CSV = ["lambda", "budget_scale", "budget", "status", "gap", "abs_gap",
+                "in_sample_objective", "stock_t", "mean", "std_error", "cvar95", "alpha",
+                "mean_in_sample", "cvar_in_sample", "tail_scenarios_in_sample",
+                "cvar_out_of_sample", "cvar_out_of_sample_std_error", "expected_shortfall",
+                "probability_any_shortfall", "marginal_value", "marginal_noise",
+                "shortfall_avoided_per_usd"]
 """Columns of frontier.csv: one row per (lambda, budget scale)."""
 
 
@@ -307,7 +350,8 @@ def frontier_files(res: dict[str, Any], csv_keys: Sequence[str] = FRONTIER_CSV
     :meth:`stockpile.analysis.frontier.FrontierResult.to_dict`)."""
     rows = res["rows"]
     doc = frontier_document(res["instance"], rows, res["alpha"], res["scenarios"], res["seed"],
-                            res["whatif"])
+                            res["whatif"], res.get("warnings") or (),
+                            res.get("in_sample_note") or "")
     return {"frontier.md": markdown(doc),
             "frontier.html": html_document(doc, {}, frontier_charts(rows),
                                            ok=all(r.get("status") == "optimal" for r in rows)),

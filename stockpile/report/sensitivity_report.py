@@ -42,29 +42,58 @@ def sensitivity_section(result: dict[str, Any]) -> Section:
         f"({fmt.money(sens['base_objective'])}); 'plan moved' is the purchase spend, at "
         "today's prices, that changes between products and holders, as a share of the "
         f"base plan's {fmt.money(sens['base_purchase_spend'])}. {_probability_rule(rows)} "
-        "Widest swing first. Each optimum is proven to a relative gap of "
-        f"{fmt.gap(sens.get('mip_gap'))}, so a change smaller than the two gaps together is "
-        "marked 'within the gaps': it may be solver tolerance, not a real effect.")
+        "Widest swing first. A change is marked unreliable, in the table itself, when it is "
+        "within the two solves' proven gaps (objective minus bound, summed: solver "
+        "tolerance), when its 95% interval over the scenarios holds zero (its sign is not "
+        "established: each scenario's cost under the varied optimum against the base's, "
+        "paired; checked for the disruption probabilities, as dearer shortfalls or "
+        "purchases cannot lower the optimum and wider caps or budgets cannot raise it), or "
+        "when the probabilities rest on an effective sample 1 / sum p^2 below half the "
+        "scenarios. The interval is shown for every row: the size of a change rests on the "
+        "scenarios too.")
     rank = sens.get("ranking") or []
     if rank:
         sec.tables.append(Table("Sensitivity ranking", [
-            Column("Input"), Column(f"Cost change, input -{step}", _signed_money, True),
-            Column(f"Cost change, input +{step}", _signed_money, True),
+            Column("Input"), Column(f"Cost change, input -{step}", fmt.text),
+            Column(f"Cost change, input +{step}", fmt.text),
             Column(f"Plan moved, -{step}", fmt.percent, True),
             Column(f"Plan moved, +{step}", fmt.percent, True), Column("Within the gaps",
                                                                      fmt.yes_no)],
-            [[e["parameter"], e["down"], e["up"], e["moved_down"], e["moved_up"],
+            [[e["parameter"], _flagged(e["down"], e.get("why_down")),
+              _flagged(e["up"], e.get("why_up")), e["moved_down"], e["moved_up"],
               e.get("within_gap")] for e in rank]))
     if rows:
         sec.tables.append(Table("Sensitivity runs", [
             Column("Input"), Column("Factor", lambda v: f"x{v:g}", True), Column("Status"),
             Column("Expected cost (USD)", fmt.usd, True),
             Column("Change (USD)", fmt.usd, True), Column("Change", fmt.percent, True),
-            Column("Within the gaps", fmt.yes_no), Column("Tonnes bought, change per material")],
+            Column("95% interval of the change (USD)", fmt.text),
+            Column("Reliable"), Column("Tonnes bought, change per material")],
             [[r["parameter"], r["factor"], r["status"], r["objective"], r["change"],
-              r["change_share"], r.get("within_gap"), _moves(r["materials"])
-              if r["objective"] is not None else fmt.DASH] for r in rows]))
+              r["change_share"], _interval(r.get("change_ci95")), _reliable(r),
+              _moves(r["materials"]) if r["objective"] is not None else fmt.DASH]
+             for r in rows]))
     return sec
+
+
+def _flagged(x: Any, why: str | None) -> str:
+    """A change of cost, marked in the cell when it is not a measured effect."""
+    text = _signed_money(x)
+    if not why:
+        return text
+    return f"{text} (NOT AN EFFECT: {why.split(' (')[0]})" if why.startswith("within") \
+        else f"{text} (UNRELIABLE: {why.split(':')[0]})"
+
+
+def _interval(ci: Any) -> str:
+    return fmt.DASH if not ci else f"{fmt.usd(ci[0])} to {fmt.usd(ci[1])}"
+
+
+def _reliable(r: dict[str, Any]) -> str:
+    if r.get("reliable") is None:
+        return fmt.DASH
+    return "yes" if r["reliable"] else "NO: " + "; ".join(r.get("unreliable_because") or [])
+
 
 
 def _probability_rule(rows: list[dict[str, Any]]) -> str:
@@ -104,6 +133,12 @@ def sensitivity_document(name: str, mode: str, result: dict[str, Any]) -> Docume
         e = rank[0]
         bullets.append(f"Most sensitive input: {e['parameter']} (expected cost "
                        f"{_signed_money(e['down'])} down, {_signed_money(e['up'])} up).")
+    bad = [r for r in sens.get("rows") or [] if r.get("reliable") is False]
+    if bad:
+        bullets.append(f"{len(bad)} of {len(sens['rows'])} changes are not measured effects "
+                       "(marked in the tables): " + "; ".join(
+                           f"{r['parameter']} x{r['factor']:g}, {_signed_money(r['change'])}: "
+                           + "; ".join(r["unreliable_because"]) for r in bad) + ".")
     summary = Section("summary", "Summary", bullets=bullets)
     return Document(f"Sensitivity: {name} ({mode} mode)", f"Instance '{name}', {mode} mode",
                     summary, [sensitivity_section(result)])
