@@ -113,12 +113,18 @@ def replications_arg(text: str) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ..instance import content_hash, load
+    from ..instance.validate import overlaps
 
     inst = load(args.instance)
     print(f"{args.instance}: valid instance '{inst.name}' ({len(inst.holders)} holders, "
           f"{len(inst.materials)} materials, {len(inst.products)} products, "
           f"{len(inst.periods)} periods, {len(inst.scenarios)} scenarios)")
     print(f"content hash: {content_hash(inst)}")
+    found = overlaps(inst)
+    for line in found[:20]:
+        print(f"note: {line}")
+    if len(found) > 20:
+        print(f"note: and {len(found) - 20:,} more overlapping entries")
     return EXIT_OK
 
 

@@ -1,0 +1,186 @@
+"""Issue 21, items 1, 2 and 8 (input side): nothing silently changed.
+
+A repeated scenario effect is an error naming both entries; numbers accept numbers only
+(never a bool or a numeric string, in YAML, JSON or a workbook); ids are one safe token; a
+top-level unknown key does not hide the file's other problems. Each test carries the issue's
+reproducer.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from stockpile import cli
+from stockpile.instance import InstanceError, load, parse, schema
+from stockpile.instance.validate import overlaps
+from stockpile.instance.workbook import write_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_SHARING = ROOT / "instances" / "tiny_sharing.yaml"
+
+
+def tiny_sharing() -> dict[str, Any]:
+    return yaml.safe_load(TINY_SHARING.read_text(encoding="utf-8"))
+
+
+def problems(raw: dict[str, Any]) -> list[str]:
+    with pytest.raises(InstanceError) as e:
+        parse(raw)
+    return [str(p) for p in e.value.problems]
+
+
+# ---- 1. a repeated scenario effect -------------------------------------------------------------
+def test_repeated_effect_is_an_error_naming_both_entries() -> None:
+    # reproducer: appending {holder: A, material: ga, values: 1.0} after the cut in
+    # scenarios[1].supply was accepted, the later entry won and the optimum fell from 177 to
+    # 110 USD (the cut of A vanished), reported optimal
+    raw = tiny_sharing()
+    raw["scenarios"][1]["supply"].append({"holder": "A", "material": "ga", "values": 1.0})
+    found = problems(raw)
+    assert len(found) == 1
+    assert found[0].startswith("scenarios[1].supply[1]: value {'holder': 'A', 'material': "
+                               "'ga'}: repeats the selector of scenarios[1].supply[0]")
+
+
+@pytest.mark.parametrize(("field", "first", "second"), [
+    ("demand", {"values": 1.5}, {"values": 2.0}),  # both select every holder and product
+    ("supply", {"product": "ga4n"}, {"product": "ga4n", "values": 0.5}),
+    ("conversion", {"holder": "B"}, {"holder": "B", "values": 0.0}),
+])
+def test_every_list_refuses_a_repeated_selector(field: str, first: dict[str, Any],
+                                                second: dict[str, Any]) -> None:
+    raw = tiny_sharing()
+    if field == "conversion":  # routes need two products of one material
+        raw["products"].append({**raw["products"][0], "id": "ga6n"})
+        raw["routes"] = [{"id": "r", "from": "ga4n", "to": "ga6n", "yield": 1.0}]
+    raw["stress_tests"] = [{"id": "st", "probability": 1.0,
+                            field: [{"values": 0.5, **first}, second]}]
+    assert [p.split(":")[0] for p in problems(raw)] == [f"stress_tests[0].{field}[1]"]
+
+
+def test_general_and_specific_overlap_is_allowed_and_listed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = tiny_sharing()
+    # every holder's ga cut to 0.5, then holder A's ga4n to 0: they meet at (A, ga4n)
+    raw["scenarios"][1]["supply"] = [{"material": "ga", "values": 0.5},
+                                     {"holder": "A", "product": "ga4n", "values": 0.0}]
+    inst = parse(raw)
+    assert overlaps(inst) == [
+        "scenarios[1].supply[1] {'holder': 'A', 'product': 'ga4n'} overlaps "
+        "scenarios[1].supply[0] {'material': 'ga'}: where they meet, [1] (the later) applies"]
+    path = tmp_path / "o.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert cli.main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "note: scenarios[1].supply[1]" in out and "overlaps scenarios[1].supply[0]" in out
+    # different holders, or different materials, do not meet: nothing listed
+    raw["scenarios"][1]["supply"] = [{"holder": "B", "material": "ga", "values": 0.5},
+                                     {"holder": "A", "product": "ga4n", "values": 0.0}]
+    assert overlaps(parse(raw)) == []
+
+
+# ---- 2. numbers accept numbers only ------------------------------------------------------------
+@pytest.mark.parametrize(("value", "shown"), [(True, "true/false"), (False, "true/false"),
+                                            ("1_000", "str"), (" 7 ", "str"), ("7", "str"),
+                                            ("1e3", "str"), (None, "NoneType")])
+def test_a_number_field_refuses_booleans_and_numeric_strings(value: Any, shown: str) -> None:
+    # reproducer: price: true became 1.0, "1_000" 1000, " 7 " 7
+    raw = tiny_sharing()
+    raw["products"][0]["price"] = value
+    assert problems(raw) == [f"products[0].price: value {value!r}: must be a number, not "
+                             f"{shown} (write the figure itself, unquoted)"]
+
+
+def test_ints_are_numbers_and_scenario_values_are_strict() -> None:
+    raw = tiny_sharing()
+    raw["products"][0]["price"] = 10  # a YAML int where a float is expected: fine
+    assert parse(raw).products[0].price == 10.0
+    raw["scenarios"][1]["supply"][0]["values"] = [True]
+    assert problems(raw) == ["scenarios[1].supply[0].values[0]: value True: must be a "
+                             "number, not true/false (write the figure itself, unquoted)"]
+
+
+def test_json_booleans_are_refused_too(tmp_path: Path) -> None:
+    raw = tiny_sharing()
+    raw["holders"][0]["budget"] = True
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(InstanceError, match=r"holders\[0\]\.budget: value True: must be a "
+                                            "number, not true/false"):
+        load(path)
+
+
+def _number_fields() -> list[tuple[str, str, str]]:
+    models = [m for m in vars(schema).values()
+              if isinstance(m, type) and issubclass(m, BaseModel) and m is not BaseModel]
+    out = []
+    for m in models:
+        for name, f in m.model_fields.items():
+            text = f"{f.annotation!r} {f.metadata!r}"
+            if "float" in text:
+                out.append((m.__name__, name, text))
+    return out
+
+
+def test_every_number_field_of_the_format_is_strict() -> None:
+    # a field added with a bare `float` would coerce again: every number field must go
+    # through the format's Real alias (NonNeg, Share, Number, Positive)
+    fields = _number_fields()
+    assert len(fields) >= 25
+    lax = [f"{m}.{n}" for m, n, text in fields if "_number_only" not in text]
+    assert lax == []
+
+
+def test_an_xlsx_true_cell_is_an_error_and_a_numeric_cell_a_number(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    good = tmp_path / "good.xlsx"
+    write_workbook(load(TINY_SHARING), good)
+    wb = load_workbook(good)
+    ws = wb["products"]
+    headers = [str(c.value).split(" (")[0] for c in ws[1]]
+    ws.cell(row=2, column=headers.index("price") + 1, value=12)  # an int cell: a number
+    wb.save(good)
+    assert load(good).products[0].price == 12.0
+    ws.cell(row=2, column=headers.index("price") + 1, value=True)  # reproducer: TRUE -> 1.0
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    with pytest.raises(InstanceError) as e:
+        load(bad)
+    assert [str(p) for p in e.value.problems] == [
+        "sheet 'products', row 2 (products[0].price): value True: must be a number, not "
+        "true/false (write the figure itself, unquoted)"]
+    ws.cell(row=2, column=headers.index("price") + 1, value=" 7 ")  # a text cell
+    wb.save(bad)
+    with pytest.raises(InstanceError, match="must be a number, not str"):
+        load(bad)
+
+
+# ---- 5. ids are one safe token ----------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["a b", "x\ny", "tab\there", "<script>", "A|B", ".hidden",
+                                 "**bold**"])
+def test_ids_are_one_safe_token(bad: str) -> None:
+    # reproducer: ids with newlines and tabs broke report.md's tables
+    raw = tiny_sharing()
+    raw["periods"][0]["id"] = bad
+    assert problems(raw) == [f"periods[0].id: value {bad!r}: an id is one token: letters, "
+                             "digits, '_', '-' or '.', not starting with '.' (no spaces, line "
+                             "breaks or other signs)"]
+
+
+# ---- 8. an unknown top-level key hides nothing ------------------------------------------------
+def test_an_unknown_top_level_key_does_not_hide_other_problems() -> None:
+    # reproducer: with `colour: blue` at the top, a broken reference went unreported
+    raw = tiny_sharing()
+    raw["colour"] = "blue"
+    raw["demand"][0]["holder"] = "ZZ"
+    raw["scenarios"][1]["supply"].append(copy.deepcopy(raw["scenarios"][1]["supply"][0]))
+    found = [p.split(": value")[0] for p in problems(raw)]
+    assert found == ["colour", "demand[0].holder", "scenarios[1].supply[1]"]
