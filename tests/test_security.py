@@ -513,6 +513,12 @@ def dead_pid() -> int:
     return p.pid
 
 
+def writing_marker(folder: Path) -> None:
+    """The marker a temporary report folder carries while stockpile writes it."""
+    (folder / files.TMP_MARKER).write_text(json.dumps(
+        {"written_by": "stockpile", "folder": folder.name, "pid": 1}), encoding="utf-8")
+
+
 def test_leftovers_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
     # reproducer: SIGKILL while writing left reports/.<name>.tmp-* in 22 of 22 trials
     out = tmp_path / "r"
@@ -521,14 +527,17 @@ def test_leftovers_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
     for name in (f".r.tmp-{pid}-abc", f".r.old-{pid}-def"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "partial").write_text("x")
+        writing_marker(tmp_path / name)  # only stockpile's own leftovers go (issue 21)
     live = tmp_path / f".r.tmp-{os.getppid()}-live"  # a running writer's: kept
     live.mkdir()
+    writing_marker(live)
     files.write_folder(out, lambda t: [(t / "a.txt").write_text("2") and "a.txt"])
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "r"]
     # killed between setting the old report aside and putting the new one in place: the
     # previous report comes back
     os.rename(out, tmp_path / f".r.old-{pid}-ghi")
     (tmp_path / f".r.tmp-{pid}-jkl").mkdir()
+    writing_marker(tmp_path / f".r.tmp-{pid}-jkl")
     files.clean_leftovers(out)
     assert (out / "a.txt").read_text() == "2"
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "r"]

@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         err(f"stockpile: could not write the output: {e}; nothing written.")
         return EXIT_ERROR
+    except MemoryError:  # anywhere: a message and an exit code, never a traceback
+        err("stockpile: out of memory; nothing written, any previous report is unchanged "
+            "(a smaller instance, fewer scenarios or a machine with more memory).")
+        return EXIT_ERROR
 
 
 def run() -> None:
