@@ -184,3 +184,34 @@ def test_an_unknown_top_level_key_does_not_hide_other_problems() -> None:
     raw["scenarios"][1]["supply"].append(copy.deepcopy(raw["scenarios"][1]["supply"][0]))
     found = [p.split(": value")[0] for p in problems(raw)]
     assert found == ["colour", "demand[0].holder", "scenarios[1].supply[1]"]
+
+
+# ---- 5. report.md is escaped ------------------------------------------------------------------
+def test_report_md_escapes_instance_text(tmp_path: Path) -> None:
+    # reproducer: a description with <script> went into report.md raw
+    import re
+
+    raw = tiny_sharing()
+    raw["description"] = "<script>alert(1)</script>\n# not a heading | **not bold** [x](y)"
+    path = tmp_path / "evil.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    out = tmp_path / "r"
+    assert cli.main(["solve", str(path), "--out", str(out), "--quiet", "--no-check",
+                     "--no-why"]) == 0
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "**not bold**" not in md and "[x](y)" not in md
+    assert not [line for line in md.splitlines() if line.startswith("# not")]
+    row = next(line for line in md.splitlines() if "alert(1)" in line)
+    assert row == ("| Description | \\<script\\>alert(1)\\</script\\> # not a heading \\| "
+                   "\\*\\*not bold\\*\\* \\[x\\](y) |")
+    assert len(re.findall(r"(?<!\\)\|", row)) == 3  # two cells: the table holds
+
+
+def test_markdown_text_escapes_markup_and_keeps_words() -> None:
+    from stockpile.report.format import markdown_text
+
+    assert markdown_text("us_japan_2026 ga4n 3.5 t -5%") == "us_japan_2026 ga4n 3.5 t -5%"
+    assert markdown_text("_x_ a*b `c` ~d~ <b> &amp;") == \
+        "\\_x\\_ a\\*b \\`c\\` \\~d\\~ \\<b\\> \\&amp;"
+    assert [markdown_text(t) for t in ("# h", "- l", "+ l", "1. o", "2) o", "a\nb")] == \
+        ["\\# h", "\\- l", "\\+ l", "1\\. o", "2\\) o", "a b"]
