@@ -131,10 +131,10 @@ def _number_fields() -> list[tuple[str, str, str]]:
 
 def test_every_number_field_of_the_format_is_strict() -> None:
     # a field added with a bare `float` would coerce again: every number field must go
-    # through the format's Real alias (NonNeg, Share, Number, Positive)
+    # through the format's strict Real alias (NonNeg, Share, Number, Positive)
     fields = _number_fields()
     assert len(fields) >= 25
-    lax = [f"{m}.{n}" for m, n, text in fields if "_number_only" not in text]
+    lax = [f"{m}.{n}" for m, n, text in fields if "Strict(strict=True)" not in text]
     assert lax == []
 
 
@@ -215,3 +215,42 @@ def test_markdown_text_escapes_markup_and_keeps_words() -> None:
         "\\_x\\_ a\\*b \\`c\\` \\~d\\~ \\<b\\> \\&amp;"
     assert [markdown_text(t) for t in ("# h", "- l", "+ l", "1. o", "2) o", "a\nb")] == \
         ["\\# h", "\\- l", "\\+ l", "1\\. o", "2\\) o", "a b"]
+
+
+# ---- 3. bounded work ---------------------------------------------------------------------------
+def test_an_instance_too_large_for_the_memory_is_refused_up_front(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from stockpile.instance import limits
+
+    size = TINY_SHARING.stat().st_size
+    monkeypatch.setattr(limits, "available_memory", lambda: 10_000)  # 10 kB left
+    with pytest.raises(InstanceError) as e:
+        load(TINY_SHARING)
+    assert [str(p) for p in e.value.problems] == [
+        f"(file): value '{size:,} bytes': loading it would need about "
+        f"{limits.LOAD_BYTES_PER_BYTE * size / 2**30:.1f} GB of memory (24 bytes a byte); "
+        "only 0.0 GB are available: too large for this machine"]
+    monkeypatch.setattr(limits, "available_memory", lambda: 24 * size)  # just enough
+    assert load(TINY_SHARING).name == "tiny_sharing"
+
+
+def test_loading_is_linear_in_the_scenarios(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 21: 60,000 scenarios took 31 s and 704 MB to load (PyYAML's Python composer and
+    # constructor, about 1 ms a scenario). The reader now builds the data from libyaml's
+    # events: 1,000 and 8,000 scenarios of the quick instance's shape, timed in this process;
+    # linear growth takes about 8 times as long, quadratic 64 times; the bound is 24
+    import time
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from load import instance_text
+
+    from stockpile.instance.load import _parse_text
+
+    seconds = []
+    for n in (1000, 8000):
+        text = instance_text(n)
+        t0 = time.perf_counter()
+        parse(_parse_text(text, ".yaml", "bench.yaml"))
+        seconds.append(time.perf_counter() - t0)
+    assert seconds[1] < 24 * seconds[0], seconds
+    assert seconds[1] < 10, seconds  # about 0.5 s on an idle core

@@ -31,11 +31,27 @@ def _where(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+NOT_A_NUMBER = "must be a number, not {} (write the figure itself, unquoted)"
+
+
+def _message(e: Any) -> str:
+    """The rule an error states; a number field given anything but a number (schema.Real)
+    names what it was given."""
+    if e["type"] == "float_type":
+        value = e.get("input")
+        if isinstance(value, bool):
+            return NOT_A_NUMBER.format("true/false")
+        if isinstance(value, int):
+            return "must be a number of at most 1e15"
+        return NOT_A_NUMBER.format(type(value).__name__)
+    return str(e["msg"]).removeprefix("Value error, ")
+
+
 def _branch_mismatch(e: Any) -> bool:
     """An error saying only that the input is not of one branch of a union (``values``: a
     number or a list of numbers)."""
-    return e["type"] == "list_type" or e["msg"].endswith("must be a number, not list (write "
-                                                          "the figure itself, unquoted)")
+    return e["type"] == "list_type" or (e["type"] == "float_type"
+                                        and isinstance(e.get("input"), list))
 
 
 def _problems_from_pydantic(err: ValidationError) -> list[Problem]:
@@ -51,7 +67,7 @@ def _problems_from_pydantic(err: ValidationError) -> list[Problem]:
         value = e.get("input")
         if isinstance(value, dict | list):
             value = f"<{type(value).__name__} of {len(value)}>"
-        msg = e["msg"].removeprefix("Value error, ")
+        msg = _message(e)
         problems.append(Problem(_where(loc), value, msg))
     return problems
 

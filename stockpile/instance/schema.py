@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 MAX_MAGNITUDE = 1e15
 """Largest number an instance may hold: 1e15 USD is ten times world GDP, 1e15 t a thousand
@@ -22,18 +22,11 @@ long before; a larger figure is a typing error, not data."""
 
 
 
-def _number_only(value: object) -> object:
-    """A number field takes a number as written: an int or a float (an Excel numeric cell, a
-    YAML or JSON number). ``true``, ``"1_000"``, ``" 7 "`` and every other non-number are
-    refused, never converted (docs/security.md: no silently changed value)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        what = "true/false" if isinstance(value, bool) else type(value).__name__
-        raise ValueError(f"must be a number, not {what} (write the figure itself, unquoted)")
-    return value
-
-
-Real = Annotated[float, BeforeValidator(_number_only)]
-"""Every number field of the format is a Real: numbers only, no coercion."""
+Real = Annotated[float, Strict()]
+"""Every number field of the format is a Real: a number as written, an int or a float (a YAML
+or JSON number, an Excel numeric cell). ``true``, ``"1_000"``, ``" 7 "`` and every other
+non-number are refused, never converted (docs/security.md: no silently changed value); the
+message says "must be a number, not <type>" (load.py)."""
 NonNeg = Annotated[Real, Field(ge=0, le=MAX_MAGNITUDE)]
 Positive = Annotated[Real, Field(gt=0, le=MAX_MAGNITUDE)]
 Share = Annotated[Real, Field(ge=0, le=1)]
