@@ -6,8 +6,9 @@
 Each size is written as a YAML file (instances/us_japan_2026_quick.yaml with its scenarios
 replaced by N equally likely ones, each a supply cut of one holder and material over the
 three periods, about 110 bytes a scenario, the shape of issue 21's probe) and loaded by
-``stockpile validate`` in a fresh process; the wall time and the process's peak resident
-memory (ru_maxrss) are printed. Issue 21: loading must grow linearly, and an instance too
+``stockpile validate`` in a fresh process (which also computes the content hash and lists
+overlapping entries); its wall time, CPU time and peak resident memory (ru_maxrss) are
+printed, with the machine's load average. Issue 21: loading must grow linearly, and an instance too
 large for the machine must be refused up front with its size and the memory it would need.
 """
 
@@ -47,19 +48,22 @@ def instance_text(n: int) -> str:
     return "".join(lines)
 
 
-def measure(path: Path, timeout: float) -> tuple[float, float, int, str]:
-    """(wall seconds, peak MB of the child, exit code, last line of its output)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def measure(path: Path, timeout: float) -> tuple[float, float, float, int, str]:
+    """(wall seconds, CPU seconds, peak MB of the child, exit code, last line of its output).
+    CPU time (user + system) is what a shared machine's load inflates least."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu0 = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     t0 = time.perf_counter()
     env = dict(os.environ, STOCKPILE_MAX_INPUT_MB="128")
     proc = subprocess.run([sys.executable, "-m", "stockpile", "validate", str(path)],
                           capture_output=True, text=True, timeout=timeout, env=env,
                           check=False)
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = (proc.stdout + proc.stderr).strip().splitlines()
     # ru_maxrss of the children is the largest so far: sizes are measured in rising order
-    return wall, max(peak, before) / 1024, proc.returncode, out[-1] if out else ""
+    return (wall, usage.ru_utime + usage.ru_stime - cpu0, max(usage.ru_maxrss, before) / 1024,
+            proc.returncode, out[-1] if out else "")
 
 
 def main() -> None:
@@ -68,8 +72,9 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--out", type=Path, default=None, help="also write the table here")
     args = ap.parse_args()
-    rows = ["| scenarios | file MB | load s | peak MB | exit | last line |",
-            "|---:|---:|---:|---:|---:|---|"]
+    rows = ["| scenarios | file MB | wall s | CPU s | peak MB | exit | last line |",
+            "|---:|---:|---:|---:|---:|---:|---|"]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(rows[0])
     print(rows[1])
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,12 +82,14 @@ def main() -> None:
             path = Path(tmp) / f"load_{n}.yaml"
             path.write_text(instance_text(n), encoding="utf-8")
             mb = path.stat().st_size / 2**20
-            wall, peak, code, last = measure(path, args.timeout)
-            row = f"| {n:,} | {mb:.1f} | {wall:.2f} | {peak:.0f} | {code} | {last[:160]} |"
+            wall, cpu, peak, code, last = measure(path, args.timeout)
+            row = (f"| {n:,} | {mb:.1f} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {code} | "
+                   f"{last[:100]} |")
             rows.append(row)
             print(row, flush=True)
     if args.out:
-        args.out.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        args.out.write_text(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+                            "cores\n\n" + "\n".join(rows) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

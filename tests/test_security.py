@@ -422,7 +422,7 @@ def test_signal_during_solve_ends_promptly(tmp_path: Path, sig: int, code: int) 
     status, took, err = signal_run(["solve", str(inst), "--out", str(out)], sig, tmp_path,
                                    "solving with HiGHS")
     assert status == code, err
-    assert took < 2.0, err
+    assert took < 1.5, err  # issue 21: 1.6 s idle with a 1.5 s grace; 0.6 s under load 9 now
     assert "Traceback" not in err and "nothing written" in err
     assert (out / "result.json").read_bytes() == before
     assert leftovers(tmp_path) == []
