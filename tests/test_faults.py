@@ -182,7 +182,7 @@ def _all_faults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_every_write_rename_mkdir_and_fsync_fails_in_turn(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         replay: Any) -> None:
-    # every operation fails once, the kinds of fault taken in rotation (about 25 runs)
+    # every operation fails once, the kinds of fault taken in rotation (21 runs)
     runs = _all_faults(tmp_path, monkeypatch, capsys, replay, every_kind=False)
     assert runs >= 20
 
@@ -191,7 +191,7 @@ def test_every_write_rename_mkdir_and_fsync_fails_in_turn(
 def test_every_operation_fails_with_every_kind_of_fault(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         replay: Any) -> None:
-    # the full matrix: every operation x ENOSPC, EIO, MemoryError, SIGINT (about 100 runs)
+    # the full matrix: every operation x ENOSPC, EIO, MemoryError, SIGINT (84 runs)
     runs = _all_faults(tmp_path, monkeypatch, capsys, replay, every_kind=True)
     assert runs >= 80
 

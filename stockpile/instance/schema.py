@@ -215,8 +215,9 @@ class Effect(_Frozen):
 
     ``holder`` absent means every holder. Give ``product`` or ``material`` (every product of
     the material), or neither for every product. ``values`` has one value per period, or a
-    single number for every period. Entries are applied in order; a later entry overwrites an
-    earlier one where they overlap.
+    single number for every period. Two entries of one list with the same selector are an
+    error (validate.py); a general and a specific entry may overlap, and there the later one
+    applies (``stockpile validate`` lists such overlaps).
     """
 
     holder: Ident | None = None
