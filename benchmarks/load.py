@@ -5,7 +5,7 @@
 
 Each size is written as a YAML file (instances/us_japan_2026_quick.yaml with its scenarios
 replaced by N equally likely ones, each a supply cut of one holder and material over the
-three periods, about 110 bytes a scenario, the shape of issue 21's probe) and loaded by
+three periods, about 130 bytes a scenario, the shape of issue 21's probe) and loaded by
 ``stockpile validate`` in a fresh process (which also computes the content hash and lists
 overlapping entries); its wall time, CPU time and peak resident memory (ru_maxrss) are
 printed, with the machine's load average. Issue 21: loading must grow linearly, and an instance too

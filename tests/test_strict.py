@@ -215,6 +215,8 @@ def test_markdown_text_escapes_markup_and_keeps_words() -> None:
         "\\_x\\_ a\\*b \\`c\\` \\~d\\~ \\<b\\> \\&amp;"
     assert [markdown_text(t) for t in ("# h", "- l", "+ l", "1. o", "2) o", "a\nb")] == \
         ["\\# h", "\\- l", "\\+ l", "1\\. o", "2\\) o", "a b"]
+    # a table cell opens no block: a negative number stays as it is
+    assert markdown_text("-10", block_start=False) == "-10"
 
 
 # ---- 3. bounded work ---------------------------------------------------------------------------

@@ -131,13 +131,16 @@ _MD_BLOCK = re.compile(r"^(\s*)(?:([#+-])|(\d+)([.)])(?=\s|$))")
 """What opens a heading, a list or a rule at the start of a block."""
 
 
-def markdown_text(x: Any) -> str:
+def markdown_text(x: Any, block_start: bool = True) -> str:
     """Any text as literal Markdown: one line (a line break in an instance's description
     would open a new block), every sign Markdown reads as markup or HTML backslash-escaped
     (``<script>`` shows as text, ``**`` as two stars, ``|`` never splits a table cell), and a
-    leading ``#``, ``-``, ``+`` or ``1.`` kept from opening a heading or a list. Used by the
-    Markdown renderer on every text it writes (report/markdown.py)."""
+    leading ``#``, ``-``, ``+`` or ``1.`` kept from opening a heading or a list (``block_start``;
+    a table cell is no block start: -10 stays -10). Used by the Markdown renderer on every
+    text it writes (report/markdown.py)."""
     flat = " ".join(str(x).splitlines())
     escaped = _MD_INLINE.sub(lambda m: "\\" + m[0], flat)
+    if not block_start:
+        return escaped
     return _MD_BLOCK.sub(lambda m: m[1] + ("\\" + m[2] if m[2] else f"{m[3]}\\{m[4]}"),
                          escaped)

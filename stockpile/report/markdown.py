@@ -7,8 +7,10 @@ from typing import Any
 from .content import Document, Section, Table, document
 from .format import markdown_text as _md
 
-_cell = _md
-"""A table cell: one line, markup and pipes escaped."""
+
+def _cell(text: str) -> str:
+    """A table cell: one line, markup and pipes escaped (a leading - or # is plain text)."""
+    return _md(text, block_start=False)
 
 
 def _table(table: Table) -> list[str]:
