@@ -19,6 +19,13 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
+from yaml.events import (
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import ScalarNode
 
 from .limits import EXPANSION_ALLOWANCE, MAX_DEPTH, MAX_EXPANSION, too_deep
@@ -77,7 +84,8 @@ class _Builder:
         else:
             data = self._construct(tag, ev)
         self.distinct += 1
-        self._anchor(ev, (data, 1, 1))
+        if ev.anchor is not None:
+            self._anchor(ev, (data, 1, 1))
         self._add(data, 1, 1, ev)
 
     def _construct(self, tag: str, ev: Any) -> Any:
@@ -215,17 +223,18 @@ def load_yaml(text: str) -> Any:
     loader = (_CLoader or yaml.SafeLoader)(text)
     builder = _Builder()
     documents = 0
+    check, get, scalar = loader.check_event, loader.get_event, builder.scalar
     try:
-        while loader.check_event():
-            ev = loader.get_event()
+        while check():
+            ev = get()
             kind = type(ev)
-            if kind is yaml.ScalarEvent:
-                builder.scalar(ev)
-            elif kind is yaml.MappingStartEvent:
+            if kind is ScalarEvent:
+                scalar(ev)
+            elif kind is MappingStartEvent:
                 builder.start(ev, {}, MAP)
-            elif kind is yaml.SequenceStartEvent:
+            elif kind is SequenceStartEvent:
                 builder.start(ev, [], SEQ)
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 builder.end(ev)
             elif kind is yaml.AliasEvent:
                 builder.alias(ev)
