@@ -236,6 +236,26 @@ def test_an_instance_too_large_for_the_memory_is_refused_up_front(
     assert load(TINY_SHARING).name == "tiny_sharing"
 
 
+def test_a_workbook_too_large_for_the_memory_is_refused_on_its_inflated_size(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a workbook compresses its XML about tenfold: the need is reckoned on the inflated size
+    import zipfile
+
+    from stockpile.instance import limits
+
+    book = tmp_path / "t.xlsx"
+    write_workbook(load(TINY_SHARING), book)
+    with zipfile.ZipFile(book) as z:
+        inflated = sum(m.file_size for m in z.infolist())
+    assert inflated > 2 * book.stat().st_size
+    monkeypatch.setattr(limits, "available_memory", lambda: 12 * inflated - 1)
+    with pytest.raises(InstanceError, match=rf"value '{inflated:,} bytes of XML': loading it "
+                                            r"would need about .* \(12 bytes a byte\)"):
+        load(book)
+    monkeypatch.setattr(limits, "available_memory", lambda: 12 * inflated)
+    assert load(book).name == "tiny_sharing"
+
+
 def test_loading_is_linear_in_the_scenarios(monkeypatch: pytest.MonkeyPatch) -> None:
     # issue 21: 60,000 scenarios took 31 s and 704 MB to load (PyYAML's Python composer and
     # constructor, about 1 ms a scenario). The reader now builds the data from libyaml's

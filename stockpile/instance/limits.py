@@ -128,14 +128,20 @@ def available_memory() -> int | None:
     return max(0, min(known)) if known else None
 
 
-def check_memory(where: str, size: int) -> None:
+XLSX_LOAD_BYTES_PER_BYTE = 12
+"""The same per byte of a workbook's inflated XML (measured about 9: 6,000 scenarios, 2.96 MB
+of XML in a 0.32 MB file, 73 MB peak); checked on the sizes the zip declares."""
+
+
+def check_memory(where: str, size: int, per_byte: int = LOAD_BYTES_PER_BYTE,
+                 what: str = "bytes") -> None:
     """Refuse, before reading, an instance whose load would need more memory than this
     process can have, saying its size and the memory it would need."""
-    need, free = LOAD_BYTES_PER_BYTE * size, available_memory()
+    need, free = per_byte * size, available_memory()
     if free is not None and need > free:
         raise InstanceError(where, [Problem(
-            "(file)", f"{size:,} bytes", f"loading it would need about {need / 2**30:.1f} GB "
-            f"of memory ({LOAD_BYTES_PER_BYTE} bytes a byte); only {free / 2**30:.1f} GB are "
+            "(file)", f"{size:,} {what}", f"loading it would need about {need / 2**30:.1f} GB "
+            f"of memory ({per_byte} bytes a byte); only {free / 2**30:.1f} GB are "
             "available: too large for this machine")])
 
 

@@ -48,7 +48,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .limits import input_limit_bytes, read_bytes
+from .limits import XLSX_LOAD_BYTES_PER_BYTE, check_memory, input_limit_bytes, read_bytes
 from .schema import Instance
 from .validate import InstanceError, Problem, echo
 
@@ -165,6 +165,7 @@ def _open(path: Path) -> Any:
                 "(file)", f"{len(members)} members, {inflated:,} bytes inflated",
                 f"a workbook may hold at most {MAX_MEMBERS} members inflating to "
                 f"{limit:,} bytes ({INFLATE_FACTOR} x the input limit)")])
+        check_memory(str(path), inflated, XLSX_LOAD_BYTES_PER_BYTE, "bytes of XML")
         for m in members:  # a DTD can declare entities: no part of a workbook needs one
             if m.filename.endswith((".xml", ".rels")):
                 with z.open(m) as part:
