@@ -284,6 +284,39 @@ def test_reports_are_synced_before_and_after_the_rename(
 
 
 # ---- a MemoryError anywhere, and each HiGHS status ---------------------------------------------
+WRITER_STEPS = [("stockpile.report", "render_markdown"), ("stockpile.report", "render_html"),
+                ("stockpile.report.files", "write_xlsx"), ("stockpile.report.files", "document"),
+                ("stockpile.report.files", "write_json"),
+                ("stockpile.report.files", "write_plan_csv"),
+                ("stockpile.report.files", "_write_marker"),
+                ("stockpile.report.files", "sync_tree"), ("stockpile.report.files", "_replace")]
+"""Each step of the report writer that allocates (renders, builds a document, serialises)."""
+
+
+def test_each_allocation_of_the_report_writer_fails_in_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        replay: Any) -> None:
+    # SQLite-style out-of-memory: each step of the writer raises MemoryError in turn
+    monkeypatch.setattr(pipeline, "run_solve", replay)
+    out = tmp_path / "r"
+    assert cli.main(["solve", str(TINY_SHARING), "--out", str(out), *ARGS]) == 0
+    before = snapshot(out)
+    capsys.readouterr()
+
+    def exhausted(*a: Any, **k: Any) -> Any:
+        raise MemoryError
+
+    for module, name in WRITER_STEPS:
+        with monkeypatch.context() as m:
+            m.setattr(importlib.import_module(module), name, exhausted)
+            code = cli.main(["solve", str(TINY_SHARING), "--out", str(out), *ARGS])
+        err = capsys.readouterr().err
+        assert code == 1, (name, err)
+        assert err.startswith("stockpile: out of memory; nothing written"), (name, err)
+        assert "Traceback" not in err and snapshot(out) == before, name
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["r"], name
+
+
 def test_a_memory_error_anywhere_is_a_message_and_an_exit_code(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
