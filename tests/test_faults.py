@@ -222,10 +222,11 @@ def _one_fault(tmp_path: Path, out: Path, before: dict[str, bytes],
 
 
 def test_cleanup_removes_only_leftovers_with_the_marker(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replay: Any) -> None:
     # reproducer: mkdir -p reports/.tiny_sharing.tmp-999999-x; echo mine > .../keep;
     # stockpile solve instances/tiny_sharing.yaml --no-check removed that folder
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(pipeline, "run_solve", replay)
     pid = _dead_pid()
     reports = tmp_path / "reports"
     mine = reports / f".tiny_sharing.tmp-{pid}-x"
@@ -239,7 +240,8 @@ def test_cleanup_removes_only_leftovers_with_the_marker(
     (ours / files.TMP_MARKER).write_text(json.dumps(
         {"written_by": "stockpile", "folder": ours.name, "pid": pid}), encoding="utf-8")
     (ours / "report.md").write_text("half")
-    files.write_folder(reports / "tiny_sharing", lambda t: [(t / "a").write_text("1") and "a"])
+    assert cli.main(["solve", str(TINY_SHARING), *ARGS]) == 0
+    assert (reports / "tiny_sharing" / "report.md").is_file()
     assert (mine / "keep").read_text() == "mine\n"
     assert (old_looking / "notes.txt").read_text() == "mine too\n"
     assert not ours.exists()
