@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -189,8 +190,6 @@ def test_an_unknown_top_level_key_does_not_hide_other_problems() -> None:
 # ---- 5. report.md is escaped ------------------------------------------------------------------
 def test_report_md_escapes_instance_text(tmp_path: Path) -> None:
     # reproducer: a description with <script> went into report.md raw
-    import re
-
     raw = tiny_sharing()
     raw["description"] = "<script>alert(1)</script>\n# not a heading | **not bold** [x](y)"
     path = tmp_path / "evil.yaml"
@@ -276,3 +275,33 @@ def test_loading_is_linear_in_the_scenarios(monkeypatch: pytest.MonkeyPatch) -> 
         seconds.append(time.perf_counter() - t0)
     assert seconds[1] < 24 * seconds[0], seconds
     assert seconds[1] < 10, seconds  # about 0.5 s on an idle core
+
+
+# ---- the YAML reader (stockpile/instance/yaml_events.py) --------------------------------------
+@pytest.mark.parametrize("text", [
+    "a: &x {b: 1}\nc: *x\n", "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n",
+    "m:\n  <<: [{a: 1}, {a: 2, b: 3}]\n",
+    "- yes\n- 1_000\n- 0x10\n- .inf\n- 2026-01-01\n- ~\n- ''\n- !!str 12\n- !!float '3'\n",
+    "", "--- 1\n", "{a: [1, 2.5, 'x', null]}\n"])
+def test_the_yaml_reader_gives_what_pyyaml_safe_load_gives(text: str) -> None:
+    from stockpile.instance.yaml_events import load_yaml
+
+    assert load_yaml(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("a: 1\na: 2\n", "duplicate key 'a' (first on line 1)"),
+    ("- *u\n", "found undefined alias 'u'"),
+    ("a: &a [*a]\n", "an alias refers to the node that contains it (a cycle)"),
+    ("--- 1\n--- 2\n", "expected a single document in the stream"),
+    ("!!set {a, b}\n", "the tag 'tag:yaml.org,2002:set' is not allowed in an instance"),
+    ("!!python/object:os.system x", "could not determine a constructor"),
+    ("a: &a 1\nb: &a 2\n", "found duplicate anchor 'a'"),
+    ("- <<\n", "'<<' (a merge) is only a mapping's key"),
+    ("x: 1" + "1" * 5000, "cannot read the number"),
+])
+def test_the_yaml_reader_refuses_what_it_must(text: str, error: str) -> None:
+    from stockpile.instance.yaml_events import load_yaml
+
+    with pytest.raises(yaml.YAMLError, match=re.escape(error)):
+        load_yaml(text)

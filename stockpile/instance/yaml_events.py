@@ -84,9 +84,17 @@ class _Builder:
         else:
             data = self._construct(tag, ev)
         self.distinct += 1
+        if data is _MergeKey and not self._at_key():
+            raise ConstructorError(None, None, "'<<' (a merge) is only a mapping's key",
+                                   ev.start_mark)
         if ev.anchor is not None:
             self._anchor(ev, (data, 1, 1))
         self._add(data, 1, 1, ev)
+
+    def _at_key(self) -> bool:
+        """True where the next value is a mapping's key."""
+        return bool(self.stack) and isinstance(self.stack[-1].data, dict) and \
+            self.stack[-1].key is _NO_KEY
 
     def _construct(self, tag: str, ev: Any) -> Any:
         node = ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, style=ev.style)
@@ -132,6 +140,9 @@ class _Builder:
         if known is None:
             raise ComposerError(None, None, "an alias refers to the node that contains it "
                                 "(a cycle)", ev.start_mark)
+        if known[0] is _MergeKey and not self._at_key():
+            raise ConstructorError(None, None, "'<<' (a merge) is only a mapping's key",
+                                   ev.start_mark)
         self._add(*known, ev)
 
     # ---- bookkeeping -------------------------------------------------------------------
