@@ -230,6 +230,11 @@ def scenario_entry(sid: str, prob: float, events: str, description: str,
         sc["events"] = events.split(";")
     for kind in ("supply", "demand", "conversion"):
         rows = [_effect(r, v) for r, v in effects if r["kind"] == kind]
+        # two entries with one selector are an error (issue 21): the later one overwrites
+        # the earlier wholly, so only the later is written (the same scenario)
+        selectors = [tuple(sorted((k, v) for k, v in e.items() if k != "values"))
+                     for e in rows]
+        rows = [e for j, e in enumerate(rows) if selectors[j] not in selectors[j + 1:]]
         if rows:
             sc[kind] = rows
     return sc

@@ -294,27 +294,33 @@ def test_argument_bounds(flag: str, value: str, capsys: Any) -> None:
 
 # ---- 4. formula and CSV injection -------------------------------------------------------------
 def test_report_cells_are_never_formulas(tmp_path: Path) -> None:
-    # reproducer: an id `=HYPERLINK(...)` became a live formula in report.xlsx and plan.csv
+    # reproducer: an id `=HYPERLINK(...)` became a live formula in report.xlsx and plan.csv.
+    # Ids are now one safe token (issue 21), so `=...` and `@...` reach the reports only as
+    # free text (the description); an id may still start with '-', which spreadsheets read
+    # as a formula too
     from openpyxl import load_workbook
 
     evil = '=HYPERLINK("http://example.com","x")'
     d = yaml.safe_load(TINY_SHARING.read_text())
-    text = json.dumps(d).replace('"ga4n"', json.dumps(evil)).replace('"A"', '"@SUM(1)"')
+    d["description"] = evil
+    text = json.dumps(d).replace('"ga4n"', '"-ga4n"').replace('"A"', '"-A"')
     inst = tmp_path / "evil.json"
     inst.write_text(text)
     out = tmp_path / "r"
     assert cli.main(["solve", str(inst), "--out", str(out), "--quiet"]) == 0
     rows = list(csv.reader(io.StringIO((out / "plan.csv").read_text())))
-    assert {r[1] for r in rows[1:]} == {"'" + evil}
-    assert {r[0] for r in rows[1:]} == {"'@SUM(1)", "B"}
+    assert {r[1] for r in rows[1:]} == {"'-ga4n"}
+    assert {r[0] for r in rows[1:]} == {"'-A", "B"}
     wb = load_workbook(out / "report.xlsx")
     cells = [c for ws in wb for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    shown = [c for c in cells if c.value == evil]
-    assert shown and all(c.data_type == "s" and c.quotePrefix for c in shown)
-    # the instance converted to a workbook keeps the id as text and reads back the same
+    for text_shown in (evil, "-ga4n"):
+        shown = [c for c in cells if c.value == text_shown]
+        assert shown and all(c.data_type == "s" and c.quotePrefix for c in shown)
+    # the instance converted to a workbook keeps the text and reads back the same
     assert cli.main(["convert", str(inst), str(tmp_path / "evil.xlsx")]) == 0
-    assert load(tmp_path / "evil.xlsx").products[0].id == evil
+    back = load(tmp_path / "evil.xlsx")
+    assert (back.products[0].id, back.description) == ("-ga4n", evil)
 
 
 # ---- 5. non-finite numbers --------------------------------------------------------------------
@@ -334,7 +340,8 @@ def test_non_finite_and_huge_numbers_are_rejected(tmp_path: Path, value: Any,
         d["scenarios"][1]["supply"][0]["values"] = [value]
         where = "scenarios[1].supply[0].values"
     with pytest.raises(InstanceError, match=r"finite number|less than or equal to "
-                                            r"1000000000000000") as e:
+                                            r"1000000000000000|must be a number, not str") \
+            as e:
         load(write(tmp_path / "i.yaml", d))
     assert where.replace("[", r"\[").split(r"\[")[0] in str(e.value)
 
@@ -415,7 +422,7 @@ def test_signal_during_solve_ends_promptly(tmp_path: Path, sig: int, code: int) 
     status, took, err = signal_run(["solve", str(inst), "--out", str(out)], sig, tmp_path,
                                    "solving with HiGHS")
     assert status == code, err
-    assert took < 2.0, err
+    assert took < 1.5, err  # issue 21: 1.6 s idle with a 1.5 s grace; 0.6 s under load 9 now
     assert "Traceback" not in err and "nothing written" in err
     assert (out / "result.json").read_bytes() == before
     assert leftovers(tmp_path) == []
@@ -506,6 +513,12 @@ def dead_pid() -> int:
     return p.pid
 
 
+def writing_marker(folder: Path) -> None:
+    """The marker a temporary report folder carries while stockpile writes it."""
+    (folder / files.TMP_MARKER).write_text(json.dumps(
+        {"written_by": "stockpile", "folder": folder.name, "pid": 1}), encoding="utf-8")
+
+
 def test_leftovers_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
     # reproducer: SIGKILL while writing left reports/.<name>.tmp-* in 22 of 22 trials
     out = tmp_path / "r"
@@ -514,14 +527,17 @@ def test_leftovers_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
     for name in (f".r.tmp-{pid}-abc", f".r.old-{pid}-def"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "partial").write_text("x")
+        writing_marker(tmp_path / name)  # only stockpile's own leftovers go (issue 21)
     live = tmp_path / f".r.tmp-{os.getppid()}-live"  # a running writer's: kept
     live.mkdir()
+    writing_marker(live)
     files.write_folder(out, lambda t: [(t / "a.txt").write_text("2") and "a.txt"])
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "r"]
     # killed between setting the old report aside and putting the new one in place: the
     # previous report comes back
     os.rename(out, tmp_path / f".r.old-{pid}-ghi")
     (tmp_path / f".r.tmp-{pid}-jkl").mkdir()
+    writing_marker(tmp_path / f".r.tmp-{pid}-jkl")
     files.clean_leftovers(out)
     assert (out / "a.txt").read_text() == "2"
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "r"]

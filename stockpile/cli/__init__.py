@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 import threading
@@ -47,8 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (a tenth of a second: a program calling
+    :func:`main` many times, such as the fuzzer, pays it once)."""
+    return build_parser()
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parser().parse_args(argv)
     import shlex
     args.command_line = shlex.join(["stockpile", *(sys.argv[1:] if argv is None else argv)])
     from ..instance import InstanceError  # after parsing: --help needs no pydantic
@@ -75,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except OSError as e:
         err(f"stockpile: could not write the output: {e}; nothing written.")
+        return EXIT_ERROR
+    except MemoryError:  # anywhere: a message and an exit code, never a traceback
+        err("stockpile: out of memory; nothing written, any previous report is unchanged "
+            "(a smaller instance, fewer scenarios or a machine with more memory).")
         return EXIT_ERROR
 
 

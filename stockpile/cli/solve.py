@@ -120,6 +120,7 @@ def replications_arg(text: str) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ..instance import content_hash, load
+    from ..instance.validate import overlaps
 
     inst = load(args.instance)
     counts = ", ".join(f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
@@ -130,6 +131,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                            ("scenario", inst.scenarios)))
     print(f"{args.instance}: valid instance '{inst.name}' ({counts})")
     print(f"content hash: {content_hash(inst)}")
+    found = overlaps(inst)
+    for line in found[:20]:
+        print(f"note: {line}")
+    if len(found) > 20:
+        print(f"note: and {len(found) - 20:,} more overlapping entries")
     return EXIT_OK
 
 

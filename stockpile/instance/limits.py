@@ -78,6 +78,73 @@ def check_tree(root: Any, children: Callable[[Any], list[Any]],
     return None
 
 
+LOAD_BYTES_PER_BYTE = 24
+"""Memory a load takes per byte of instance text, at most (YAML or JSON: parsing, the pydantic
+objects, the cross-field checks and the content hash). Measured with benchmarks/load.py:
+about 21 bytes a byte (6,000 to 60,000 scenarios, 0.8 to 7.6 MB files: 52 to 196 MB peak)."""
+
+
+def _meminfo_available() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _cgroup_available() -> int | None:
+    """What the cgroup (v2) of a container still lets this process use."""
+    try:
+        top = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text(encoding="ascii").strip()
+        return None if top == "max" else int(top) - int(used)
+    except (OSError, ValueError):
+        return None
+
+
+def _address_space_available() -> int | None:
+    """What RLIMIT_AS (ulimit -v) still allows beyond what this process has mapped."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/statm", encoding="ascii") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        return soft - mapped
+    except (ImportError, OSError, ValueError, IndexError):
+        return None
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: the least of the memory available on the
+    machine, its container's limit and its address-space limit; None where none is known."""
+    known = [m for m in (_meminfo_available(), _cgroup_available(),
+                         _address_space_available()) if m is not None]
+    return max(0, min(known)) if known else None
+
+
+XLSX_LOAD_BYTES_PER_BYTE = 12
+"""The same per byte of a workbook's inflated XML (measured about 9: 6,000 scenarios, 2.96 MB
+of XML in a 0.32 MB file, 73 MB peak); checked on the sizes the zip declares."""
+
+
+def check_memory(where: str, size: int, per_byte: int = LOAD_BYTES_PER_BYTE,
+                 what: str = "bytes") -> None:
+    """Refuse, before reading, an instance whose load would need more memory than this
+    process can have, saying its size and the memory it would need."""
+    need, free = per_byte * size, available_memory()
+    if free is not None and need > free:
+        raise InstanceError(where, [Problem(
+            "(file)", f"{size:,} {what}", f"loading it would need about {need / 2**30:.1f} GB "
+            f"of memory ({per_byte} bytes a byte); only {free / 2**30:.1f} GB are "
+            "available: too large for this machine")])
+
+
 def read_bytes(path: Path) -> bytes:
     """The bytes of an instance file, refusing what is not a regular file (a directory, a FIFO,
     a device) and anything larger than the input limit before reading it."""
@@ -99,6 +166,7 @@ def read_bytes(path: Path) -> bytes:
         if st.st_size > limit:
             raise InstanceError(where, [Problem("(file)", f"{st.st_size:,} bytes", too_big(
                 limit))])
+        check_memory(where, st.st_size)
         try:
             data = f.read(limit + 1)
         except OSError as e:

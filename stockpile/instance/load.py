@@ -11,10 +11,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .limits import MAX_DEPTH, check_tree, read_bytes, too_deep
+from .limits import check_tree, read_bytes, too_deep
 from .schema import Instance
-from .validate import InstanceError, Problem, check, echo
+from .validate import InstanceError, Problem, check
 from .workbook import read_workbook, relocate
+from .yaml_events import load_yaml
 
 TYPE_TAG = re.compile(r"function-after\[.*\]|function-after|list\[.*\]|(constrained-)?float")
 """The names pydantic gives the branches of a type in an error's location (not fields)."""
@@ -30,14 +31,44 @@ def _where(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+NOT_A_NUMBER = "must be a number, not {} (write the figure itself, unquoted)"
+
+
+def _message(e: Any) -> str:
+    """The rule an error states; a number field given anything but a number (schema.Real)
+    names what it was given."""
+    if e["type"] == "float_type":
+        value = e.get("input")
+        if isinstance(value, bool):
+            return NOT_A_NUMBER.format("true/false")
+        if isinstance(value, int):
+            return "must be a number of at most 1e15"
+        return NOT_A_NUMBER.format(type(value).__name__)
+    return str(e["msg"]).removeprefix("Value error, ")
+
+
+def _branch_mismatch(e: Any) -> bool:
+    """An error saying only that the input is not of one branch of a union (``values``: a
+    number or a list of numbers)."""
+    return e["type"] == "list_type" or (e["type"] == "float_type"
+                                        and isinstance(e.get("input"), list))
+
+
 def _problems_from_pydantic(err: ValidationError) -> list[Problem]:
+    """One problem per error; where a union's other branch says what is wrong, the mere
+    branch mismatch (e.g. "not a list" for a single bad number) is left out."""
+    errors = [(tuple(p for p in e["loc"] if not (isinstance(p, str) and TYPE_TAG.fullmatch(p))),
+               e) for e in err.errors()]
     problems = []
-    for e in err.errors():
-        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and TYPE_TAG.fullmatch(p)))
+    for loc, e in errors:
+        if _branch_mismatch(e) and any(other is not e and o_loc[:len(loc)] == loc
+                                       for o_loc, other in errors):
+            continue
         value = e.get("input")
         if isinstance(value, dict | list):
             value = f"<{type(value).__name__} of {len(value)}>"
-        problems.append(Problem(_where(loc), value, e["msg"]))
+        msg = _message(e)
+        problems.append(Problem(_where(loc), value, msg))
     return problems
 
 
@@ -50,15 +81,18 @@ def _cross_block_problems(raw: dict[str, Any], err: ValidationError) -> list[Pro
     set aside; the probabilities' sum once a scenario is set aside). If a block-level field
     itself is wrong, nothing more can be said and nothing is added."""
     dropped: dict[str, set[int]] = {}
+    partial = dict(raw)
     for e in err.errors():
         loc = e["loc"]
+        if len(loc) == 1 and e["type"] == "extra_forbidden":
+            partial.pop(str(loc[0]), None)  # an unknown top-level key hides nothing else
+            continue
         if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(loc[0], str) \
                 or not isinstance(raw.get(loc[0]), list):
             return []
         dropped.setdefault(str(loc[0]), set()).add(loc[1])
     kept_index: dict[str, list[int]] = {}
     gone_ids: set[str] = set()
-    partial = dict(raw)
     for block, indices in dropped.items():
         entries = raw[block]
         kept_index[block] = [i for i in range(len(entries)) if i not in indices]
@@ -118,62 +152,6 @@ def decode(data: bytes, where: str) -> str:
             from None
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader (plain data only, no Python objects) with bounds: nesting at most
-    MAX_DEPTH levels while composing (no RecursionError), aliases expanded to a bounded size
-    and never cyclic (no alias bomb), and duplicate keys rejected (never a silent last
-    value)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep",
-                    self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def get_single_node(self) -> Any:
-        node = super().get_single_node()
-        if node is not None:
-            problem = check_tree(node, _yaml_children)
-            if problem:
-                raise yaml.composer.ComposerError(None, None, problem, node.start_mark)
-        return node
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.get(key)
-                except TypeError:
-                    continue  # an unhashable key: PyYAML itself says so
-                if first is not None:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {echo(key)} (first on line {first + 1})",
-                        key_node.start_mark)
-                seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
-
-
-def _yaml_children(node: Any) -> list[Any]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    return []
-
-
 def _json_no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number an instance may hold")
 
@@ -207,11 +185,7 @@ def _parse_text(text: str, suffix: str, where: str) -> Any:
             raise InstanceError(where, [Problem("(file)", Path(where).name, problem)])
         return raw
     try:
-        loader = _StrictLoader(text)
-        try:
-            return loader.get_single_data()
-        finally:
-            loader.dispose()
+        return load_yaml(text)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -13,17 +13,38 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 MAX_MAGNITUDE = 1e15
 """Largest number an instance may hold: 1e15 USD is ten times world GDP, 1e15 t a thousand
 times the world's annual steel output. HiGHS treats 1e20 as infinite and loses precision
 long before; a larger figure is a typing error, not data."""
 
-NonNeg = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE)]
-Share = Annotated[float, Field(ge=0, le=1)]
-Number = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
-Ident = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+Real = Annotated[float, Strict()]
+"""Every number field of the format is a Real: a number as written, an int or a float (a YAML
+or JSON number, an Excel numeric cell). ``true``, ``"1_000"``, ``" 7 "`` and every other
+non-number are refused, never converted (docs/security.md: no silently changed value); the
+message says "must be a number, not <type>" (load.py)."""
+NonNeg = Annotated[Real, Field(ge=0, le=MAX_MAGNITUDE)]
+Positive = Annotated[Real, Field(gt=0, le=MAX_MAGNITUDE)]
+Share = Annotated[Real, Field(ge=0, le=1)]
+Number = Annotated[Real, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+
+
+def _safe_id(value: str) -> str:
+    """An id is one safe token, like an instance name: letters, digits, '_', '-' and '.', not
+    starting with '.'; never a space, tab, line break or markup (ids go into report tables)."""
+    if not ID_PATTERN.fullmatch(value):
+        raise ValueError("an id is one token: letters, digits, '_', '-' or '.', not starting "
+                         "with '.' (no spaces, line breaks or other signs)")
+    return value
+
+
+Ident = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_safe_id)]
 
 NAME_MAX = 80
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
@@ -71,8 +92,7 @@ class Period(_Frozen):
     """One period t of the disruption horizon."""
 
     id: Ident
-    years: Annotated[float, Field(gt=0, le=MAX_MAGNITUDE,
-                                  description="length L_t of the period (yr)")]
+    years: Positive = Field(description="length L_t of the period (yr)")
 
 
 class Facility(_Frozen):
@@ -113,8 +133,7 @@ class Product(_Frozen):
     material: Ident
     grade: str = Field("", description="grade or form, e.g. 'oxide 99%' or 'metal 6N'")
     price: NonNeg = Field(description="p_k, acquisition price (USD/t)")
-    lot: Annotated[float, Field(gt=0, le=MAX_MAGNITUDE,
-                                description="lot_k, purchases come in whole lots (t)")]
+    lot: Positive = Field(description="lot_k, purchases come in whole lots (t)")
     holding_cost: NonNeg = Field(0.0, description="rho_k, holding cost (USD/t/yr)")
     volume: NonNeg = Field(0.0, description="vol_k, storage space (m3/t)")
     residual_value_share: Share = Field(
@@ -191,8 +210,7 @@ class Route(_Frozen):
     id: Ident
     from_product: Ident = Field(alias="from")
     to_product: Ident = Field(alias="to")
-    yield_: Annotated[float, Field(gt=0, le=MAX_MAGNITUDE, alias="yield",
-                                   description="eta_r, t out per t in")]
+    yield_: Positive = Field(alias="yield", description="eta_r, t out per t in")
     cost: NonNeg = Field(0.0, description="c_r, cost per input tonne (USD/t)")
     capacity: dict[Ident, NonNeg] = Field(
         default_factory=dict,
@@ -205,8 +223,9 @@ class Effect(_Frozen):
 
     ``holder`` absent means every holder. Give ``product`` or ``material`` (every product of
     the material), or neither for every product. ``values`` has one value per period, or a
-    single number for every period. Entries are applied in order; a later entry overwrites an
-    earlier one where they overlap.
+    single number for every period. Two entries of one list with the same selector are an
+    error (validate.py); a general and a specific entry may overlap, and there the later one
+    applies (``stockpile validate`` lists such overlaps).
     """
 
     holder: Ident | None = None
@@ -227,7 +246,7 @@ class Scenario(_Frozen):
     """A disruption scenario s. Where silent: supply share 1, demand multiplier 1, capacity 1."""
 
     id: Ident
-    probability: Annotated[float, Field(gt=0, le=1, description="pi_s")]
+    probability: Annotated[Real, Field(gt=0, le=1, description="pi_s")]
     description: str = ""
     events: list[str] = Field(
         default_factory=list, description="ids of the real events it is drawn from"
@@ -248,7 +267,7 @@ class CapitalCost(_Frozen):
     rho_k >= rate * omega_k * p_k (the yearly return forgone on the recoverable value).
     """
 
-    rate: Annotated[float, Field(ge=0, le=1, description="yearly rate (fraction, e.g. 0.04)")]
+    rate: Share = Field(description="yearly rate (fraction, e.g. 0.04)")
     source: Annotated[str, Field(min_length=1, description="where the rate comes from")]
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import Effect, Instance, Scenario
+from .schema import Effect, Instance, RouteEffect, Scenario
 
 PROBABILITY_TOLERANCE = 1e-6
 """Scenario probabilities must sum to 1 within this absolute tolerance."""
@@ -83,6 +83,27 @@ def _check_effect_values(where: str, values: float | list[float], n_periods: int
             yield Problem(f"{where}.values", v, f"must be {rng}")
 
 
+def _selector(e: Effect | RouteEffect) -> dict[str, str]:
+    """What an effect applies to: its holder, product, material or route (those given)."""
+    keys = ("holder", "route") if isinstance(e, RouteEffect) else ("holder", "product",
+                                                                   "material")
+    return {k: getattr(e, k) for k in keys if getattr(e, k) is not None}
+
+
+def _repeated_selectors(where: str, selectors: list[dict[str, str]]) -> Iterator[Problem]:
+    """Two entries of one list with the same selector: the later would silently replace the
+    earlier (issue 21: a repeated supply cut changed the optimum from 177 to 110 USD)."""
+    first: dict[tuple[tuple[str, str], ...], int] = {}
+    for j, sel in enumerate(selectors):
+        key = tuple(sorted(sel.items()))
+        if key in first:
+            yield Problem(f"{where}[{j}]", sel or "(every holder and product)",
+                          f"repeats the selector of {where}[{first[key]}]: give each "
+                          "holder/product/material/route once per list (merge the two)")
+        else:
+            first[key] = j
+
+
 def _check_scenario(at: str, s: Scenario, known: dict[str, set[str]], n_t: int
                     ) -> list[Problem]:
     """References and values of one scenario's effects; ``known`` ids by kind."""
@@ -94,6 +115,7 @@ def _check_scenario(at: str, s: Scenario, known: dict[str, set[str]], n_t: int
 
     for field, upper in (("supply", 1.0), ("demand", None)):
         effects: list[Effect] = getattr(s, field)
+        out += _repeated_selectors(f"{at}.{field}", [_selector(e) for e in effects])
         for j, e in enumerate(effects):
             where = f"{at}.{field}[{j}]"
             ref(f"{where}.holder", e.holder, "holder")
@@ -103,6 +125,7 @@ def _check_scenario(at: str, s: Scenario, known: dict[str, set[str]], n_t: int
                 out.append(Problem(where, {"product": e.product, "material": e.material},
                                    "give product or material, not both"))
             out += _check_effect_values(where, e.values, n_t, upper)
+    out += _repeated_selectors(f"{at}.conversion", [_selector(c) for c in s.conversion])
     for j, c in enumerate(s.conversion):
         where = f"{at}.conversion[{j}]"
         ref(f"{where}.holder", c.holder, "holder")
@@ -269,4 +292,45 @@ def check(inst: Instance) -> list[Problem]:
     out += _check_scenarios(inst, known)
     out += _check_residual_value(inst)
     out += _check_metal_content(inst)
+    return out
+
+
+def _covers(a: dict[str, str], b: dict[str, str], material_of: dict[str, str]) -> bool:
+    """True when some (holder, product) or (holder, route) is selected by both ``a`` and
+    ``b``; an absent key selects everything."""
+    if "holder" in a and "holder" in b and a["holder"] != b["holder"]:
+        return False
+    if "route" in a and "route" in b:
+        return a["route"] == b["route"]
+
+    def products(sel: dict[str, str]) -> tuple[str, str] | None:
+        if "product" in sel:
+            return ("product", sel["product"])
+        return ("material", sel["material"]) if "material" in sel else None
+
+    pa, pb = products(a), products(b)
+    if pa is None or pb is None or pa == pb:
+        return True
+    if pa[0] == pb[0]:
+        return False
+    product, material = (pa[1], pb[1]) if pa[0] == "product" else (pb[1], pa[1])
+    return material_of.get(product) == material
+
+
+def overlaps(inst: Instance) -> list[str]:
+    """Pairs of entries of one effect list whose selectors overlap without being equal (a
+    general one, e.g. every product of a material, and a specific one): allowed, the later
+    entry wins where they meet; ``stockpile validate`` lists them so none goes unnoticed."""
+    material_of = {k.id: k.material for k in inst.products}
+    out = []
+    for block in ("scenarios", "stress_tests"):
+        for i, s in enumerate(getattr(inst, block)):
+            for field in ("supply", "demand", "conversion"):
+                sels = [_selector(e) for e in getattr(s, field)]
+                for b in range(1, len(sels)):
+                    for a in range(b):
+                        if sels[a] != sels[b] and _covers(sels[a], sels[b], material_of):
+                            at = f"{block}[{i}].{field}"
+                            out.append(f"{at}[{b}] {sels[b]} overlaps {at}[{a}] {sels[a]}: "
+                                       f"where they meet, [{b}] (the later) applies")
     return out

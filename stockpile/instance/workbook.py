@@ -49,7 +49,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .limits import input_limit_bytes, read_bytes
+from .limits import XLSX_LOAD_BYTES_PER_BYTE, check_memory, input_limit_bytes, read_bytes
 from .schema import Instance
 from .validate import InstanceError, Problem, echo
 
@@ -168,6 +168,7 @@ def _open(path: Path) -> Any:
                 "(file)", f"{len(members)} members, {inflated:,} bytes inflated",
                 f"a workbook may hold at most {MAX_MEMBERS} members inflating to "
                 f"{limit:,} bytes ({INFLATE_FACTOR} x the input limit)")])
+        check_memory(str(path), inflated, XLSX_LOAD_BYTES_PER_BYTE, "bytes of XML")
         for m in members:  # a DTD can declare entities: no part of a workbook needs one
             if m.filename.endswith((".xml", ".rels")):
                 with z.open(m) as part:
@@ -371,8 +372,10 @@ def _fill_sheet(ws: Any, name: str, rows: list[list[Any]]) -> None:
 
     ws.append([_header(c) for c in rows[0]])
     for row in rows[1:]:
-        ws.append([_exact(v) for v in row])
+        ws.append(row)
         as_text_cells(ws[ws.max_row])  # an id "=1+1" stays text, never a formula
+        for cell in ws[ws.max_row]:
+            _exact(cell)
     for j, c in enumerate(ws[1]):
         c.font = Font(bold=True)
         note = _note(name, rows[0][j])
@@ -465,12 +468,25 @@ def _pick_lists(ws: Any, columns: list[str]) -> None:
         ws.add_data_validation(dv)
 
 
-def _exact(v: Any) -> Any:
-    """A float that 16 significant digits (what openpyxl writes) would not give back exactly is
-    written as its exact decimal text, so the workbook reads back to the same instance."""
+class _FullPrecision:
+    """A float that openpyxl writes with all the digits that give it back (its repr)."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return repr(self.value)
+
+
+def _exact(cell: Any) -> None:
+    """A float that 16 significant digits (what openpyxl writes) would not give back exactly
+    stays a numeric cell written with its repr (17 digits), so the workbook reads back to the
+    same instance and the reader never has to take a number from a text cell. openpyxl writes
+    a value that is not one of its numeric types with ``str``; the cell keeps type "n"."""
+    v = cell.value
     if isinstance(v, float) and float(f"{v:.16g}") != v:
-        return repr(v)
-    return v
+        cell._value = _FullPrecision(v)  # openpyxl formats its own floats to 16 digits
+        cell.data_type = "n"
 
 
 def relocate(problems: list[Problem], places: dict[str, str]) -> list[Problem]:

@@ -174,8 +174,9 @@ def evaluation_markdown(res: dict[str, Any]) -> str:
 
 EVALUATION_CSV = ["plan", "days_of_cover", "first_stage_cost", "mean", "std_error", "p05", "p50",
                   "p95", "cvar95", "expected_shortfall", "shortfall_cvar95",
-                  "probability_any_shortfall", "lp_scenarios", "seconds"]
-"""Columns of evaluation.csv: one row per plan."""
+                  "probability_any_shortfall", "lp_scenarios"]
+"""Columns of evaluation.csv: one row per plan. No timing: the same seed gives the same bytes
+(issue 21); each plan's seconds are in evaluation.json with the run's other provenance."""
 
 
 def evaluation_files(res: dict[str, Any], csv_keys: Sequence[str] = EVALUATION_CSV

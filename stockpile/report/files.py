@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -237,16 +237,40 @@ def _alive(pid: int) -> bool:
     return True
 
 
+TMP_MARKER = ".stockpile-writing"
+"""The file a temporary report folder holds from its creation until the report's own marker
+is in it: what says a leftover ``.<name>.tmp-<pid>-*`` folder is stockpile's."""
+
+
+def _ours(path: Path) -> bool:
+    """True if ``path`` carries stockpile's own marker: the report marker (a set-aside
+    previous report, or a finished temporary folder) or the temporary one, naming this
+    folder and its writer's pid."""
+    if read_marker(path) is not None:
+        return True
+    marker = path / TMP_MARKER
+    try:
+        if marker.is_symlink() or not marker.is_file() or \
+                marker.stat().st_size > MARKER_MAX_BYTES:
+            return False
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("written_by") == "stockpile" and \
+        data.get("folder") == path.name
+
+
 def _leftovers(out_dir: Path) -> list[tuple[str, Path]]:
-    """("tmp" | "old", path) of the temporary and set-aside folders of ``out_dir`` whose
-    writing process is gone (killed before it could clean up)."""
+    """("tmp" | "old", path) of the temporary and set-aside folders of ``out_dir`` that carry
+    stockpile's marker and whose writing process is gone (killed before it could clean up).
+    A folder of that name without the marker is not stockpile's and is left alone."""
     pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(tmp|old)-(\d+)-[A-Za-z0-9_]+")
     out = []
     with os.scandir(out_dir.parent) as it:
         for e in it:
             m = pattern.fullmatch(e.name)
             if m and e.is_dir(follow_symlinks=False) and not _alive(int(m[2])) and \
-                    int(m[2]) != os.getpid():
+                    int(m[2]) != os.getpid() and _ours(Path(e.path)):
                 out.append((m[1], Path(e.path)))
     return sorted(out, key=lambda x: os.stat(x[1]).st_mtime, reverse=True)
 
@@ -264,11 +288,37 @@ def clean_leftovers(out_dir: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _fsync(path: Path | str) -> None:
+    """Flush a file's or a folder's contents to the disk (a folder: its entries, so a rename
+    in it survives a power loss). Where folders cannot be opened (Windows), files only."""
+    try:
+        flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if os.path.isdir(path) else 0)
+        fd = os.open(path, flags)
+    except (IsADirectoryError, PermissionError):  # pragma: no cover - Windows folders
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_tree(folder: Path) -> None:
+    """fsync every file and folder under ``folder`` and ``folder`` itself, deepest first:
+    what the renames then put in place is on the disk, not only in the page cache."""
+    for root, _dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            if not os.path.islink(os.path.join(root, name)):
+                _fsync(os.path.join(root, name))
+        _fsync(root)
+
+
 def _replace(new: Path, out_dir: Path) -> None:
     """Move ``new`` to ``out_dir``; an existing ``out_dir`` is set aside, then deleted. Run
-    with SIGINT/SIGTERM deferred: the two renames are never cut in two."""
+    with SIGINT/SIGTERM deferred: the two renames are never cut in two. The parent folder is
+    synced after the renames, so the new report is durable once this returns."""
     if not os.path.lexists(out_dir):
         os.rename(new, out_dir)
+        _sync_after_rename(out_dir.parent)
         return
     old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     os.rename(out_dir, old)
@@ -278,6 +328,34 @@ def _replace(new: Path, out_dir: Path) -> None:
         os.rename(old, out_dir)
         raise
     shutil.rmtree(old, ignore_errors=True)
+    _sync_after_rename(out_dir.parent)
+
+
+def _sync_after_rename(folder: Path) -> None:
+    """Sync the folder whose entries the renames changed. The new report is in place by now
+    (every file in it was synced before): a failure here cannot undo that, and is not turned
+    into a "nothing written" error."""
+    with suppress(OSError):
+        _fsync(folder)
+
+
+def _fill(tmp: Path, out_dir: Path, write: Callable[[Path], list[str]]) -> list[str]:
+    """The new report in ``tmp``: its writing marker first, then the files, the report's
+    marker (after which the writing marker goes), the sub-reports of the previous folder,
+    and everything synced to the disk (docs/security.md, durable writes)."""
+    (tmp / TMP_MARKER).write_text(json.dumps(
+        {"written_by": "stockpile", "folder": tmp.name, "pid": os.getpid()}) + "\n",
+        encoding="utf-8")
+    os.chmod(tmp, 0o777 & ~current_umask())
+    names = write(tmp)
+    _write_marker(tmp, names)
+    (tmp / TMP_MARKER).unlink()
+    if out_dir.is_dir():
+        for child in out_dir.iterdir():
+            if child.is_dir() and not child.is_symlink() and not (tmp / child.name).exists():
+                shutil.copytree(child, tmp / child.name, symlinks=True)
+    sync_tree(tmp)
+    return names
 
 
 def write_folder(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path]:
@@ -303,14 +381,7 @@ def write_folder(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path
         tmp = Path(tempfile.mkdtemp(dir=out_dir.parent,
                                     prefix=f".{out_dir.name}.tmp-{os.getpid()}-"))
         try:
-            os.chmod(tmp, 0o777 & ~current_umask())
-            names = write(tmp)
-            _write_marker(tmp, names)
-            if out_dir.is_dir():
-                for child in out_dir.iterdir():
-                    if child.is_dir() and not child.is_symlink() and \
-                            not (tmp / child.name).exists():
-                        shutil.copytree(child, tmp / child.name, symlinks=True)
+            names = _fill(tmp, out_dir, write)
             try:
                 with deferred():
                     _replace(tmp, out_dir)

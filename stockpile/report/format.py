@@ -7,6 +7,7 @@ returns display text; missing values are shown as an em dash. Money is USD, mass
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 DASH = "\u2014"
@@ -121,3 +122,25 @@ def options(opts: Any) -> str:
         return text(opts)
     shown = [f"{k}={v}" for k, v in opts.items() if v is not None]
     return ", ".join(shown) if shown else "defaults"
+
+
+_MD_INLINE = re.compile(r"[\\`*\[\]<>|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+"""Signs Markdown (CommonMark, GitHub) reads as markup or raw HTML anywhere in a line; an
+underscore inside a word (``us_japan_2026``) is literal there and is left as it is."""
+_MD_BLOCK = re.compile(r"^(\s*)(?:([#+-])|(\d+)([.)])(?=\s|$))")
+"""What opens a heading, a list or a rule at the start of a block."""
+
+
+def markdown_text(x: Any, block_start: bool = True) -> str:
+    """Any text as literal Markdown: one line (a line break in an instance's description
+    would open a new block), every sign Markdown reads as markup or HTML backslash-escaped
+    (``<script>`` shows as text, ``**`` as two stars, ``|`` never splits a table cell), and a
+    leading ``#``, ``-``, ``+`` or ``1.`` kept from opening a heading or a list (``block_start``;
+    a table cell is no block start: -10 stays -10). Used by the Markdown renderer on every
+    text it writes (report/markdown.py)."""
+    flat = " ".join(str(x).splitlines())
+    escaped = _MD_INLINE.sub(lambda m: "\\" + m[0], flat)
+    if not block_start:
+        return escaped
+    return _MD_BLOCK.sub(lambda m: m[1] + ("\\" + m[2] if m[2] else f"{m[3]}\\{m[4]}"),
+                         escaped)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from .content import Document, Section, Table, document
+from .format import markdown_text as _md
 
 
 def _cell(text: str) -> str:
-    """A table cell: pipes escaped, line breaks flattened."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A table cell: one line, markup and pipes escaped (a leading - or # is plain text)."""
+    return _md(text, block_start=False)
 
 
 def _table(table: Table) -> list[str]:
@@ -20,11 +21,11 @@ def _table(table: Table) -> list[str]:
 
 
 def _section(section: Section) -> list[str]:
-    lines = [f"## {section.title}", ""]
+    lines = [f"## {_md(section.title)}", ""]
     for p in section.paragraphs:
-        lines += [p, ""]
+        lines += [_md(p), ""]
     if section.bullets:
-        lines += [f"- {b}" for b in section.bullets] + [""]
+        lines += [f"- {_md(b)}" for b in section.bullets] + [""]
     for t in section.tables:
         lines += _table(t)
     return lines
@@ -32,7 +33,7 @@ def _section(section: Section) -> list[str]:
 
 def markdown(doc: Document) -> str:
     """Render a report document."""
-    lines = [f"# {doc.title}", "", f"_{doc.subtitle}_", ""]
+    lines = [f"# {_md(doc.title)}", "", f"_{_md(doc.subtitle)}_", ""]
     for section in [doc.summary, *doc.sections]:
         lines += _section(section)
     return "\n".join(lines).rstrip("\n") + "\n"
