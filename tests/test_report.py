@@ -562,3 +562,69 @@ def test_narrow_charts_keep_every_label_and_value_in_view() -> None:
                 assert lo >= -1 and hi <= 401, (line, lo, hi)
     # headers break between words only
     assert "overflow-wrap: normal; word-break: normal" in html
+
+
+# --- a section's paragraphs and tables in the order they were written -----------------------
+
+def test_section_keeps_paragraphs_tables_and_bullets_in_written_order() -> None:
+    from stockpile.report.blocks import Column, Section, Table
+
+    t1, t2 = Table("One", [Column("a")], [["x"]]), Table("Two", [Column("b")], [["y"]])
+    sec = Section("k", "K", paragraphs=["intro"])
+    sec.tables.append(t1)
+    sec.paragraphs.append("about two")
+    sec.tables.append(t2)
+    sec.paragraphs.insert(0, "first")  # before the first paragraph, not at the top of tables
+    sec.bullets = ["b1", "b2"]  # placed where it is set: last
+    assert list(sec.parts()) == ["first", "intro", t1, "about two", t2, ["b1", "b2"]]
+    assert sec.paragraphs == ["first", "intro", "about two"] and list(sec.tables) == [t1, t2]
+    sec.paragraphs[1] = "intro, reworded"  # replaced where it stands
+    sec.paragraphs += ["closing"]  # why_content extends this way
+    assert list(sec.parts()) == ["first", "intro, reworded", t1, "about two", t2,
+                                 ["b1", "b2"], "closing"]
+    del sec.tables[0]
+    assert [p if isinstance(p, str) else "T" for p in sec.parts()] == [
+        "first", "intro, reworded", "about two", "T", "T", "closing"]  # bullets list = "T"
+    with pytest.raises(TypeError, match="take Table, not str"):
+        sec.tables.append("not a table")  # type: ignore[arg-type]
+    # given to the constructor: paragraphs, bullets, tables
+    assert list(Section("k", "K", ["p"], ["b"], [t1]).parts()) == ["p", ["b"], t1]
+
+
+def test_evidence_explanations_sit_above_their_own_tables() -> None:
+    # The evidence section writes: paragraph, 'Out of sample' table, paragraph, 'Stress
+    # tests', paragraph, 'Hit frequency', paragraph, 'Stability'. The renderers printed all
+    # four paragraphs, then all four tables, so the stress-test explanation sat above the
+    # out-of-sample table. Now each paragraph comes just before the table it explains, in
+    # report.md and report.html alike.
+    r = with_evidence(0.004)
+    r["evidence"]["statistical_gap"]["stability"]["purchases"] = [
+        {"holder": "US", "product": "ga4n", "plan_t": 3.0, "min_t": 2.0, "max_t": 3.0,
+         "replications_buying": 3}]
+    md = render_markdown(r).split("## Evidence")[1].split("\n## ")[0]
+    html = render_html(r).split('<section id="evidence">')[1].split("</section>")[0]
+    marks = [("Every plan below is evaluated", "| Plan | Expected cost (USD)",
+              'data-sheet="Out of sample"'),
+             ("Named historical analogues", "| Analogue | Events", 'data-sheet="Stress tests"'),
+             ("How often each material", "| Material | In the instance",
+              'data-sheet="Hit frequency"'),
+             ("Statistical optimality gap (MMW)", "| Holder | Product | Plan (t)",
+              'data-sheet="Stability"')]
+    md_at = [k for p, t, _ in marks for k in (md.index(p), md.index(t))]
+    html_at = [k for p, _, t in marks for k in (html.index(p), html.index(t))]
+    assert md_at == sorted(md_at) and html_at == sorted(html_at)
+    # and the Excel sheets follow the same reading order
+    from stockpile.report.content import document
+    sheets = [t.sheet for t in document(r).tables()]
+    assert sheets.index("Out of sample") < sheets.index("Stress tests") \
+        < sheets.index("Hit frequency") < sheets.index("Stability")
+
+
+def test_charts_come_before_their_sections_first_table() -> None:
+    html = render_html(with_evidence())
+    dist = html.split('<section id="distribution">')[1].split("</section>")[0]
+    # paragraph (in and out of sample), paragraph (why CVaR differs), chart, the two tables
+    at = [dist.index(s) for s in ("<p>Total cost of the plan", "<p>The in-sample CVaR 95 %",
+                                  "<figure>", 'data-sheet="Cost distribution"',
+                                  'data-sheet="Scenarios"')]
+    assert at == sorted(at)

@@ -209,13 +209,20 @@ def _figure(caption: str, wide: str, narrow: str | None) -> str:
 
 def _section(section: Section, charts: list[tuple[str, str, str | None]],
              css_class: str = "") -> str:
+    """Its paragraphs, bullets and tables in the order they were written; the charts just
+    before its first table (or at its end)."""
     cls = f' class="{css_class}"' if css_class else ""
     out = [f'<section id="{escape(section.key)}"{cls}><h2>{escape(section.title)}</h2>']
-    out += [f"<p>{escape(p)}</p>" for p in section.paragraphs]
-    if section.bullets:
-        out.append("<ul>" + "".join(f"<li>{escape(b)}</li>" for b in section.bullets) + "</ul>")
-    out += [_figure(c, wide, narrow) for c, wide, narrow in charts]
-    out += [_table(t) for t in section.tables]
+    figures = [_figure(c, wide, narrow) for c, wide, narrow in charts]
+    for part in section.parts():
+        if isinstance(part, Table):
+            out += [*figures, _table(part)]
+            figures = []
+        elif isinstance(part, list):
+            out.append("<ul>" + "".join(f"<li>{escape(b)}</li>" for b in part) + "</ul>")
+        else:
+            out.append(f"<p>{escape(part)}</p>")
+    out += figures
     out.append("</section>")
     return "\n".join(out)
 

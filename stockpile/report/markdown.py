@@ -20,13 +20,15 @@ def _table(table: Table) -> list[str]:
 
 
 def _section(section: Section) -> list[str]:
+    """Its paragraphs, bullets and tables in the order they were written."""
     lines = [f"## {section.title}", ""]
-    for p in section.paragraphs:
-        lines += [p, ""]
-    if section.bullets:
-        lines += [f"- {b}" for b in section.bullets] + [""]
-    for t in section.tables:
-        lines += _table(t)
+    for part in section.parts():
+        if isinstance(part, Table):
+            lines += _table(part)
+        elif isinstance(part, list):
+            lines += [f"- {b}" for b in part] + [""]
+        else:
+            lines += [part, ""]
     return lines
 
 
