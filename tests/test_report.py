@@ -628,3 +628,33 @@ def test_charts_come_before_their_sections_first_table() -> None:
                                   "<figure>", 'data-sheet="Cost distribution"',
                                   'data-sheet="Scenarios"')]
     assert at == sorted(at)
+
+
+def test_long_axis_titles_wrap_inside_a_narrow_chart() -> None:
+    # Chromium at 420 px found the last-lot chart's axis title, 87 characters on one line
+    # (about 626 units of bold 12 px text), cut by both edges of the 400-unit chart. Axis
+    # titles now wrap to lines of at most (400 - 16) / 7.2 = 53 characters, centred where
+    # they fit and moved inwards where they would cross an edge.
+    from stockpile.report import svg
+
+    title = ("USD avoided per USD of cost (price less residual value, plus holding; "
+             "1 = break-even)")
+    with svg.narrow():
+        bars = svg.hbar([("US \u00b7 cobalt", 1.25), ("JP \u00b7 gallium", 3.5)], "t",
+                        lambda v: f"{v:.2f}", title, "Holder \u00b7 product")
+        tornado = svg.tornado([("Prices", -2e8, 3e8)], "t", lambda v: f"{v:,.0f}", title,
+                              "Input")
+    for chart in (bars, tornado):
+        root = ET.fromstring(chart)  # noqa: S314  (our own output)
+        (axis,) = [t for t in root.iter("text") if t.get("class") == "axis-label"
+                   and t.get("text-anchor") == "middle"]
+        lines = [(float(sp.get("x")), sp.text or "") for sp in axis]
+        assert [line for _, line in lines] == [
+            "USD avoided per USD of cost (price less residual", "value, plus holding; 1 = "
+            "break-even)"]
+        for x, line in lines:
+            assert x - 7.2 * len(line) / 2 >= 8 - 1e-9 and x + 7.2 * len(line) / 2 <= 392
+        # the chart is one line taller than with a short title, so nothing overlaps
+        height = float(root.get("viewBox").split()[3])
+        last = max(float(t.get("y")) for t in root.iter("text"))
+        assert last + svg.AXIS_LINE <= height

@@ -66,6 +66,26 @@ def axis_label(x: float, y: float, text: str, anchor: str = "middle", rotate: bo
             f'fill="{MUTED}" font-weight="bold"{turn}>{escape(text)}</text>')
 
 
+AXIS_LINE = 14  # line height of a wrapped axis title
+
+
+def axis_lines(text: str) -> list[str]:
+    """A horizontal axis title in lines that fit the chart's width (bold 12 px text, at
+    CHAR_PX per character, 8 units clear of each edge)."""
+    return _lines(text, max(8, int((width() - 16) / CHAR_PX)))
+
+
+def value_axis_label(centre: float, y: float, lines: list[str]) -> str:
+    """A horizontal axis title of one or more lines (:func:`axis_lines`), centred on
+    ``centre`` where it fits and moved inwards where it would cross the chart's edge."""
+    half = max(len(line) for line in lines) * CHAR_PX / 2
+    x = min(max(centre, half + 8), width() - half - 8)
+    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else AXIS_LINE}">{escape(line)}'
+                    "</tspan>" for i, line in enumerate(lines))
+    return (f'<text class="axis-label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
+            f'fill="{MUTED}" font-weight="bold">{spans}</text>')
+
+
 def _open(height: float, title: str) -> str:
     return (f'<svg viewBox="0 0 {width()} {height:.0f}" '
             f'width="100%" role="img" aria-label="{escape(title)}" {FONT}>'
@@ -92,7 +112,8 @@ def hbar(items: Sequence[tuple[str, float]], title: str,
     x = lambda v: left + (v - lo) / span * plot  # noqa: E731
     top = 24
     rows = [BAR + GAP + 13 * (len(ls) - 1) for ls in labels]
-    height = top + sum(rows) + 8 + (18 if more > 0 else 0) + 22
+    axis = axis_lines(value_axis or title)
+    height = top + sum(rows) + 8 + (18 if more > 0 else 0) + 22 + AXIS_LINE * (len(axis) - 1)
     parts = [_open(height, title),
              axis_label(left - 8, 14, category_axis or "item", "end"),
              f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" '
@@ -115,7 +136,7 @@ def hbar(items: Sequence[tuple[str, float]], title: str,
         parts.append(f'<text x="{left - 8:.1f}" y="{y + 12:.1f}" text-anchor="end" '
                      f'fill="{MUTED}" font-style="italic">and {more} more</text>')
         y += 18
-    parts.append(axis_label(left + plot / 2, y + 20, value_axis or title))
+    parts.append(value_axis_label(left + plot / 2, y + 20, axis))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -216,7 +237,8 @@ def tornado(items: Sequence[tuple[str, float, float]], title: str,
     plot = W - left - 2 * margin
     x = lambda v: left + margin + (v - lo) / span * plot  # noqa: E731
     top, row = 40, 2 * BAR + GAP + 6
-    height = top + len(items) * row + 34
+    axis = axis_lines(value_axis)
+    height = top + len(items) * row + 34 + AXIS_LINE * (len(axis) - 1)
     gap = min(120.0, 30 + CHAR_PX * len(high_name))  # legend: the second key after the first
     parts = [_open(height, title), axis_label(left - 8, 14, category_axis, "end"),
              f'<rect x="{left + margin:.1f}" y="22" width="10" height="10" fill="{INK}"/>'
@@ -240,7 +262,7 @@ def tornado(items: Sequence[tuple[str, float, float]], title: str,
             tx, anchor = (x1 + 4, "start") if float(v) >= 0 else (x0 - 4, "end")
             parts.append(f'<text x="{tx:.1f}" y="{yy + BAR - 6}" text-anchor="{anchor}" '
                          f'fill="{MUTED}" font-size="11">{escape(value_text(float(v)))}</text>')
-    parts.append(axis_label(x(0) if lo < 0 < hi else left + margin + plot / 2, height - 8,
-                            value_axis))
+    parts.append(value_axis_label(x(0) if lo < 0 < hi else left + margin + plot / 2,
+                                  height - 8 - AXIS_LINE * (len(axis) - 1), axis))
     parts.append("</svg>")
     return "".join(parts)
