@@ -658,3 +658,22 @@ def test_long_axis_titles_wrap_inside_a_narrow_chart() -> None:
         height = float(root.get("viewBox").split()[3])
         last = max(float(t.get("y")) for t in root.iter("text"))
         assert last + svg.AXIS_LINE <= height
+
+
+def test_table_cells_break_between_words_and_identifiers_not_at_all() -> None:
+    # Chromium at 1400 px showed 'antimon|y', 'palladiu|m', 'dysprosiu|m' and 'JP-|JOGMEC'
+    # in the why-not and last-lot tables: cells could break anywhere (overflow-wrap:
+    # anywhere shrinks a column below its longest word). Now a one-word cell of at most 24
+    # characters stays on one line, text breaks between words, and only a cell with a
+    # longer word (a hash, a path) may break inside it.
+    from stockpile.report.html import _html_table
+
+    digest = "ec35ef80228c337f5e8876e3683685313fc88b781ac66a291059d9066c2c6e4f"
+    html = _html_table("T", ["Holder", "Material", "Note", "Hash", "Cost (USD)"],
+                       [["JP-JOGMEC", "antimony", "not worth its cost", digest, "1,234"]],
+                       [False, False, False, False, True])
+    cells = re.findall(r"<td( class=\"(\w+)\")? data-label", html)
+    assert [c[1] for c in cells] == ["id", "id", "", "long", "num"]
+    assert "th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: " \
+           "left;\n         vertical-align: top; overflow-wrap: break-word; }" in render_html(
+               make_result())

@@ -39,7 +39,9 @@ nav { font-size: 13px; margin: 16px 0 0; color: var(--muted); }
 nav a { color: var(--navy); text-decoration: none; margin-right: 14px; display: inline-block; }
 table { border-collapse: collapse; margin: 10px 0 18px; font-size: 13px; max-width: 100%; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: left;
-         vertical-align: top; overflow-wrap: anywhere; }
+         vertical-align: top; overflow-wrap: break-word; }
+td.id { white-space: nowrap; }
+td.long { overflow-wrap: anywhere; }
 th { background: var(--band); font-weight: 600; border-bottom: 2px solid var(--navy);
      min-width: 4em; overflow-wrap: normal; word-break: normal; hyphens: manual; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -180,19 +182,34 @@ def _table(table: Table) -> str:
                        [c.numeric for c in columns])
 
 
+NUM = ' class="num"'
+ID_CHARS = 24  # a cell that is one word of at most this many characters never breaks
+
+
+def _cell_class(text: str, numeric: bool) -> str:
+    """A number, or an identifier (one word: 'JP-JOGMEC', 'graphite-spherical'), stays on
+    one line; a cell with a word longer than ID_CHARS (a hash, a path) may break it
+    anywhere; other text wraps between words (a word breaks only if it is wider than
+    the whole column)."""
+    words = text.split()
+    kind = ("num" if numeric else "id" if len(words) == 1 and len(text) <= ID_CHARS else
+            "long" if any(len(w) > ID_CHARS for w in words) else "")
+    return f' class="{kind}"' if kind else ""
+
+
 def _html_table(sheet: str, head: list[str], rows: list[list[str]], numeric: list[bool],
                 numeric_rows: list[bool] | None = None) -> str:
-    cls = [' class="num"' if n else "" for n in numeric]
     kind = "wide" if len(head) > WIDE else "stack" if len(head) > STACK else ""
     wide = f' class="{kind}"' if kind else ""
     out = [f'<table{wide} data-sheet="{escape(sheet)}"><thead><tr>']
-    out += [f"<th{k}>{escape(h)}</th>" for h, k in zip(head, cls)]
+    out += [f"<th{NUM if n else ''}>{escape(h)}</th>" for h, n in zip(head, numeric)]
     out.append("</tr></thead><tbody>")
     for i, row in enumerate(rows):
         num_row = numeric_rows is None or numeric_rows[i]
         out.append("<tr>" + "".join(
-            f'<td{k if (num_row or j == 0) else ""} data-label="{escape(h)}">{escape(v)}</td>'
-            for j, (v, k, h) in enumerate(zip(row, cls, head))) + "</tr>")
+            f'<td{_cell_class(v, n and (num_row or j == 0))} data-label="{escape(h)}">'
+            f"{escape(v)}</td>" for j, (v, n, h) in enumerate(zip(row, numeric, head)))
+            + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
