@@ -677,3 +677,20 @@ def test_table_cells_break_between_words_and_identifiers_not_at_all() -> None:
     assert "th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: " \
            "left;\n         vertical-align: top; overflow-wrap: break-word; }" in render_html(
                make_result())
+
+
+def test_rules_cheaper_than_the_plan_are_told_as_a_positive_amount() -> None:
+    # The tiny instance's report said "JOGMEC 60/180 days, KOMIR 100 days, ... costs less:
+    # the best rule (KOMIR 100 days) minus the plan is USD -76 [USD -78, USD -74]": a plural
+    # with 'costs' and a saving a reader has to negate. Rule 1.55 bn against the plan
+    # 1.60 bn: 50 M less, interval [-60 M, -40 M] negated to 40 M to 60 M.
+    r = with_evidence()
+    r["evidence"]["verdict"].update(
+        beats_every_rule=False, best_rule="rule", rules_better_than_plan=["rule"],
+        best_rule_saving={"mean": -5e7, "ci95": [-6e7, -4e7]})
+    md = render_markdown(r)
+    assert "rule costs less than the plan; the best rule (rule) by USD 50.0 M (95 % " \
+           "interval USD 40.0 M to USD 60.0 M)." in md
+    r["evidence"]["verdict"]["rules_better_than_plan"] = ["rule", "other rule"]
+    assert "rule, other rule cost less than the plan; the best rule (rule) by USD 50.0 M" \
+        in render_markdown(r)
