@@ -478,7 +478,7 @@ def test_out_of_sample_figures_lead_and_in_sample_ones_are_labelled() -> None:
         in md
     html = render_html(with_evidence())
     assert "Cumulative distribution of scenario cost, in sample (the 2 scenarios" in html
-    first_li = re.findall(r"<li>(.*?)</li>", html)[2]
+    first_li = re.sub(r"<[^>]+>", "", re.findall(r"<li>(.*?)</li>", html)[2])  # amounts' spans
     assert first_li.startswith("Expected total cost out of sample: USD 1.60 bn")
 
 
@@ -624,7 +624,7 @@ def test_charts_come_before_their_sections_first_table() -> None:
     html = render_html(with_evidence())
     dist = html.split('<section id="distribution">')[1].split("</section>")[0]
     # paragraph (in and out of sample), paragraph (why CVaR differs), chart, the two tables
-    at = [dist.index(s) for s in ("<p>Total cost of the plan", "<p>The in-sample CVaR 95 %",
+    at = [dist.index(s) for s in ("<p>Total cost of the plan", "<p>The in-sample CVaR",
                                   "<figure>", 'data-sheet="Cost distribution"',
                                   'data-sheet="Scenarios"')]
     assert at == sorted(at)
@@ -694,3 +694,22 @@ def test_rules_cheaper_than_the_plan_are_told_as_a_positive_amount() -> None:
     r["evidence"]["verdict"]["rules_better_than_plan"] = ["rule", "other rule"]
     assert "rule, other rule cost less than the plan; the best rule (rule) by USD 50.0 M" \
         in render_markdown(r)
+
+
+def test_amounts_stay_with_their_units_in_html() -> None:
+    # At 420 px Chromium broke 'USD -78, USD | -74]' and 'USD 2.34 | bn' across lines: an
+    # amount and its unit are now one unbreakable span in prose, bullets and table cells;
+    # the text a reader sees (and copies) is unchanged.
+    from stockpile.report.html import _prose
+
+    assert _prose("USD -76 [USD -78, USD -74]; 10,460 t; 95 % of USD 2.24 bn, 548 days, "
+                  "USD 54.2 M/t <b>") == (
+        '<span class="nw">USD -76</span> [<span class="nw">USD -78</span>, <span class="nw">'
+        'USD -74</span>]; <span class="nw">10,460 t</span>; <span class="nw">95 %</span> of '
+        '<span class="nw">USD 2.24 bn</span>, <span class="nw">548 days</span>, '
+        '<span class="nw">USD 54.2 M/t</span> &lt;b&gt;')
+    html = render_html(with_evidence())
+    assert "td.id, span.nw { white-space: nowrap; }" in html
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "Expected total cost out of sample: USD 1.60 bn (95 % interval USD 1.59 bn to " \
+           "USD 1.61 bn)" in text

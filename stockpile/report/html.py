@@ -6,6 +6,7 @@ file opens offline and prints cleanly. All text is escaped with :func:`html.esca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -40,7 +41,7 @@ nav a { color: var(--navy); text-decoration: none; margin-right: 14px; display: 
 table { border-collapse: collapse; margin: 10px 0 18px; font-size: 13px; max-width: 100%; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: left;
          vertical-align: top; overflow-wrap: break-word; }
-td.id { white-space: nowrap; }
+td.id, span.nw { white-space: nowrap; }
 td.long { overflow-wrap: anywhere; }
 th { background: var(--band); font-weight: 600; border-bottom: 2px solid var(--navy);
      min-width: 4em; overflow-wrap: normal; word-break: normal; hyphens: manual; }
@@ -182,6 +183,20 @@ def _table(table: Table) -> str:
                        [c.numeric for c in columns])
 
 
+# An amount and its unit, kept on one line in prose: 'USD 2.34 bn', 'USD -76', '10,460 t',
+# '95 %', '548 days' ('USD 2.34 / bn' at the end of a phone's line reads as two figures).
+AMOUNT = re.compile(r"USD -?[\d,.]*\d(?: (?:bn|M)\b)?(?:/t\b)?|-?\d[\d,.]* (?:%|t\b|days\b)")
+
+
+def _prose(text: str) -> str:
+    """Escaped text whose amounts (:data:`AMOUNT`) do not break from their units."""
+    out, at = [], 0
+    for m in AMOUNT.finditer(text):
+        out += [escape(text[at:m.start()]), f'<span class="nw">{escape(m.group(0))}</span>']
+        at = m.end()
+    return "".join([*out, escape(text[at:])])
+
+
 NUM = ' class="num"'
 ID_CHARS = 24  # a cell that is one word of at most this many characters never breaks
 
@@ -208,7 +223,7 @@ def _html_table(sheet: str, head: list[str], rows: list[list[str]], numeric: lis
         num_row = numeric_rows is None or numeric_rows[i]
         out.append("<tr>" + "".join(
             f'<td{_cell_class(v, n and (num_row or j == 0))} data-label="{escape(h)}">'
-            f"{escape(v)}</td>" for j, (v, n, h) in enumerate(zip(row, numeric, head)))
+            f"{_prose(v)}</td>" for j, (v, n, h) in enumerate(zip(row, numeric, head)))
             + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -236,9 +251,9 @@ def _section(section: Section, charts: list[tuple[str, str, str | None]],
             out += [*figures, _table(part)]
             figures = []
         elif isinstance(part, list):
-            out.append("<ul>" + "".join(f"<li>{escape(b)}</li>" for b in part) + "</ul>")
+            out.append("<ul>" + "".join(f"<li>{_prose(b)}</li>" for b in part) + "</ul>")
         else:
-            out.append(f"<p>{escape(part)}</p>")
+            out.append(f"<p>{_prose(part)}</p>")
     out += figures
     out.append("</section>")
     return "\n".join(out)
