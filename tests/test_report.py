@@ -713,3 +713,19 @@ def test_amounts_stay_with_their_units_in_html() -> None:
     text = re.sub(r"<[^>]+>", "", html)
     assert "Expected total cost out of sample: USD 1.60 bn (95 % interval USD 1.59 bn to " \
            "USD 1.61 bn)" in text
+
+
+def test_cdf_markers_sharing_a_line_keep_their_own_figures() -> None:
+    # The quick instance's chart said 'mean / p95: USD 3.60 bn' although p95 is 4.03 bn: on
+    # a 0-38 bn axis the two lines are under 4 units apart and shared one label with the
+    # first one's value. Each now keeps its own figure where the figures differ.
+    from stockpile.report import svg
+
+    points = [(0.59e9, 0.5), (4.03e9, 0.45), (36.96e9, 0.05)]
+    markers = [("mean", 3.597e9), ("p95", 4.025e9), ("CVaR 95%", 36.96e9)]
+    with svg.narrow():
+        chart = svg.cdf(points, markers, "t", fmt.money)
+    assert ">mean: USD 3.60 bn / p95: USD 4.03 bn</text>" in chart
+    assert ">CVaR 95%: USD 36.96 bn</text>" in chart
+    same = svg.cdf(points, [("mean", 3.6e9), ("p95", 3.6e9)], "t", fmt.money)
+    assert ">mean / p95: USD 3.60 bn</text>" in same

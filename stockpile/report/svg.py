@@ -198,15 +198,15 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
         path.append(f"V{y(cum):.1f}")
     path.append(f"H{x(hi):.1f}")
     parts.append(f'<path d="{"".join(path)}" fill="none" stroke="{INK}" stroke-width="2"/>')
-    groups: list[tuple[float, list[str]]] = []  # markers closer than 4 px share a label
+    groups: list[tuple[float, list[tuple[str, float]]]] = []  # closer than 4 px: one label
     for name, m in sorted(markers, key=lambda nm: float(nm[1])):
         if groups and x(float(m)) - x(groups[-1][0]) < 4:
-            groups[-1][1].append(name)
+            groups[-1][1].append((name, float(m)))
         else:
-            groups.append((float(m), [name]))
-    for j, (m, names) in enumerate(groups):
+            groups.append((float(m), [(name, float(m))]))
+    for j, (m, named) in enumerate(groups):
         xm = x(m)
-        label = f"{' / '.join(names)}: {value_text(m)}"
+        label = _marker_label(named, value_text)
         room = 6.2 * len(label) + 4  # width of the label at 11 px, generously
         end = (xm > left + pw / 2 or xm + room > W) and xm - room >= 0
         parts.append(f'<line x1="{xm:.1f}" y1="{top - 4}" x2="{xm:.1f}" y2="{y(0):.1f}" '
@@ -218,6 +218,15 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
     parts.append(axis_label(14, top + ph / 2, "Probability cost is at most this", rotate=True))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _marker_label(named: list[tuple[str, float]], value_text: Callable[[float], str]) -> str:
+    """'mean / p95: USD 3.60 bn' where markers that share a line show the same figure,
+    'mean: USD 3.60 bn / p95: USD 3.95 bn' where they differ (each keeps its own value)."""
+    texts = [value_text(v) for _, v in named]
+    if len(set(texts)) == 1:
+        return f"{' / '.join(n for n, _ in named)}: {texts[0]}"
+    return " / ".join(f"{n}: {t}" for (n, _), t in zip(named, texts))
 
 
 def tornado(items: Sequence[tuple[str, float, float]], title: str,
