@@ -1,7 +1,7 @@
 """Open an HTML report in headless Chromium (Debian's, driven by playwright) and list what a
-reader would find wrong: horizontal overflow, table columns out of view, literal Markdown,
-charts without a title or labelled axes, chart text too small to read, a printed PDF that
-loses columns. Used by tests/test_browser.py; screenshots of failing pages are saved."""
+reader would find wrong: horizontal overflow, table columns out of view, words broken across
+lines, literal Markdown, charts without a title or labelled axes, chart text too small to
+read or overlapping, a printed PDF that loses columns. Used by tests/test_browser.py; screenshots of failing pages are saved."""
 
 from __future__ import annotations
 
@@ -110,6 +110,14 @@ CHECKS = r"""
     if (!title || !title.textContent.trim()) out.push(`${name}: no title`);
     if (s.querySelectorAll('.axis-label').length < 2) out.push(`${name}: axes not labelled`);
     if (s.textContent.includes('\u2026')) out.push(`${name}: label truncated`);
+    const boxes = [...s.querySelectorAll('text')].map((t) => [t, t.getBoundingClientRect()])
+      .filter(([, r]) => r.width > 0);
+    boxes.forEach(([a, ra], i) => boxes.slice(i + 1).forEach(([b, rb]) => {
+      const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (w > 1 && h > 2)
+        out.push(`${name}: labels overlap: "${a.textContent.slice(0, 25)}" and "${b.textContent.slice(0, 25)}"`);
+    }));
     s.querySelectorAll('text').forEach((t) => {
       const h = t.getBoundingClientRect().height;
       if (h > 0 && h < MIN_PX) out.push(`${name}: text "${t.textContent.slice(0, 20)}" ${h.toFixed(1)} px`);

@@ -116,6 +116,11 @@ def test_checks_catch_a_bad_page(chromium, tmp_path: Path) -> None:
                    "'overflow-wrap: anywhere'>palladium</td><td>rare-earth quotas</td></tr>"
                    "</table></div>"
                    "<figure><svg viewBox='0 0 10 10'><text>a</text></svg></figure>"
+                   "<figure><figcaption>Crowded</figcaption><svg viewBox='0 0 200 40'>"
+                   "<title>t</title><text class='axis-label' x='0' y='38'>x</text>"
+                   "<text class='axis-label' x='100' y='38'>y</text><text x='10' y='15'>"
+                   "mean: USD 3.66 bn</text><text x='40' y='15'>CVaR: USD 36.8 bn</text>"
+                   "</svg></figure>"
                    "<section class='summary'><div style='height: 1200px'></div><ul>"
                    "<li>Total USD 5 bn</li></ul></section></body></html>")
     found = chromium.problems(bad, 420, tmp_path)
@@ -133,6 +138,7 @@ def test_checks_catch_a_bad_page(chromium, tmp_path: Path) -> None:
     # 'pallad|ium' is broken inside a word; 'rare-|earth' in prose at its hyphen is not
     # counted, nor is 'quotas' on a line of its own
     assert 'Split: 1 words broken across lines (first "palladium")' in text
+    assert 'Crowded: labels overlap: "mean: USD 3.66 bn" and "CVaR: USD 36.8 bn"' in text
     assert (tmp_path / "bad-420.png").exists()
     lead = chromium.headline(bad, 1400)
     assert lead is not None and lead["text"] == "Total USD 5 bn"

@@ -729,3 +729,31 @@ def test_cdf_markers_sharing_a_line_keep_their_own_figures() -> None:
     assert ">CVaR 95%: USD 36.96 bn</text>" in chart
     same = svg.cdf(points, [("mean", 3.6e9), ("p95", 3.6e9)], "t", fmt.money)
     assert ">mean / p95: USD 3.60 bn</text>" in same
+
+
+def test_cdf_marker_labels_take_a_free_row() -> None:
+    # Chromium at 420 px (national mode, quick instance): 'mean: USD 3.66 bn / p95 ...' and
+    # 'CVaR 95% in sample: USD 36.83 bn' overlapped: labels alternated between two rows by
+    # their order, and the CVaR label, anchored at the right end, ran left over the mean's.
+    # Each label now takes the first row where it overlaps no earlier label (12 units per
+    # row, 6 units apart), and the plot starts below the rows used.
+    from stockpile.report import svg
+
+    points = [(0.43e9, 0.5), (4.81e9, 0.45), (36.83e9, 0.05)]
+    markers = [("mean", 3.66e9), ("p95", 4.81e9), ("CVaR 95% in sample", 36.83e9)]
+    with svg.narrow():
+        chart = svg.cdf(points, markers, "t", fmt.money)
+    root = ET.fromstring(chart)  # noqa: S314  (our own output)
+    labels = [t for t in root.iter("text") if t.get("font-size") == "11"]
+    spans = []
+    for t in labels:
+        x, w = float(t.get("x")), 6.2 * len(t.text or "")
+        lo, hi = (x - w, x) if t.get("text-anchor") == "end" else (x, x + w)
+        spans.append((float(t.get("y")), lo, hi))
+        assert lo >= -1 and hi <= 401, (t.text, lo, hi)
+    for i, (y1, lo1, hi1) in enumerate(spans):
+        for y2, lo2, hi2 in spans[i + 1:]:
+            assert y1 != y2 or hi1 <= lo2 or hi2 <= lo1  # same row: apart
+    assert len({y for y, _, _ in spans}) == 3  # three labels, three rows here
+    lines = [ln for ln in root.iter("line") if ln.get("stroke-dasharray")]
+    assert min(float(ln.get("y1")) for ln in lines) > max(y for y, _, _ in spans)

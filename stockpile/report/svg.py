@@ -172,10 +172,13 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
     pad = max(1.0, abs(hi)) * 0.05 if degenerate else (hi - lo) * 0.03
     lo, hi = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
     W = width()
-    left, right, top, bottom = 76.0, 24.0, 36.0, 40.0
+    left, right, bottom = 76.0, 24.0, 40.0
     height = 300.0
-    pw, ph = W - left - right, height - top - bottom
+    pw = W - left - right
     x = lambda v: left + (v - lo) / (hi - lo) * pw  # noqa: E731
+    placed = _place_markers(markers, x, value_text, left + pw / 2)
+    top = 12.0 * (max([1, *(p[4] for p in placed)]) + 2)  # below the marker labels' rows
+    ph = height - top - bottom
     y = lambda c: top + (1 - c) * ph  # noqa: E731
     parts = [_open(height, title)]
     parts.extend(f'<line x1="{left}" y1="{y(c):.1f}" x2="{W - right}" y2="{y(c):.1f}" '
@@ -198,26 +201,45 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
         path.append(f"V{y(cum):.1f}")
     path.append(f"H{x(hi):.1f}")
     parts.append(f'<path d="{"".join(path)}" fill="none" stroke="{INK}" stroke-width="2"/>')
-    groups: list[tuple[float, list[tuple[str, float]]]] = []  # closer than 4 px: one label
+    for xm, text, tx, anchor, row in placed:
+        parts.append(f'<line x1="{xm:.1f}" y1="{top - 4}" x2="{xm:.1f}" y2="{y(0):.1f}" '
+                     f'stroke="{NEG}" stroke-dasharray="4 3" stroke-width="1"/>'
+                     f'<text x="{tx:.1f}" y="{12 + 12 * row}" text-anchor="{anchor}" '
+                     f'fill="{NEG}" font-size="11">{escape(text)}</text>')
+    parts.append(axis_label(left + pw / 2, height - 6, "Total cost in a scenario (USD)"))
+    parts.append(axis_label(14, top + ph / 2, "Probability cost is at most this", rotate=True))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _place_markers(markers: Sequence[tuple[str, float]], x: Callable[[float], float],
+                   value_text: Callable[[float], str], middle: float
+                   ) -> list[tuple[float, str, float, str, int]]:
+    """Each marker line's label above the plot: (line x, label, text x, anchor, row).
+    Markers closer than 4 units share a label; a label runs right of its line, or left
+    where it would cross the chart's right edge or lies right of ``middle``, and takes the
+    first row (12 units each) where it overlaps no label placed before it."""
+    groups: list[tuple[float, list[tuple[str, float]]]] = []
     for name, m in sorted(markers, key=lambda nm: float(nm[1])):
         if groups and x(float(m)) - x(groups[-1][0]) < 4:
             groups[-1][1].append((name, float(m)))
         else:
             groups.append((float(m), [(name, float(m))]))
-    for j, (m, named) in enumerate(groups):
-        xm = x(m)
-        label = _marker_label(named, value_text)
-        room = 6.2 * len(label) + 4  # width of the label at 11 px, generously
-        end = (xm > left + pw / 2 or xm + room > W) and xm - room >= 0
-        parts.append(f'<line x1="{xm:.1f}" y1="{top - 4}" x2="{xm:.1f}" y2="{y(0):.1f}" '
-                     f'stroke="{NEG}" stroke-dasharray="4 3" stroke-width="1"/>'
-                     f'<text x="{xm - 3 if end else xm + 3:.1f}" y="{12 + 12 * (j % 2)}" '
-                     f'text-anchor="{"end" if end else "start"}" fill="{NEG}" font-size="11">'
-                     f"{escape(label)}</text>")
-    parts.append(axis_label(left + pw / 2, height - 6, "Total cost in a scenario (USD)"))
-    parts.append(axis_label(14, top + ph / 2, "Probability cost is at most this", rotate=True))
-    parts.append("</svg>")
-    return "".join(parts)
+    W = width()
+    rows: list[list[tuple[float, float]]] = []
+    out = []
+    for m, named in groups:
+        xm, text = x(m), _marker_label(named, value_text)
+        room = 6.2 * len(text) + 4  # width of the label at 11 px, generously
+        end = (xm > middle or xm + room > W) and xm - room >= 0
+        lo, hi = (xm - room, xm) if end else (xm, xm + room)
+        row = next((i for i, taken in enumerate(rows)
+                    if all(hi + 6 <= a or lo - 6 >= b for a, b in taken)), len(rows))
+        if row == len(rows):
+            rows.append([])
+        rows[row].append((lo, hi))
+        out.append((xm, text, xm - 3 if end else xm + 3, "end" if end else "start", row))
+    return out
 
 
 def _marker_label(named: list[tuple[str, float]], value_text: Callable[[float], str]) -> str:
