@@ -144,6 +144,25 @@ HEADLINE = r"""
 """
 
 
+# On paper a chart's text is about the size of the page's text: a chart drawn for phones (400
+# units) printed across A4 (about 700 px) would have 12 px labels at 21 px.
+MAX_PRINT_CHART_TEXT_PX = 16.0
+PRINT_CHARTS = r"""
+() => {
+  const out = [];
+  document.querySelectorAll('svg').forEach((s, si) => {
+    const cap = s.closest('figure') && s.closest('figure').querySelector('figcaption');
+    const name = (cap && cap.innerText) || `chart ${si + 1}`;
+    const lines = [...s.querySelectorAll('text:not([transform])')]  // one line each
+      .flatMap((t) => (t.querySelector('tspan') ? [...t.querySelectorAll('tspan')] : [t]));
+    const big = lines.map((t) => t.getBoundingClientRect().height).filter((h) => h > MAX_PX);
+    if (big.length) out.push(`${name}: chart text ${Math.max(...big).toFixed(0)} px high on paper`);
+  });
+  return [...new Set(out)];
+}
+"""
+
+
 def _checks(min_px: float) -> str:
     return CHECKS.replace("MIN_PX", str(min_px)).replace("MAX_WORD", str(MAX_WORD))
 
@@ -206,6 +225,7 @@ class Browser:
             # A4 minus margins at 96 px per inch: (210 - 24) mm
             page.set_viewport_size({"width": int((210 - 24) / 25.4 * 96), "height": 1000})
             found: list[str] = page.evaluate(_checks(0.0))
+            found += page.evaluate(PRINT_CHARTS.replace("MAX_PX", str(MAX_PRINT_CHART_TEXT_PX)))
             return [f"print: {p}" for p in found if "Markdown" not in p]
         finally:
             page.close()

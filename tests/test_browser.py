@@ -140,6 +140,9 @@ def test_checks_catch_a_bad_page(chromium, tmp_path: Path) -> None:
     assert 'Split: 1 words broken across lines (first "palladium")' in text
     assert 'Crowded: labels overlap: "mean: USD 3.66 bn" and "CVaR: USD 36.8 bn"' in text
     assert (tmp_path / "bad-420.png").exists()
+    # on paper, the crowded chart (200 units across about 700 px) has 12-unit text at 40 px
+    printed = "\n".join(chromium.print_problems(bad, tmp_path / "bad.pdf"))
+    assert "print: Crowded: chart text" in printed and "px high on paper" in printed
     lead = chromium.headline(bad, 1400)
     assert lead is not None and lead["text"] == "Total USD 5 bn"
     assert lead["top"] > 1200 > lead["screen"] == 900

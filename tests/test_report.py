@@ -757,3 +757,13 @@ def test_cdf_marker_labels_take_a_free_row() -> None:
     assert len({y for y, _, _ in spans}) == 3  # three labels, three rows here
     lines = [ln for ln in root.iter("line") if ln.get("stroke-dasharray")]
     assert min(float(ln.get("y1")) for ln in lines) > max(y for y, _, _ in spans)
+
+
+def test_paper_gets_the_wide_charts() -> None:
+    # A4 minus margins is about 700 px, under the 760 px where screens switch to the charts
+    # drawn 400 units wide; printed, those came out at 1.75 times the page's text (12-unit
+    # labels 23 px high, measured by Chromium). Print shows the 720-unit charts.
+    html = render_html(with_evidence())
+    printed = html.split("@media print {")[1].split("\n}\n")[0]
+    assert ".chart-wide { display: block; } .chart-narrow { display: none; }" in printed
+    assert html.index("@media print {") > html.index("@media (max-width: 760px)")  # it wins

@@ -73,6 +73,7 @@ figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
   nav { display: none; } h2 { break-after: avoid; } figure, tr { break-inside: avoid; }
   table { font-size: 8pt; } th, td { padding: 2px 4px; } th { min-width: 0; }
   figure { overflow: visible; }
+  .chart-wide { display: block; } .chart-narrow { display: none; }  /* A4 is about 700 px */
   table.wide, table.wide tbody, table.wide tr, table.wide td { display: block; width: 100%; }
   table.wide thead { display: none; }
   table.wide tr { border-bottom: 1.5pt solid var(--navy); padding: 2pt 0; }
