@@ -52,13 +52,14 @@ figure { margin: 12px 0 20px; max-width: 760px; }
 figure svg { display: block; width: 100%; height: auto; }
 .chart-narrow { display: none; }
 figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
-@media (max-width: 760px) {
+@media screen and (max-width: 760px) {
   main { padding: 16px 12px 40px; }
   .chart-wide { display: none; }
   .chart-narrow { display: block; }
 }
-/* narrow screens, and wide tables on paper: one block per row, every cell labelled */
-@media (max-width: 760px) {
+/* narrow screens (and, in the print block below, tables of over 8 columns on paper): one
+   block per row, every cell labelled */
+@media screen and (max-width: 760px) {
   table.wide, table.wide tbody, table.wide tr, table.wide td,
   table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
   table.wide thead, table.stack thead { display: none; }
