@@ -606,13 +606,15 @@ def test_evidence_explanations_sit_above_their_own_tables() -> None:
     marks = [("Every plan below is evaluated", "| Plan | Expected cost (USD)",
               'data-sheet="Out of sample"'),
              ("Named historical analogues", "| Analogue | Events", 'data-sheet="Stress tests"'),
-             ("How often each material", "| Material | In the instance",
+             ("How often each material", "| Material | Share cut, in the instance",
               'data-sheet="Hit frequency"'),
              ("Statistical optimality gap (MMW)", "| Holder | Product | Plan (t)",
               'data-sheet="Stability"')]
     md_at = [k for p, t, _ in marks for k in (md.index(p), md.index(t))]
     html_at = [k for p, _, t in marks for k in (html.index(p), html.index(t))]
     assert md_at == sorted(md_at) and html_at == sorted(html_at)
+    # the hit frequency as shares (0.3 and 0.2 in with_evidence), not bare fractions
+    assert "| ga | 30.0% | 20.0% |" in md
     # and the Excel sheets follow the same reading order
     from stockpile.report.content import document
     sheets = [t.sheet for t in document(r).tables()]

@@ -123,11 +123,12 @@ def _stress_tests(sec: Section, stress: list[dict[str, Any]]) -> None:
 
 def _hit_frequency(sec: Section, hits: list[dict[str, Any]]) -> None:
     sec.paragraphs.append(
-        "How often each material's supply is cut for some holder: in the scenarios the plan "
-        "was optimised on, and in the fresh sample (the calibrated frequency).")
+        "How often each material's supply is cut for some holder: the share of scenarios "
+        "(weighted by probability) in which it is cut, in the scenarios the plan was "
+        "optimised on, and in the fresh sample (the calibrated frequency).")
     sec.tables.append(Table("Hit frequency", [
-        Column("Material"), Column("In the instance", fmt.probability, True),
-        Column("Fresh sample", fmt.probability, True)],
+        Column("Material"), Column("Share cut, in the instance", fmt.percent, True),
+        Column("Share cut, fresh sample", fmt.percent, True)],
         [[h["material"], h["in_sample"], h["out_of_sample"]] for h in hits]))
 
 
