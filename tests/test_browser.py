@@ -86,18 +86,63 @@ def test_page_prints_whole(chromium, pages: dict[str, Path], name: str,
     assert not found, f"{name} printed ({pdf}):\n" + "\n".join(found)
 
 
+SOLVE_HEADLINE = "Expected total cost out of sample"
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_headline_is_on_the_first_screen(chromium, pages: dict[str, Path], name: str) -> None:
+    # At 1400 x 900 px the summary's first USD figure is in view without scrolling; in a
+    # solve report that figure is the out-of-sample expected total (issue 20 item 3).
+    lead = chromium.headline(pages[name], 1400)
+    if name.startswith("solve"):
+        assert lead is not None and lead["text"].startswith(SOLVE_HEADLINE), lead
+    if lead is not None:
+        assert lead["bottom"] <= lead["screen"], (
+            f"{name}: the headline '{lead['text'][:60]}' ends {lead['bottom']:.0f} px down, "
+            f"below the first screen of {lead['screen']} px")
+
+
 def test_checks_catch_a_bad_page(chromium, tmp_path: Path) -> None:
     # the checks can fail: a wide table, literal Markdown and an unlabelled chart are found
     bad = tmp_path / "bad.html"
     cells = "".join(f"<td>{'x' * 40}</td>" for _ in range(30))
     bad.write_text("<!DOCTYPE html><html><body><p>**Warning:** `x`</p>"
-                   f"<div><table><tr>{cells}</tr></table></div>"
+                   f"<div><table data-sheet='Cut'><tr>{cells}</tr></table></div>"
+                   "<div style='overflow-x: auto'><table data-sheet='Scrolls'>"
+                   f"<tr>{cells}</tr></table></div>"
+                   "<table data-sheet='Stacked'><thead style='display: none'><tr><th>h</th>"
+                   "</tr></thead><tbody><tr><td>v</td></tr></tbody></table>"
+                   "<div style='width: 40px'><table data-sheet='Split'><tr><td style="
+                   "'overflow-wrap: anywhere'>palladium</td><td>rare-earth quotas</td></tr>"
+                   "</table></div>"
                    "<figure><svg viewBox='0 0 10 10'><text>a</text></svg></figure>"
-                   "</body></html>")
+                   "<figure><figcaption>Crowded</figcaption><svg viewBox='0 0 200 40'>"
+                   "<title>t</title><text class='axis-label' x='0' y='38'>x</text>"
+                   "<text class='axis-label' x='100' y='38'>y</text><text x='10' y='15'>"
+                   "mean: USD 3.66 bn</text><text x='40' y='15'>CVaR: USD 36.8 bn</text>"
+                   "</svg></figure>"
+                   "<section class='summary'><div style='height: 1200px'></div><ul>"
+                   "<li>Total USD 5 bn</li></ul></section></body></html>")
     found = chromium.problems(bad, 420, tmp_path)
     text = "\n".join(found)
     assert "page overflows sideways" in text
     assert "no viewport meta tag" in text
     assert "literal Markdown in the page: **" in text
     assert "axes not labelled" in text and "no caption" in text
+    # a table cut at the screen's edge hides its last column; one in a box that scrolls
+    # sideways does not (the reader can reach it), though it is still wider than its box
+    assert 'Cut: last column "' in text and "out of view in 1 rows, with nothing to scroll" \
+        in text
+    assert "Scrolls: last column" not in text and "Scrolls: wider than its box" in text
+    assert "Stacked: stacked per row, but 1 cells show no column label" in text
+    # 'pallad|ium' is broken inside a word; 'rare-|earth' in prose at its hyphen is not
+    # counted, nor is 'quotas' on a line of its own
+    assert 'Split: 1 words broken across lines (first "palladium")' in text
+    assert 'Crowded: labels overlap: "mean: USD 3.66 bn" and "CVaR: USD 36.8 bn"' in text
     assert (tmp_path / "bad-420.png").exists()
+    # on paper, the crowded chart (200 units across about 700 px) has 12-unit text at 40 px
+    printed = "\n".join(chromium.print_problems(bad, tmp_path / "bad.pdf"))
+    assert "print: Crowded: chart text" in printed and "px high on paper" in printed
+    lead = chromium.headline(bad, 1400)
+    assert lead is not None and lead["text"] == "Total USD 5 bn"
+    assert lead["top"] > 1200 > lead["screen"] == 900

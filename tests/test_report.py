@@ -478,7 +478,7 @@ def test_out_of_sample_figures_lead_and_in_sample_ones_are_labelled() -> None:
         in md
     html = render_html(with_evidence())
     assert "Cumulative distribution of scenario cost, in sample (the 2 scenarios" in html
-    first_li = re.findall(r"<li>(.*?)</li>", html)[2]
+    first_li = re.sub(r"<[^>]+>", "", re.findall(r"<li>(.*?)</li>", html)[2])  # amounts' spans
     assert first_li.startswith("Expected total cost out of sample: USD 1.60 bn")
 
 
@@ -562,3 +562,215 @@ def test_narrow_charts_keep_every_label_and_value_in_view() -> None:
                 assert lo >= -1 and hi <= 401, (line, lo, hi)
     # headers break between words only
     assert "overflow-wrap: normal; word-break: normal" in html
+
+
+# --- a section's paragraphs and tables in the order they were written -----------------------
+
+def test_section_keeps_paragraphs_tables_and_bullets_in_written_order() -> None:
+    from stockpile.report.blocks import Column, Section, Table
+
+    t1, t2 = Table("One", [Column("a")], [["x"]]), Table("Two", [Column("b")], [["y"]])
+    sec = Section("k", "K", paragraphs=["intro"])
+    sec.tables.append(t1)
+    sec.paragraphs.append("about two")
+    sec.tables.append(t2)
+    sec.paragraphs.insert(0, "first")  # before the first paragraph, not at the top of tables
+    sec.bullets = ["b1", "b2"]  # placed where it is set: last
+    assert list(sec.parts()) == ["first", "intro", t1, "about two", t2, ["b1", "b2"]]
+    assert sec.paragraphs == ["first", "intro", "about two"] and list(sec.tables) == [t1, t2]
+    sec.paragraphs[1] = "intro, reworded"  # replaced where it stands
+    sec.paragraphs += ["closing"]  # why_content extends this way
+    assert list(sec.parts()) == ["first", "intro, reworded", t1, "about two", t2,
+                                 ["b1", "b2"], "closing"]
+    del sec.tables[0]
+    assert [p if isinstance(p, str) else "T" for p in sec.parts()] == [
+        "first", "intro, reworded", "about two", "T", "T", "closing"]  # bullets list = "T"
+    with pytest.raises(TypeError, match="take Table, not str"):
+        sec.tables.append("not a table")  # type: ignore[arg-type]
+    # given to the constructor: paragraphs, bullets, tables
+    assert list(Section("k", "K", ["p"], ["b"], [t1]).parts()) == ["p", ["b"], t1]
+
+
+def test_evidence_explanations_sit_above_their_own_tables() -> None:
+    # The evidence section writes: paragraph, 'Out of sample' table, paragraph, 'Stress
+    # tests', paragraph, 'Hit frequency', paragraph, 'Stability'. The renderers printed all
+    # four paragraphs, then all four tables, so the stress-test explanation sat above the
+    # out-of-sample table. Now each paragraph comes just before the table it explains, in
+    # report.md and report.html alike.
+    r = with_evidence(0.004)
+    r["evidence"]["statistical_gap"]["stability"]["purchases"] = [
+        {"holder": "US", "product": "ga4n", "plan_t": 3.0, "min_t": 2.0, "max_t": 3.0,
+         "replications_buying": 3}]
+    md = render_markdown(r).split("## Evidence")[1].split("\n## ")[0]
+    html = render_html(r).split('<section id="evidence">')[1].split("</section>")[0]
+    marks = [("Every plan below is evaluated", "| Plan | Expected cost (USD)",
+              'data-sheet="Out of sample"'),
+             ("Named historical analogues", "| Analogue | Events", 'data-sheet="Stress tests"'),
+             ("How often each material", "| Material | Share cut, in the instance",
+              'data-sheet="Hit frequency"'),
+             ("Statistical optimality gap (MMW)", "| Holder | Product | Plan (t)",
+              'data-sheet="Stability"')]
+    md_at = [k for p, t, _ in marks for k in (md.index(p), md.index(t))]
+    html_at = [k for p, _, t in marks for k in (html.index(p), html.index(t))]
+    assert md_at == sorted(md_at) and html_at == sorted(html_at)
+    # the hit frequency as shares (0.3 and 0.2 in with_evidence), not bare fractions
+    assert "| ga | 30.0% | 20.0% |" in md
+    # and the Excel sheets follow the same reading order
+    from stockpile.report.content import document
+    sheets = [t.sheet for t in document(r).tables()]
+    assert sheets.index("Out of sample") < sheets.index("Stress tests") \
+        < sheets.index("Hit frequency") < sheets.index("Stability")
+
+
+def test_charts_come_before_their_sections_first_table() -> None:
+    html = render_html(with_evidence())
+    dist = html.split('<section id="distribution">')[1].split("</section>")[0]
+    # paragraph (in and out of sample), paragraph (why CVaR differs), chart, the two tables
+    at = [dist.index(s) for s in ("<p>Total cost of the plan", "<p>The in-sample CVaR",
+                                  "<figure>", 'data-sheet="Cost distribution"',
+                                  'data-sheet="Scenarios"')]
+    assert at == sorted(at)
+
+
+def test_long_axis_titles_wrap_inside_a_narrow_chart() -> None:
+    # Chromium at 420 px found the last-lot chart's axis title, 87 characters on one line
+    # (about 626 units of bold 12 px text), cut by both edges of the 400-unit chart. Axis
+    # titles now wrap to lines of at most (400 - 16) / 7.2 = 53 characters, centred where
+    # they fit and moved inwards where they would cross an edge.
+    from stockpile.report import svg
+
+    title = ("USD avoided per USD of cost (price less residual value, plus holding; "
+             "1 = break-even)")
+    with svg.narrow():
+        bars = svg.hbar([("US \u00b7 cobalt", 1.25), ("JP \u00b7 gallium", 3.5)], "t",
+                        lambda v: f"{v:.2f}", title, "Holder \u00b7 product")
+        tornado = svg.tornado([("Prices", -2e8, 3e8)], "t", lambda v: f"{v:,.0f}", title,
+                              "Input")
+    for chart in (bars, tornado):
+        root = ET.fromstring(chart)  # noqa: S314  (our own output)
+        (axis,) = [t for t in root.iter("text") if t.get("class") == "axis-label"
+                   and t.get("text-anchor") == "middle"]
+        lines = [(float(sp.get("x")), sp.text or "") for sp in axis]
+        assert [line for _, line in lines] == [
+            "USD avoided per USD of cost (price less residual", "value, plus holding; 1 = "
+            "break-even)"]
+        for x, line in lines:
+            assert x - 7.2 * len(line) / 2 >= 8 - 1e-9 and x + 7.2 * len(line) / 2 <= 392
+        # the chart is one line taller than with a short title, so nothing overlaps
+        height = float(root.get("viewBox").split()[3])
+        last = max(float(t.get("y")) for t in root.iter("text"))
+        assert last + svg.AXIS_LINE <= height
+
+
+def test_table_cells_break_between_words_and_identifiers_not_at_all() -> None:
+    # Chromium at 1400 px showed 'antimon|y', 'palladiu|m', 'dysprosiu|m' and 'JP-|JOGMEC'
+    # in the why-not and last-lot tables: cells could break anywhere (overflow-wrap:
+    # anywhere shrinks a column below its longest word). Now a one-word cell of at most 24
+    # characters stays on one line, text breaks between words, and only a cell with a
+    # longer word (a hash, a path) may break inside it.
+    from stockpile.report.html import _html_table
+
+    digest = "ec35ef80228c337f5e8876e3683685313fc88b781ac66a291059d9066c2c6e4f"
+    html = _html_table("T", ["Holder", "Material", "Note", "Hash", "Cost (USD)"],
+                       [["JP-JOGMEC", "antimony", "not worth its cost", digest, "1,234"]],
+                       [False, False, False, False, True])
+    cells = re.findall(r"<td( class=\"(\w+)\")? data-label", html)
+    assert [c[1] for c in cells] == ["id", "id", "", "long", "num"]
+    assert "th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: " \
+           "left;\n         vertical-align: top; overflow-wrap: break-word; }" in render_html(
+               make_result())
+
+
+def test_rules_cheaper_than_the_plan_are_told_as_a_positive_amount() -> None:
+    # The tiny instance's report said "JOGMEC 60/180 days, KOMIR 100 days, ... costs less:
+    # the best rule (KOMIR 100 days) minus the plan is USD -76 [USD -78, USD -74]": a plural
+    # with 'costs' and a saving a reader has to negate. Rule 1.55 bn against the plan
+    # 1.60 bn: 50 M less, interval [-60 M, -40 M] negated to 40 M to 60 M.
+    r = with_evidence()
+    r["evidence"]["verdict"].update(
+        beats_every_rule=False, best_rule="rule", rules_better_than_plan=["rule"],
+        best_rule_saving={"mean": -5e7, "ci95": [-6e7, -4e7]})
+    md = render_markdown(r)
+    assert "rule costs less than the plan; the best rule (rule) by USD 50.0 M (95 % " \
+           "interval USD 40.0 M to USD 60.0 M)." in md
+    r["evidence"]["verdict"]["rules_better_than_plan"] = ["rule", "other rule"]
+    assert "rule, other rule cost less than the plan; the best rule (rule) by USD 50.0 M" \
+        in render_markdown(r)
+
+
+def test_amounts_stay_with_their_units_in_html() -> None:
+    # At 420 px Chromium broke 'USD -78, USD | -74]' and 'USD 2.34 | bn' across lines: an
+    # amount and its unit are now one unbreakable span in prose, bullets and table cells;
+    # the text a reader sees (and copies) is unchanged.
+    from stockpile.report.html import _prose
+
+    assert _prose("USD -76 [USD -78, USD -74]; 10,460 t; 95 % of USD 2.24 bn, 548 days, "
+                  "USD 54.2 M/t <b>") == (
+        '<span class="nw">USD -76</span> [<span class="nw">USD -78</span>, <span class="nw">'
+        'USD -74</span>]; <span class="nw">10,460 t</span>; <span class="nw">95 %</span> of '
+        '<span class="nw">USD 2.24 bn</span>, <span class="nw">548 days</span>, '
+        '<span class="nw">USD 54.2 M/t</span> &lt;b&gt;')
+    html = render_html(with_evidence())
+    assert "td.id, span.nw { white-space: nowrap; }" in html
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "Expected total cost out of sample: USD 1.60 bn (95 % interval USD 1.59 bn to " \
+           "USD 1.61 bn)" in text
+
+
+def test_cdf_markers_sharing_a_line_keep_their_own_figures() -> None:
+    # The quick instance's chart said 'mean / p95: USD 3.60 bn' although p95 is 4.03 bn: on
+    # a 0-38 bn axis the two lines are under 4 units apart and shared one label with the
+    # first one's value. Each now keeps its own figure where the figures differ.
+    from stockpile.report import svg
+
+    points = [(0.59e9, 0.5), (4.03e9, 0.45), (36.96e9, 0.05)]
+    markers = [("mean", 3.597e9), ("p95", 4.025e9), ("CVaR 95%", 36.96e9)]
+    with svg.narrow():
+        chart = svg.cdf(points, markers, "t", fmt.money)
+    assert ">mean: USD 3.60 bn / p95: USD 4.03 bn</text>" in chart
+    assert ">CVaR 95%: USD 36.96 bn</text>" in chart
+    same = svg.cdf(points, [("mean", 3.6e9), ("p95", 3.6e9)], "t", fmt.money)
+    assert ">mean / p95: USD 3.60 bn</text>" in same
+
+
+def test_cdf_marker_labels_take_a_free_row() -> None:
+    # Chromium at 420 px (national mode, quick instance): 'mean: USD 3.66 bn / p95 ...' and
+    # 'CVaR 95% in sample: USD 36.83 bn' overlapped: labels alternated between two rows by
+    # their order, and the CVaR label, anchored at the right end, ran left over the mean's.
+    # Each label now takes the first row where it overlaps no earlier label (12 units per
+    # row, 6 units apart), and the plot starts below the rows used.
+    from stockpile.report import svg
+
+    points = [(0.43e9, 0.5), (4.81e9, 0.45), (36.83e9, 0.05)]
+    markers = [("mean", 3.66e9), ("p95", 4.81e9), ("CVaR 95% in sample", 36.83e9)]
+    with svg.narrow():
+        chart = svg.cdf(points, markers, "t", fmt.money)
+    root = ET.fromstring(chart)  # noqa: S314  (our own output)
+    labels = [t for t in root.iter("text") if t.get("font-size") == "11"]
+    spans = []
+    for t in labels:
+        x, w = float(t.get("x")), 6.2 * len(t.text or "")
+        lo, hi = (x - w, x) if t.get("text-anchor") == "end" else (x, x + w)
+        spans.append((float(t.get("y")), lo, hi))
+        assert lo >= -1 and hi <= 401, (t.text, lo, hi)
+    for i, (y1, lo1, hi1) in enumerate(spans):
+        for y2, lo2, hi2 in spans[i + 1:]:
+            assert y1 != y2 or hi1 <= lo2 or hi2 <= lo1  # same row: apart
+    assert len({y for y, _, _ in spans}) == 3  # three labels, three rows here
+    lines = [ln for ln in root.iter("line") if ln.get("stroke-dasharray")]
+    assert min(float(ln.get("y1")) for ln in lines) > max(y for y, _, _ in spans)
+
+
+def test_paper_gets_the_wide_charts() -> None:
+    # A4 minus margins is about 700 px, under the 760 px where screens switch to the charts
+    # drawn 400 units wide; printed, those came out at 1.75 times the page's text (12-unit
+    # labels 23 px high, measured by Chromium). The narrow-screen rules now apply to screens
+    # only, and print shows the 720-unit charts in any case.
+    html = render_html(with_evidence())
+    printed = html.split("@media print {")[1].split("\n}\n")[0]
+    assert ".chart-wide { display: block; } .chart-narrow { display: none; }" in printed
+    # and tables of 4 to 8 columns, which fit across A4, stack per row on narrow screens
+    # only: on paper they stacked too (a 7-column flows table became 7 lines a row); the
+    # quick instance's printed solve report went from 56,915 to 31,213 px at A4 width
+    assert "@media (max-width" not in html
+    assert html.count("@media screen and (max-width: 760px) {") == 2

@@ -12,48 +12,16 @@ only).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..figures import PlanRow, SolveFigures
 from . import format as fmt
+from .blocks import Column, Section, Table
 
 TOP_PURCHASES = 5
 PAIR = " \u2013 "  # joins the two holders of an agreement
 WHATIF = "What-if overrides applied (the instance file is unchanged): "
-
-
-@dataclass(frozen=True)
-class Column:
-    """A table column: header, how to show a raw value, and whether it is a number."""
-
-    name: str
-    show: Callable[[Any], str] = fmt.text
-    numeric: bool = False
-
-
-@dataclass
-class Table:
-    """Raw rows (written as numbers to Excel) with the columns that format them."""
-
-    sheet: str
-    columns: list[Column]
-    rows: list[list[Any]]
-
-    def display(self) -> list[list[str]]:
-        """Rows as display text."""
-        return [[c.show(v) for c, v in zip(self.columns, row)] for row in self.rows]
-
-
-@dataclass
-class Section:
-    """One titled part of the report. ``key`` names its anchor and its charts in HTML."""
-
-    key: str
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    bullets: list[str] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
 
 
 @dataclass

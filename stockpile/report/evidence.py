@@ -17,6 +17,16 @@ def _interval(d: dict[str, Any] | None) -> str:
     return f"{fmt.money(d['mean'])} [{fmt.money(lo)}, {fmt.money(hi)}]"
 
 
+def _by_how_much(rule: str, saving: dict[str, Any] | None) -> str:
+    """', the best rule (R) by USD x [95 % interval]' for a rule cheaper than the plan:
+    ``saving`` is the rule's cost minus the plan's (negative), told as a positive amount."""
+    if not saving or saving["mean"] >= 0:
+        return f"; the best rule ({rule}) minus the plan: {_interval(saving)}"
+    lo, hi = saving["ci95"]
+    return (f"; the best rule ({rule}) by {fmt.money(-saving['mean'])} (95 % interval "
+            f"{fmt.money(-hi)} to {fmt.money(-lo)})")
+
+
 def verdict_bullets(result: dict[str, Any]) -> list[str]:
     """The first lines of the executive summary: does the plan beat today's rules?"""
     ev = result.get("evidence")
@@ -41,8 +51,8 @@ def verdict_bullets(result: dict[str, Any]) -> list[str]:
         first = (f"WARNING: the plan does NOT beat every rule out of sample ({n} fresh "
                  "scenarios). ")
         if worse:
-            first += (f"{', '.join(worse)} costs less: the best rule ({v['best_rule']}) minus "
-                      f"the plan is {_interval(v['best_rule_saving'])}. ")
+            first += (f"{', '.join(worse)} cost{'s' if len(worse) == 1 else ''} less than "
+                      f"the plan{_by_how_much(v['best_rule'], v['best_rule_saving'])}. ")
         if v["undecided"]:
             first += f"Not told apart from the plan at 95 %: {', '.join(v['undecided'])}. "
         first += ("Likely cause: the instance's scenarios do not represent the calibrated "
@@ -113,11 +123,12 @@ def _stress_tests(sec: Section, stress: list[dict[str, Any]]) -> None:
 
 def _hit_frequency(sec: Section, hits: list[dict[str, Any]]) -> None:
     sec.paragraphs.append(
-        "How often each material's supply is cut for some holder: in the scenarios the plan "
-        "was optimised on, and in the fresh sample (the calibrated frequency).")
+        "How often each material's supply is cut for some holder: the share of scenarios "
+        "(weighted by probability) in which it is cut, in the scenarios the plan was "
+        "optimised on, and in the fresh sample (the calibrated frequency).")
     sec.tables.append(Table("Hit frequency", [
-        Column("Material"), Column("In the instance", fmt.probability, True),
-        Column("Fresh sample", fmt.probability, True)],
+        Column("Material"), Column("Share cut, in the instance", fmt.percent, True),
+        Column("Share cut, fresh sample", fmt.percent, True)],
         [[h["material"], h["in_sample"], h["out_of_sample"]] for h in hits]))
 
 

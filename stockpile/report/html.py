@@ -6,6 +6,7 @@ file opens offline and prints cleanly. All text is escaped with :func:`html.esca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -39,7 +40,9 @@ nav { font-size: 13px; margin: 16px 0 0; color: var(--muted); }
 nav a { color: var(--navy); text-decoration: none; margin-right: 14px; display: inline-block; }
 table { border-collapse: collapse; margin: 10px 0 18px; font-size: 13px; max-width: 100%; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: left;
-         vertical-align: top; overflow-wrap: anywhere; }
+         vertical-align: top; overflow-wrap: break-word; }
+td.id, span.nw { white-space: nowrap; }
+td.long { overflow-wrap: anywhere; }
 th { background: var(--band); font-weight: 600; border-bottom: 2px solid var(--navy);
      min-width: 4em; overflow-wrap: normal; word-break: normal; hyphens: manual; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -49,13 +52,14 @@ figure { margin: 12px 0 20px; max-width: 760px; }
 figure svg { display: block; width: 100%; height: auto; }
 .chart-narrow { display: none; }
 figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
-@media (max-width: 760px) {
+@media screen and (max-width: 760px) {
   main { padding: 16px 12px 40px; }
   .chart-wide { display: none; }
   .chart-narrow { display: block; }
 }
-/* narrow screens, and wide tables on paper: one block per row, every cell labelled */
-@media (max-width: 760px) {
+/* narrow screens (and, in the print block below, tables of over 8 columns on paper): one
+   block per row, every cell labelled */
+@media screen and (max-width: 760px) {
   table.wide, table.wide tbody, table.wide tr, table.wide td,
   table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
   table.wide thead, table.stack thead { display: none; }
@@ -70,6 +74,7 @@ figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
   nav { display: none; } h2 { break-after: avoid; } figure, tr { break-inside: avoid; }
   table { font-size: 8pt; } th, td { padding: 2px 4px; } th { min-width: 0; }
   figure { overflow: visible; }
+  .chart-wide { display: block; } .chart-narrow { display: none; }  /* A4 is about 700 px */
   table.wide, table.wide tbody, table.wide tr, table.wide td { display: block; width: 100%; }
   table.wide thead { display: none; }
   table.wide tr { border-bottom: 1.5pt solid var(--navy); padding: 2pt 0; }
@@ -180,19 +185,48 @@ def _table(table: Table) -> str:
                        [c.numeric for c in columns])
 
 
+# An amount and its unit, kept on one line in prose: 'USD 2.34 bn', 'USD -76', '10,460 t',
+# '95 %', '548 days' ('USD 2.34 / bn' at the end of a phone's line reads as two figures).
+AMOUNT = re.compile(r"USD -?[\d,.]*\d(?: (?:bn|M)\b)?(?:/t\b)?|-?\d[\d,.]* (?:%|t\b|days\b)")
+
+
+def _prose(text: str) -> str:
+    """Escaped text whose amounts (:data:`AMOUNT`) do not break from their units."""
+    out, at = [], 0
+    for m in AMOUNT.finditer(text):
+        out += [escape(text[at:m.start()]), f'<span class="nw">{escape(m.group(0))}</span>']
+        at = m.end()
+    return "".join([*out, escape(text[at:])])
+
+
+NUM = ' class="num"'
+ID_CHARS = 24  # a cell that is one word of at most this many characters never breaks
+
+
+def _cell_class(text: str, numeric: bool) -> str:
+    """A number, or an identifier (one word: 'JP-JOGMEC', 'graphite-spherical'), stays on
+    one line; a cell with a word longer than ID_CHARS (a hash, a path) may break it
+    anywhere; other text wraps between words (a word breaks only if it is wider than
+    the whole column)."""
+    words = text.split()
+    kind = ("num" if numeric else "id" if len(words) == 1 and len(text) <= ID_CHARS else
+            "long" if any(len(w) > ID_CHARS for w in words) else "")
+    return f' class="{kind}"' if kind else ""
+
+
 def _html_table(sheet: str, head: list[str], rows: list[list[str]], numeric: list[bool],
                 numeric_rows: list[bool] | None = None) -> str:
-    cls = [' class="num"' if n else "" for n in numeric]
     kind = "wide" if len(head) > WIDE else "stack" if len(head) > STACK else ""
     wide = f' class="{kind}"' if kind else ""
     out = [f'<table{wide} data-sheet="{escape(sheet)}"><thead><tr>']
-    out += [f"<th{k}>{escape(h)}</th>" for h, k in zip(head, cls)]
+    out += [f"<th{NUM if n else ''}>{escape(h)}</th>" for h, n in zip(head, numeric)]
     out.append("</tr></thead><tbody>")
     for i, row in enumerate(rows):
         num_row = numeric_rows is None or numeric_rows[i]
         out.append("<tr>" + "".join(
-            f'<td{k if (num_row or j == 0) else ""} data-label="{escape(h)}">{escape(v)}</td>'
-            for j, (v, k, h) in enumerate(zip(row, cls, head))) + "</tr>")
+            f'<td{_cell_class(v, n and (num_row or j == 0))} data-label="{escape(h)}">'
+            f"{_prose(v)}</td>" for j, (v, n, h) in enumerate(zip(row, numeric, head)))
+            + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -209,13 +243,20 @@ def _figure(caption: str, wide: str, narrow: str | None) -> str:
 
 def _section(section: Section, charts: list[tuple[str, str, str | None]],
              css_class: str = "") -> str:
+    """Its paragraphs, bullets and tables in the order they were written; the charts just
+    before its first table (or at its end)."""
     cls = f' class="{css_class}"' if css_class else ""
     out = [f'<section id="{escape(section.key)}"{cls}><h2>{escape(section.title)}</h2>']
-    out += [f"<p>{escape(p)}</p>" for p in section.paragraphs]
-    if section.bullets:
-        out.append("<ul>" + "".join(f"<li>{escape(b)}</li>" for b in section.bullets) + "</ul>")
-    out += [_figure(c, wide, narrow) for c, wide, narrow in charts]
-    out += [_table(t) for t in section.tables]
+    figures = [_figure(c, wide, narrow) for c, wide, narrow in charts]
+    for part in section.parts():
+        if isinstance(part, Table):
+            out += [*figures, _table(part)]
+            figures = []
+        elif isinstance(part, list):
+            out.append("<ul>" + "".join(f"<li>{_prose(b)}</li>" for b in part) + "</ul>")
+        else:
+            out.append(f"<p>{_prose(part)}</p>")
+    out += figures
     out.append("</section>")
     return "\n".join(out)
 

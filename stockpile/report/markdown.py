@@ -21,13 +21,15 @@ def _table(table: Table) -> list[str]:
 
 
 def _section(section: Section) -> list[str]:
+    """Its paragraphs, bullets and tables in the order they were written, text escaped."""
     lines = [f"## {_md(section.title)}", ""]
-    for p in section.paragraphs:
-        lines += [_md(p), ""]
-    if section.bullets:
-        lines += [f"- {_md(b)}" for b in section.bullets] + [""]
-    for t in section.tables:
-        lines += _table(t)
+    for part in section.parts():
+        if isinstance(part, Table):
+            lines += _table(part)
+        elif isinstance(part, list):
+            lines += [f"- {_md(b)}" for b in part] + [""]
+        else:
+            lines += [_md(part), ""]
     return lines
 
 

@@ -66,6 +66,26 @@ def axis_label(x: float, y: float, text: str, anchor: str = "middle", rotate: bo
             f'fill="{MUTED}" font-weight="bold"{turn}>{escape(text)}</text>')
 
 
+AXIS_LINE = 14  # line height of a wrapped axis title
+
+
+def axis_lines(text: str) -> list[str]:
+    """A horizontal axis title in lines that fit the chart's width (bold 12 px text, at
+    CHAR_PX per character, 8 units clear of each edge)."""
+    return _lines(text, max(8, int((width() - 16) / CHAR_PX)))
+
+
+def value_axis_label(centre: float, y: float, lines: list[str]) -> str:
+    """A horizontal axis title of one or more lines (:func:`axis_lines`), centred on
+    ``centre`` where it fits and moved inwards where it would cross the chart's edge."""
+    half = max(len(line) for line in lines) * CHAR_PX / 2
+    x = min(max(centre, half + 8), width() - half - 8)
+    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else AXIS_LINE}">{escape(line)}'
+                    "</tspan>" for i, line in enumerate(lines))
+    return (f'<text class="axis-label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
+            f'fill="{MUTED}" font-weight="bold">{spans}</text>')
+
+
 def _open(height: float, title: str) -> str:
     return (f'<svg viewBox="0 0 {width()} {height:.0f}" '
             f'width="100%" role="img" aria-label="{escape(title)}" {FONT}>'
@@ -92,7 +112,8 @@ def hbar(items: Sequence[tuple[str, float]], title: str,
     x = lambda v: left + (v - lo) / span * plot  # noqa: E731
     top = 24
     rows = [BAR + GAP + 13 * (len(ls) - 1) for ls in labels]
-    height = top + sum(rows) + 8 + (18 if more > 0 else 0) + 22
+    axis = axis_lines(value_axis or title)
+    height = top + sum(rows) + 8 + (18 if more > 0 else 0) + 22 + AXIS_LINE * (len(axis) - 1)
     parts = [_open(height, title),
              axis_label(left - 8, 14, category_axis or "item", "end"),
              f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" '
@@ -115,7 +136,7 @@ def hbar(items: Sequence[tuple[str, float]], title: str,
         parts.append(f'<text x="{left - 8:.1f}" y="{y + 12:.1f}" text-anchor="end" '
                      f'fill="{MUTED}" font-style="italic">and {more} more</text>')
         y += 18
-    parts.append(axis_label(left + plot / 2, y + 20, value_axis or title))
+    parts.append(value_axis_label(left + plot / 2, y + 20, axis))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -151,10 +172,13 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
     pad = max(1.0, abs(hi)) * 0.05 if degenerate else (hi - lo) * 0.03
     lo, hi = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
     W = width()
-    left, right, top, bottom = 76.0, 24.0, 36.0, 40.0
+    left, right, bottom = 76.0, 24.0, 40.0
     height = 300.0
-    pw, ph = W - left - right, height - top - bottom
+    pw = W - left - right
     x = lambda v: left + (v - lo) / (hi - lo) * pw  # noqa: E731
+    placed = _place_markers(markers, x, value_text, left + pw / 2)
+    top = 12.0 * (max([1, *(p[4] for p in placed)]) + 2)  # below the marker labels' rows
+    ph = height - top - bottom
     y = lambda c: top + (1 - c) * ph  # noqa: E731
     parts = [_open(height, title)]
     parts.extend(f'<line x1="{left}" y1="{y(c):.1f}" x2="{W - right}" y2="{y(c):.1f}" '
@@ -177,26 +201,54 @@ def cdf(points: Sequence[tuple[float, float]], markers: Sequence[tuple[str, floa
         path.append(f"V{y(cum):.1f}")
     path.append(f"H{x(hi):.1f}")
     parts.append(f'<path d="{"".join(path)}" fill="none" stroke="{INK}" stroke-width="2"/>')
-    groups: list[tuple[float, list[str]]] = []  # markers closer than 4 px share a label
-    for name, m in sorted(markers, key=lambda nm: float(nm[1])):
-        if groups and x(float(m)) - x(groups[-1][0]) < 4:
-            groups[-1][1].append(name)
-        else:
-            groups.append((float(m), [name]))
-    for j, (m, names) in enumerate(groups):
-        xm = x(m)
-        label = f"{' / '.join(names)}: {value_text(m)}"
-        room = 6.2 * len(label) + 4  # width of the label at 11 px, generously
-        end = (xm > left + pw / 2 or xm + room > W) and xm - room >= 0
+    for xm, text, tx, anchor, row in placed:
         parts.append(f'<line x1="{xm:.1f}" y1="{top - 4}" x2="{xm:.1f}" y2="{y(0):.1f}" '
                      f'stroke="{NEG}" stroke-dasharray="4 3" stroke-width="1"/>'
-                     f'<text x="{xm - 3 if end else xm + 3:.1f}" y="{12 + 12 * (j % 2)}" '
-                     f'text-anchor="{"end" if end else "start"}" fill="{NEG}" font-size="11">'
-                     f"{escape(label)}</text>")
+                     f'<text x="{tx:.1f}" y="{12 + 12 * row}" text-anchor="{anchor}" '
+                     f'fill="{NEG}" font-size="11">{escape(text)}</text>')
     parts.append(axis_label(left + pw / 2, height - 6, "Total cost in a scenario (USD)"))
     parts.append(axis_label(14, top + ph / 2, "Probability cost is at most this", rotate=True))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _place_markers(markers: Sequence[tuple[str, float]], x: Callable[[float], float],
+                   value_text: Callable[[float], str], middle: float
+                   ) -> list[tuple[float, str, float, str, int]]:
+    """Each marker line's label above the plot: (line x, label, text x, anchor, row).
+    Markers closer than 4 units share a label; a label runs right of its line, or left
+    where it would cross the chart's right edge or lies right of ``middle``, and takes the
+    first row (12 units each) where it overlaps no label placed before it."""
+    groups: list[tuple[float, list[tuple[str, float]]]] = []
+    for name, m in sorted(markers, key=lambda nm: float(nm[1])):
+        if groups and x(float(m)) - x(groups[-1][0]) < 4:
+            groups[-1][1].append((name, float(m)))
+        else:
+            groups.append((float(m), [(name, float(m))]))
+    W = width()
+    rows: list[list[tuple[float, float]]] = []
+    out = []
+    for m, named in groups:
+        xm, text = x(m), _marker_label(named, value_text)
+        room = 6.2 * len(text) + 4  # width of the label at 11 px, generously
+        end = (xm > middle or xm + room > W) and xm - room >= 0
+        lo, hi = (xm - room, xm) if end else (xm, xm + room)
+        row = next((i for i, taken in enumerate(rows)
+                    if all(hi + 6 <= a or lo - 6 >= b for a, b in taken)), len(rows))
+        if row == len(rows):
+            rows.append([])
+        rows[row].append((lo, hi))
+        out.append((xm, text, xm - 3 if end else xm + 3, "end" if end else "start", row))
+    return out
+
+
+def _marker_label(named: list[tuple[str, float]], value_text: Callable[[float], str]) -> str:
+    """'mean / p95: USD 3.60 bn' where markers that share a line show the same figure,
+    'mean: USD 3.60 bn / p95: USD 3.95 bn' where they differ (each keeps its own value)."""
+    texts = [value_text(v) for _, v in named]
+    if len(set(texts)) == 1:
+        return f"{' / '.join(n for n, _ in named)}: {texts[0]}"
+    return " / ".join(f"{n}: {t}" for (n, _), t in zip(named, texts))
 
 
 def tornado(items: Sequence[tuple[str, float, float]], title: str,
@@ -216,7 +268,8 @@ def tornado(items: Sequence[tuple[str, float, float]], title: str,
     plot = W - left - 2 * margin
     x = lambda v: left + margin + (v - lo) / span * plot  # noqa: E731
     top, row = 40, 2 * BAR + GAP + 6
-    height = top + len(items) * row + 34
+    axis = axis_lines(value_axis)
+    height = top + len(items) * row + 34 + AXIS_LINE * (len(axis) - 1)
     gap = min(120.0, 30 + CHAR_PX * len(high_name))  # legend: the second key after the first
     parts = [_open(height, title), axis_label(left - 8, 14, category_axis, "end"),
              f'<rect x="{left + margin:.1f}" y="22" width="10" height="10" fill="{INK}"/>'
@@ -240,7 +293,7 @@ def tornado(items: Sequence[tuple[str, float, float]], title: str,
             tx, anchor = (x1 + 4, "start") if float(v) >= 0 else (x0 - 4, "end")
             parts.append(f'<text x="{tx:.1f}" y="{yy + BAR - 6}" text-anchor="{anchor}" '
                          f'fill="{MUTED}" font-size="11">{escape(value_text(float(v)))}</text>')
-    parts.append(axis_label(x(0) if lo < 0 < hi else left + margin + plot / 2, height - 8,
-                            value_axis))
+    parts.append(value_axis_label(x(0) if lo < 0 < hi else left + margin + plot / 2,
+                                  height - 8 - AXIS_LINE * (len(axis) - 1), axis))
     parts.append("</svg>")
     return "".join(parts)
