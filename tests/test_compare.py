@@ -180,11 +180,11 @@ def test_compare_command_writes_the_report(tmp_path: Path, capsys) -> None:
     assert "http://" not in html.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
     md = (out / "compare.md").read_text()
-    assert "saves USD 85 (70.8%)" in md and "Shapley" in md and "IEA rule" in md
+    assert "save USD 85 (70.8%)" in md and "Shapley" in md and "IEA rule" in md
     from openpyxl import load_workbook
     sheets = load_workbook(out / "compare.xlsx").sheetnames
     assert {"Modes", "Holders", "Shapley", "Core", "Sharing rules"} <= set(sheets)
-    assert "saves USD 85" in capsys.readouterr().out
+    assert "save USD 85" in capsys.readouterr().out
 
 
 def test_default_folder_and_renderers(tmp_path: Path, monkeypatch) -> None:

@@ -14,7 +14,7 @@ from . import format as fmt
 from .content import PAIR, Column, Document, Section, Table
 
 MODE_NAMES = {"national": "National (no sharing)", "bilateral": "Bilateral agreements",
-              "pooled": "Pooled (one joint stock)"}
+              "pooled": "Pooled stocks (one joint pool)"}
 
 
 def _m(name: str) -> Column:
@@ -25,7 +25,7 @@ def voc_sentence(mode: str, v: dict[str, Any]) -> str:
     """The value of cooperation in words; a difference inside the gaps is never a gain."""
     name = MODE_NAMES[mode]
     if v["verdict"] == "gain":
-        return (f"{name} saves {fmt.money(v['difference'])} ({fmt.percent(v['percent'])}) "
+        return (f"{name} save {fmt.money(v['difference'])} ({fmt.percent(v['percent'])}) "
                 f"against national stockpiles; after the solvers' proven gaps the saving is "
                 f"at least {fmt.money(v['proven_low'])}.")
     if v["verdict"] == "no difference":
