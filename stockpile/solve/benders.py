@@ -84,6 +84,7 @@ class BendersOptions:
     lp_iterations: int = 200  # at most this many iterations with the master relaxed
     cuts: str = "block"  # "block": one cut per independent block (and group of bundles);
     # "bundle": one per bundle (the engine before issue 22, kept to measure against)
+    in_out: float = 0.5  # relaxed master: subproblems at in_out core + (1 - in_out) x; 0: off
     cut_groups: int = 1  # block cuts: the bundles split into this many groups, each with its
     # own cost-to-go variable per block
     verbose: bool = False  # one line per iteration on standard error
@@ -93,7 +94,7 @@ class BendersOptions:
         return {"requested_gap": self.gap, "time_limit": self.time_limit,
                 "bundle_size": self.bundle_size, "max_iterations": self.max_iterations,
                 "lp_iterations": self.lp_iterations, "cuts": self.cuts,
-                "cut_groups": self.cut_groups, **self.highs_options}
+                "cut_groups": self.cut_groups, "in_out": self.in_out, **self.highs_options}
 
 
 @dataclass
@@ -278,6 +279,14 @@ class Master:
                                   np.concatenate([first.integer, np.zeros(n_theta, bool)])))
         self.cuts = 0
         self.relaxed = False
+        # the MILP stops once its proven bound reaches ``enough`` (the bound at which the loop
+        # is done: the plan's cost less the requested gap); its bound is then the loop's
+        self.enough = math.inf
+        self.h.cbMipInterrupt += self._enough
+
+    def _enough(self, event: Any) -> None:
+        if event.data_out.mip_dual_bound >= self.enough:
+            event.interrupt()
 
     def relax(self, relaxed: bool) -> None:
         self.relaxed = relaxed
@@ -310,14 +319,17 @@ class Master:
         return len(todo)
 
     def solve(self, time_limit: float | None, gap: float,
-              start: tuple[np.ndarray, np.ndarray] | None = None
+              start: tuple[np.ndarray, np.ndarray] | None = None, enough: float = math.inf
               ) -> tuple[np.ndarray, np.ndarray, float, bool]:
         """(x, theta, proven lower bound, exact): x is the master's first stage and theta its
         cost-to-go variables; exact when the master was a MILP (or has no integer column),
         so x is a plan of the model.
 
         ``gap``: the MILP's own relative gap; ``start``: the best plan x and its Q_b, which
-        satisfy every cut (each under-estimates Q_b), so HiGHS starts with that incumbent."""
+        satisfy every cut (each under-estimates Q_b), so HiGHS starts with that incumbent;
+        ``enough``: stop the MILP once its proven bound reaches this (its incumbent and
+        bound are then returned as after any stop)."""
+        self.enough = enough
         if time_limit is not None:
             self.h.setOptionValue("time_limit", max(1.0, time_limit))
         self.h.setOptionValue("mip_rel_gap", gap)
@@ -376,6 +388,8 @@ class _Loop:
         self.upper, self.lower, self.lp_upper = math.inf, -math.inf, math.inf
         self.best_q = np.zeros(self.n_theta)
         self.theta: np.ndarray | None = None  # the master's cost-to-go values at its last x
+        self.core: np.ndarray | None = None  # in-out stabilisation of the relaxed master
+        self.alpha, self.stalled = options.in_out, 0
         self.stop = "iterations"
         if self.master is not None:
             self.master.relax(bool(first.integer.any()))
@@ -410,10 +424,30 @@ class _Loop:
         # (cheap first plans), half the requested gap at the end
         master_gap = max(options.gap / 2, min(0.05, relative_gap(self.upper, self.lower) / 4))
         start = None if self.best_x is None else (self.best_x, self.best_q)
-        x, self.theta, bound, exact = master.solve(left, master_gap, start)
+        enough = self.upper - options.gap * abs(self.upper) if math.isfinite(self.upper) \
+            else math.inf
+        x, self.theta, bound, exact = master.solve(left, master_gap, start, enough)
+        self.stalled = self.stalled + 1 if bound <= self.lower + 1e-7 * abs(bound) else 0
         self.lower = max(self.lower, bound)  # the relaxed master's optimum is a bound too
+        if master.relaxed and self.stalled >= 3:
+            self.alpha = 0.0  # the stabilised points no longer move the bound: plain cuts
+        if master.relaxed and self.alpha > 0:
+            x = self._in_out(x)
         self.timing["master"] += time.perf_counter() - t
         return x, exact
+
+    def _in_out(self, x: np.ndarray) -> np.ndarray:
+        """In-out stabilisation of the relaxed master (Ben-Ameur and Neto 2007): the
+        subproblems are solved at alpha core + (1 - alpha) x, between the master's point x
+        and the last such point, which becomes the new core. The point is feasible for the
+        relaxed first stage (a convex combination of its points), its cuts are valid
+        everywhere and its value bounds the relaxed problem from above; the master's bound
+        is unchanged. The master's theta is not the cut model's value there, so every cut
+        is added (``theta`` None)."""
+        if self.core is not None:
+            x = self.alpha * self.core + (1.0 - self.alpha) * x
+        self.core, self.theta = x.copy(), None
+        return x
 
     def timed(self, key: str, fn: Any, *args: Any) -> Any:
         t = time.perf_counter()
@@ -446,7 +480,7 @@ class _Loop:
             import sys
 
             print(f"[benders] it {it:4d} {elapsed:8.1f} s  lower {self.lower:,.0f}  upper "
-                  f"{self.upper:,.0f}  gap {gap:.4%}"
+                  f"{self.upper:,.0f}  gap {gap:.4%}  master {self.timing['master']:.1f} s"
                   f"{'  (LP master)' if not exact else ''}", file=sys.stderr, flush=True)
         if gap <= options.gap:
             self.stop = "gap"
