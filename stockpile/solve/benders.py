@@ -79,7 +79,8 @@ from .readback import (
 class BendersOptions:
     gap: float = 1e-2  # requested relative gap between the bounds
     time_limit: float | None = None  # seconds, the whole loop
-    bundle_size: int | None = None  # scenarios per bundle; default: about 100 bundles
+    bundle_size: int | None = None  # scenarios per bundle LP; default BLOCK_BUNDLE (block
+    # cuts) or about 100 bundles (bundle cuts)
     max_iterations: int = 1000
     lp_iterations: int = 200  # at most this many iterations with the master relaxed
     cuts: str = "block"  # "block": one cut per independent block (and group of bundles);
@@ -170,7 +171,7 @@ BLOCK_BUNDLE = 250
 """Scenarios per bundle LP with block cuts: at 10,000 library scenarios one pass over the
 bundles took 0.7-0.8 CPU s with 100 or 250 per bundle, 1.0-1.6 with 1,000 and 1.3-1.5 with
 2,500 (a larger LP re-solves slower per scenario); how many cuts the master gets is set by
-``cut_groups``, not by the bundles."""
+``cut_groups``, not by the bundles. Fewer where the ranks would otherwise not all get one."""
 
 
 def bundles_of(n_scenarios: int, bundle_size: int | None) -> list[np.ndarray]:
@@ -369,8 +370,10 @@ class _Loop:
         self.n_cols = first.n_vars
         if self.n_cols != first.blocks["store"][1]:
             raise AssertionError("build_arrays: the first-stage columns are not the first ones")
-        self.groups = bundles_of(len(data.scenarios), options.bundle_size or (
-            BLOCK_BUNDLE if options.cuts == "block" else None))
+        n_scen = len(data.scenarios)
+        self.groups = bundles_of(n_scen, options.bundle_size or (
+            min(BLOCK_BUNDLE, max(1, math.ceil(n_scen / self.size)))
+            if options.cuts == "block" else None))
         self.mine = list(range(self.rank, len(self.groups), self.size))
         if options.cuts not in ("block", "bundle"):
             raise ValueError(f"cuts {options.cuts!r}: must be 'block' or 'bundle'")
