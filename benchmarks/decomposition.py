@@ -235,7 +235,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.scenarios:,} library scenarios (seed {args.seed}), {args.mode} mode, "
             f"requested gap {args.gap:g}, time limit {args.time_limit:g} s per run; "
             f"{os.cpu_count()} cores (more ranks than cores are oversubscribed); wall includes "
-            "starting the interpreters and sampling the scenarios.")
+            "starting the interpreters and sampling the scenarios; load average at the end "
+            f"{os.getloadavg()[0]:.1f}.")
     print("\n" + note)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
