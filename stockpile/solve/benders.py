@@ -228,7 +228,7 @@ class Bundle:
         return q, -(self.T.T @ dual)
 
     def solve_cuts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per cost-to-go variable of this bundle (``n_cuts``): its value at x and its
+        """Per entry of ``block_columns``: the block's value at x and its
         slope; one per block (blocks.py), or the bundle's whole Q_b(x)."""
         if self.n == 0 or self.split is None or self.split.count == 0:
             q, slope = self.solve(x)
