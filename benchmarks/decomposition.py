@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -63,10 +64,13 @@ def worker(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     data = library_data(args.scenarios, args.seed, args.mode)
     sample_s = time.perf_counter() - t0
+    cpu = time.process_time()
     res = decompose(data, BendersOptions(gap=args.gap, time_limit=args.time_limit,
-                                         bundle_size=args.bundle_size), comm)
+                                         bundle_size=args.bundle_size, cuts=args.cuts,
+                                         cut_groups=args.cut_groups), comm)
     if comm.Get_rank() == 0:
-        out = {"engine": "benders", "ranks": res.ranks, "bundles": res.bundles,
+        out = {"engine": "benders", "cuts": args.cuts, "cpu": time.process_time() - cpu,
+               "ranks": res.ranks, "bundles": res.bundles,
                "upper": res.upper, "lower": res.lower, "gap": res.gap,
                "iterations": res.iterations, "stop": res.stop, "seconds": res.seconds,
                "sample_seconds": sample_s, "timing": res.timing,
@@ -114,7 +118,8 @@ def run(kind: str, ranks: int, args: argparse.Namespace) -> dict[str, Any]:
     out = Path(f"/tmp/stockpile-decomposition-{os.getpid()}-{kind}-{ranks}.json")
     cmd = [*mpiexec(ranks), sys.executable, str(Path(__file__).resolve()), f"--{kind}-worker",
            "--scenarios", str(args.scenarios), "--seed", str(args.seed), "--mode", args.mode,
-           "--gap", str(args.gap), "--json", str(out)]
+           "--gap", str(args.gap), "--json", str(out), "--cuts", args.cuts,
+           "--cut-groups", str(args.cut_groups)]
     if args.time_limit is not None:
         cmd += ["--time-limit", str(args.time_limit)]
     if args.bundle_size is not None:
@@ -132,32 +137,56 @@ def run(kind: str, ranks: int, args: argparse.Namespace) -> dict[str, Any]:
     return res
 
 
-HEAD = ["engine", "ranks", "time to 1 %", "time to 0.1 %", "final gap (stopped by)",
+HEAD = ["engine", "ranks", "time to 1 %", "time to the requested gap",
+        "final gap (stopped by)",
         "iterations", "upper bound (plan) USD", "lower bound USD",
-        "rank 0: setup / master / subproblems / communication s", "peak MB per rank", "wall s"]
+        "rank 0: setup / master / subproblems / communication s", "rank 0 CPU s",
+        "peak MB per rank", "wall s"]
 
 
 def _s(x: float | None) -> str:
     return "not reached" if x is None else f"{x:.1f}"
 
 
-def row(r: dict[str, Any]) -> str:
+def row(r: dict[str, Any], gap: float) -> str:
     mb = " / ".join(f"{m:,.0f}" for m in r["peak_mb"])
     if r["engine"] == "ef":
         gap = r["gap"]
         t1 = r["handoff"] + r["solve"] if gap is not None and gap <= 1e-2 else None
-        t01 = r["handoff"] + r["solve"] if gap is not None and gap <= 1e-3 else None
-        gap_s = "no bound" if gap is None else f"{gap:.3%} ({r['status']})"
+        t01 = r["handoff"] + r["solve"] if r["gap"] is not None and r["gap"] <= gap else None
+        gap_s = "no bound" if r["gap"] is None else f"{r['gap']:.3%} ({r['status']})"
         return (f"| extensive form ({r['vars']:,} vars, {r['nnz']:,} nnz) | 1 | {_s(t1)} | "
                 f"{_s(t01)} | {gap_s} | - | {r['upper'] or float('nan'):,.0f} | "
                 f"{r['lower'] or float('nan'):,.0f} | build {r['build']:.1f}, hand-off "
-                f"{r['handoff']:.1f}, HiGHS {r['solve']:.1f} | {mb} | {r['wall']:.1f} |")
+                f"{r['handoff']:.1f}, HiGHS {r['solve']:.1f} | - | {mb} | {r['wall']:.1f} |")
     t = r["timing"]
-    return (f"| L-shaped ({r['bundles']} bundles) | {r['ranks']} | "
-            f"{_s(time_to(r['history'], 1e-2))} | {_s(time_to(r['history'], 1e-3))} | "
+    return (f"| L-shaped, {r['cuts']} cuts ({r['bundles']} bundles) | {r['ranks']} | "
+            f"{_s(time_to(r['history'], 1e-2))} | {_s(time_to(r['history'], gap))} | "
             f"{r['gap']:.3%} ({r['stop']}) | {r['iterations']} | {r['upper']:,.0f} | "
             f"{r['lower']:,.0f} | {t['setup']:.1f} / {t['master']:.1f} / "
-            f"{t['subproblems']:.1f} / {t['communication']:.1f} | {mb} | {r['wall']:.1f} |")
+            f"{t['subproblems']:.1f} / {t['communication']:.1f} | {r['cpu']:.1f} | {mb} | "
+            f"{r['wall']:.1f} |")
+
+
+def summary(results: list[dict[str, Any]], gap: float) -> list[str]:
+    """Medians per cut mode and rank count: time to the requested gap (wall, from the
+    loop's start; runs that never reach it count as their whole time and are flagged),
+    rank 0's CPU, and the ratio of each mode's median to the block cuts'."""
+    import statistics
+
+    out = [f"| cuts | ranks | runs | median s to {gap:g} (runs reaching it) | median rank 0 "
+           "CPU s | median / block cuts' |", "| --- | --- | --- | --- | --- | --- |"]
+    med: dict[tuple[str, int], float] = {}
+    for key in sorted({(r["cuts"], r["ranks"]) for r in results if r["engine"] == "benders"}):
+        rs = [r for r in results if r["engine"] == "benders" and (r["cuts"], r["ranks"]) == key]
+        times = [time_to(r["history"], gap) for r in rs]
+        med[key] = statistics.median(t if t is not None else r["seconds"]
+                                     for t, r in zip(times, rs))
+        cpu = statistics.median(r["cpu"] for r in rs)
+        ratio = med[key] / med[("block", key[1])] if ("block", key[1]) in med else math.nan
+        out.append(f"| {key[0]} | {key[1]} | {len(rs)} | {med[key]:.1f} "
+                   f"({sum(t is not None for t in times)}) | {cpu:.1f} | {ratio:.2f} |")
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -169,6 +198,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gap", type=float, default=1e-3, help="requested gap (default 0.1 %%)")
     ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per L-shaped run")
     ap.add_argument("--bundle-size", type=int, default=None, help="scenarios per bundle")
+    ap.add_argument("--cuts", default="block",
+                    help="block, bundle or both (comma-separated: each in the same run)")
+    ap.add_argument("--cut-groups", type=int, default=1, help="block cuts: groups of bundles")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per configuration")
     ap.add_argument("--ef-time-limit", type=float, default=None,
                     help="also solve the extensive form with this time limit (seconds)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -185,20 +218,25 @@ def main(argv: list[str] | None = None) -> None:
     print(*lines, sep="\n", flush=True)
     results = []
     for ranks in (int(x) for x in args.ranks.split(",")):
-        r = run("benders", ranks, args)
-        results.append(r)
-        lines.append(row(r))
-        print(lines[-1], flush=True)
+        for _ in range(args.repeat):
+            for cuts in args.cuts.split(","):
+                r = run("benders", ranks, argparse.Namespace(**{**vars(args), "cuts": cuts}))
+                results.append(r)
+                lines.append(row(r, args.gap))
+                print(lines[-1], flush=True)
     if args.ef_time_limit is not None:
         r = run("ef", 1, args)
         results.append(r)
-        lines.append(row(r))
+        lines.append(row(r, args.gap))
         print(lines[-1], flush=True)
+    lines += ["", *summary(results, args.gap)]
+    print(*summary(results, args.gap), sep="\n")
     note = (f"Command: `python {' '.join(sys.argv)}`; us_japan_2026's data with "
             f"{args.scenarios:,} library scenarios (seed {args.seed}), {args.mode} mode, "
             f"requested gap {args.gap:g}, time limit {args.time_limit:g} s per run; "
             f"{os.cpu_count()} cores (more ranks than cores are oversubscribed); wall includes "
-            "starting the interpreters and sampling the scenarios.")
+            "starting the interpreters and sampling the scenarios; load average at the end "
+            f"{os.getloadavg()[0]:.1f}.")
     print("\n" + note)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")

@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--bundles", type=count_arg, default=None, metavar="K",
                    help="--engine ph: K scenarios per bundle (each bundle one extensive-form "
                         "subproblem); default: no bundles; --engine benders: K scenarios per "
-                        "cut (default: 100 bundles)")
+                        "subproblem LP (default 250, fewer to give every MPI rank one; one "
+                        "cut per independent block of all bundles)")
     add_evidence_options(s)
     s.add_argument("--sensitivity", nargs="?", type=positive_float, const=0.2, default=None,
                    metavar="STEP", help="add the sensitivity section: re-solve with tier "

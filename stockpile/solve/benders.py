@@ -20,9 +20,17 @@ feasibility cuts are needed, and as Q_b is an LP value it is convex piecewise li
 with row duals lambda at x^, Q_b(x) >= Q_b(x^) - lambda'T_b (x - x^) is exact at x^ and
 valid everywhere (an optimality cut). The costs are non-negative, so theta_b >= 0 is valid.
 
+**Block cuts** (blocks.py, the default): given x, each bundle's second stage splits into
+independent blocks, found from its matrix (one per material with agreements and one per
+material and holder otherwise, on the default data). Each block k has its own value
+Q_bk(x), sum_k Q_bk = Q_b, and its own cut; the blocks of all bundles are numbered in
+common, and the master holds one theta per common block (and group of bundles,
+``cut_groups``): sum_b Q_bk(x) >= sum_b [Q_bk(x^) + g_bk'(x - x^)]. ``cuts="bundle"`` is the
+engine before: one aggregated cut per bundle.
+
 **The loop** (rank 0 runs the master; every rank solves its bundles):
 
-1. master: min c'x + sum_b theta_b s.t. x in X and every cut so far; first with the
+1. master: min c'x + sum_j theta_j s.t. x in X and every cut so far; first with the
    integrality relaxed (cheap LP iterations that build the cuts), then as a MILP in HiGHS
    solved to a quarter of the requested gap. Its proven bound is a lower bound of the
    extensive form's optimum (the cuts under-estimate every Q_b).
@@ -56,6 +64,7 @@ import numpy as np
 
 from ..model.arrays import LinearArrays, build_arrays
 from ..model.data import ModelData
+from .blocks import block_columns, block_values, common_blocks, find_blocks
 from .highs import _version, highs_lp, new_highs
 from .readback import (
     FIRST_STAGE,
@@ -70,16 +79,23 @@ from .readback import (
 class BendersOptions:
     gap: float = 1e-2  # requested relative gap between the bounds
     time_limit: float | None = None  # seconds, the whole loop
-    bundle_size: int | None = None  # scenarios per bundle; default: about 100 bundles
+    bundle_size: int | None = None  # scenarios per bundle LP; default BLOCK_BUNDLE (block
+    # cuts) or about 100 bundles (bundle cuts)
     max_iterations: int = 1000
     lp_iterations: int = 200  # at most this many iterations with the master relaxed
+    cuts: str = "block"  # "block": one cut per independent block (and group of bundles);
+    # "bundle": one per bundle (the engine before issue 22, kept to measure against)
+    in_out: float = 0.5  # relaxed master: subproblems at in_out core + (1 - in_out) x; 0: off
+    cut_groups: int = 1  # block cuts: the bundles split into this many groups, each with its
+    # own cost-to-go variable per block
     verbose: bool = False  # one line per iteration on standard error
     highs_options: dict[str, Any] = field(default_factory=dict)  # for the subproblem LPs
 
     def as_dict(self) -> dict[str, Any]:
         return {"requested_gap": self.gap, "time_limit": self.time_limit,
                 "bundle_size": self.bundle_size, "max_iterations": self.max_iterations,
-                "lp_iterations": self.lp_iterations, **self.highs_options}
+                "lp_iterations": self.lp_iterations, "cuts": self.cuts,
+                "cut_groups": self.cut_groups, "in_out": self.in_out, **self.highs_options}
 
 
 @dataclass
@@ -151,6 +167,13 @@ def share(comm: Any, x: np.ndarray | None, n: int) -> np.ndarray | None:
     return buf[1:].copy() if buf[0] == 1.0 else None
 
 
+BLOCK_BUNDLE = 250
+"""Scenarios per bundle LP with block cuts: at 10,000 library scenarios one pass over the
+bundles took 0.7-0.8 CPU s with 100 or 250 per bundle, 1.0-1.6 with 1,000 and 1.3-1.5 with
+2,500 (a larger LP re-solves slower per scenario); how many cuts the master gets is set by
+``cut_groups``, not by the bundles. Fewer where the ranks would otherwise not all get one."""
+
+
 def bundles_of(n_scenarios: int, bundle_size: int | None) -> list[np.ndarray]:
     """Consecutive scenarios per bundle; default about 100 bundles (at least 1 scenario)."""
     size = bundle_size or max(1, math.ceil(n_scenarios / 100))
@@ -167,7 +190,7 @@ class Bundle:
     """The second stage of some scenarios as one LP whose right-hand side moves with x."""
 
     def __init__(self, data: ModelData, scenarios: np.ndarray, n_cols: int, n_rows: int,
-                 highs_options: dict[str, Any]) -> None:
+                 highs_options: dict[str, Any], by_block: bool = False) -> None:
         self.scenarios = scenarios
         arr = build_arrays(data.with_scenarios(list(scenarios)))
         A = arr.A.tocsr()
@@ -184,15 +207,39 @@ class Bundle:
         for key, value in highs_options.items():
             self.h.setOptionValue(key, value)
         self.n = int(lower.shape[0])
-        self.h.passModel(highs_lp(arr.c[n_cols:], 0.0, arr.col_lo[n_cols:], arr.col_hi[n_cols:],
-                                  self.lo, self.hi, lower[:, n_cols:].tocsc(),
-                                  np.zeros(arr.n_vars - n_cols, bool)))
+        W = lower[:, n_cols:].tocsc()
+        self.q = arr.c[n_cols:]
+        self.h.passModel(highs_lp(self.q, 0.0, arr.col_lo[n_cols:], arr.col_hi[n_cols:],
+                                  self.lo, self.hi, W, np.zeros(arr.n_vars - n_cols, bool)))
         self.rows = np.arange(self.n, dtype=np.int32)
+        self.split = find_blocks(W, self.T) if by_block else None
+
+    def block_columns(self) -> list[np.ndarray]:
+        """The first-stage columns each of ``solve_cuts``'s values reads."""
+        if self.split is None or self.split.count == 0 or self.n == 0:
+            return [np.unique(self.T.indices)]
+        return block_columns(self.split, self.T)
 
     def solve(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Q_b(x) and its slope -T'lambda (lambda: the row duals)."""
         if self.n == 0:
             return 0.0, np.zeros(self.T.shape[1])
+        q, dual = self._run(x)
+        return q, -(self.T.T @ dual)
+
+    def solve_cuts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry of ``block_columns``: the block's value at x and its
+        slope; one per block (blocks.py), or the bundle's whole Q_b(x)."""
+        if self.n == 0 or self.split is None or self.split.count == 0:
+            q, slope = self.solve(x)
+            return np.array([q]), slope[None, :]
+        self._run(x)
+        sol = self.h.getSolution()
+        return block_values(self.split, self.q, np.asarray(sol.col_value),
+                            np.asarray(sol.row_dual), self.T)
+
+    def _run(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """Solve at x: (Q_b(x), the row duals)."""
         tx = self.T @ x
         self.h.changeRowsBounds(  # type: ignore[attr-defined]  # in highspy, not in its stubs
             self.n, self.rows, np.maximum(self.lo - tx, -highspy.kHighsInf),
@@ -204,8 +251,7 @@ class Bundle:
                                f"{self.scenarios[-1]} ended {self.h.modelStatusToString(status)}"
                                " although the recourse is complete")
         q = float(self.h.getInfo().objective_function_value)
-        dual = np.asarray(self.h.getSolution().row_dual)
-        return q, -(self.T.T @ dual)
+        return q, np.asarray(self.h.getSolution().row_dual)
 
     def values(self) -> dict[str, tuple[tuple[np.ndarray, ...], np.ndarray]]:
         """The last solve's non-zero second-stage values per block, scenario indices global."""
@@ -218,22 +264,30 @@ class Bundle:
 class Master:
     """min c'x + sum_b theta_b over the first-stage rows and the cuts, in one HiGHS."""
 
-    def __init__(self, first: LinearArrays, n_bundles: int, gap: float) -> None:
+    def __init__(self, first: LinearArrays, n_theta: int, gap: float) -> None:
         self.n = first.n_vars
-        self.nb = n_bundles
+        self.nb = n_theta
         self.integer = first.integer
-        c = np.concatenate([first.c, np.ones(n_bundles)])
-        lo = np.concatenate([first.col_lo, np.zeros(n_bundles)])
-        hi = np.concatenate([first.col_hi, np.full(n_bundles, math.inf)])
+        c = np.concatenate([first.c, np.ones(n_theta)])
+        lo = np.concatenate([first.col_lo, np.zeros(n_theta)])
+        hi = np.concatenate([first.col_hi, np.full(n_theta, math.inf)])
         A = first.A.tocsc()
-        A.resize((A.shape[0], self.n + n_bundles))
+        A.resize((A.shape[0], self.n + n_theta))
         self.h = new_highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("mip_rel_gap", gap)
         self.h.passModel(highs_lp(c, first.offset, lo, hi, first.row_lo, first.row_hi, A,
-                                  np.concatenate([first.integer, np.zeros(n_bundles, bool)])))
+                                  np.concatenate([first.integer, np.zeros(n_theta, bool)])))
         self.cuts = 0
         self.relaxed = False
+        # the MILP stops once its proven bound reaches ``enough`` (the bound at which the loop
+        # is done: the plan's cost less the requested gap); its bound is then the loop's
+        self.enough = math.inf
+        self.h.cbMipInterrupt += self._enough
+
+    def _enough(self, event: Any) -> None:
+        if event.data_out.mip_dual_bound >= self.enough:
+            event.interrupt()
 
     def relax(self, relaxed: bool) -> None:
         self.relaxed = relaxed
@@ -241,25 +295,42 @@ class Master:
         kind = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
         self.h.changeColsIntegrality(len(idx), idx, np.array([kind] * len(idx)))
 
-    def add_cuts(self, q: np.ndarray, slopes: np.ndarray, x: np.ndarray) -> None:
-        """theta_b - slope_b'x >= Q_b(x^) - slope_b'x^ for every bundle b."""
-        nz = [np.nonzero(g)[0] for g in slopes]
+    def add_cuts(self, q: np.ndarray, slopes: np.ndarray, x: np.ndarray,
+                 theta: np.ndarray | None = None) -> int:
+        """theta_j - slope_j'x >= Q_j(x^) - slope_j'x^ for every cost-to-go variable j whose
+        master value ``theta`` (at x^) is below Q_j(x^); the number of cuts added.
+
+        Leaving out a cut that the master already satisfies at x^ loses nothing the loop
+        needs: if no cut is added the master's value at x^ is at least c'x^ + sum Q_j(x^),
+        the plan's cost, so the bounds meet (a non-violated cut may help later iterations,
+        but the master stays a relaxation of the extensive form either way)."""
+        todo = np.arange(self.nb)
+        if theta is not None:
+            todo = np.nonzero(q - theta > 1e-9 * np.maximum(1.0, np.abs(q)))[0]
+        if len(todo) == 0:
+            return 0
+        nz = [np.nonzero(slopes[j])[0] for j in todo]
         starts = np.cumsum([0] + [len(i) + 1 for i in nz[:-1]]).astype(np.int32)
-        index = np.concatenate([np.append(i, self.n + b) for b, i in enumerate(nz)])
-        value = np.concatenate([np.append(-g[i], 1.0) for g, i in zip(slopes, nz)])
-        lo = q - slopes @ x
-        self.h.addRows(self.nb, lo, np.full(self.nb, highspy.kHighsInf), len(index), starts,
-                       index.astype(np.int32), value)
-        self.cuts += self.nb
+        index = np.concatenate([np.append(i, self.n + j) for j, i in zip(todo, nz)])
+        value = np.concatenate([np.append(-slopes[j][i], 1.0) for j, i in zip(todo, nz)])
+        lo = q[todo] - slopes[todo] @ x
+        self.h.addRows(len(todo), lo, np.full(len(todo), highspy.kHighsInf), len(index),
+                       starts, index.astype(np.int32), value)
+        self.cuts += len(todo)
+        return len(todo)
 
     def solve(self, time_limit: float | None, gap: float,
-              start: tuple[np.ndarray, np.ndarray] | None = None
-              ) -> tuple[np.ndarray, float, bool]:
-        """(x, proven lower bound, exact): x is the master's first stage; exact when the
-        master was a MILP (or has no integer column), so x is a plan of the model.
+              start: tuple[np.ndarray, np.ndarray] | None = None, enough: float = math.inf
+              ) -> tuple[np.ndarray, np.ndarray, float, bool]:
+        """(x, theta, proven lower bound, exact): x is the master's first stage and theta its
+        cost-to-go variables; exact when the master was a MILP (or has no integer column),
+        so x is a plan of the model.
 
         ``gap``: the MILP's own relative gap; ``start``: the best plan x and its Q_b, which
-        satisfy every cut (each under-estimates Q_b), so HiGHS starts with that incumbent."""
+        satisfy every cut (each under-estimates Q_b), so HiGHS starts with that incumbent;
+        ``enough``: stop the MILP once its proven bound reaches this (its incumbent and
+        bound are then returned as after any stop)."""
+        self.enough = enough
         if time_limit is not None:
             self.h.setOptionValue("time_limit", max(1.0, time_limit))
         self.h.setOptionValue("mip_rel_gap", gap)
@@ -278,13 +349,14 @@ class Master:
         if info.primal_solution_status != 2:
             raise RuntimeError("the Benders master found no first stage "
                                f"({self.h.modelStatusToString(status)})")
-        x = np.asarray(self.h.getSolution().col_value)[:self.n]
+        col = np.asarray(self.h.getSolution().col_value)
+        x, theta = col[:self.n], col[self.n:]
         if self.relaxed or not self.integer.any():
             if status != highspy.HighsModelStatus.kOptimal:
                 raise RuntimeError(f"the Benders master LP ended "
                                    f"{self.h.modelStatusToString(status)}")
-            return x, float(info.objective_function_value), not self.relaxed
-        return np.where(self.integer, np.round(x), x), float(info.mip_dual_bound), True
+            return x, theta, float(info.objective_function_value), not self.relaxed
+        return np.where(self.integer, np.round(x), x), theta, float(info.mip_dual_bound), True
 
 
 class _Loop:
@@ -298,21 +370,51 @@ class _Loop:
         self.n_cols = first.n_vars
         if self.n_cols != first.blocks["store"][1]:
             raise AssertionError("build_arrays: the first-stage columns are not the first ones")
-        self.groups = bundles_of(len(data.scenarios), options.bundle_size)
+        n_scen = len(data.scenarios)
+        self.groups = bundles_of(n_scen, options.bundle_size or (
+            min(BLOCK_BUNDLE, max(1, math.ceil(n_scen / self.size)))
+            if options.cuts == "block" else None))
         self.mine = list(range(self.rank, len(self.groups), self.size))
+        if options.cuts not in ("block", "bundle"):
+            raise ValueError(f"cuts {options.cuts!r}: must be 'block' or 'bundle'")
         self.bundles = {b: Bundle(data, self.groups[b], self.n_cols, first.n_rows,
-                                  options.highs_options) for b in self.mine}
-        self.master = Master(first, len(self.groups), options.gap / 4) if self.rank == 0 \
-            else None
+                                  options.highs_options, options.cuts == "block")
+                        for b in self.mine}
+        # rank 0: which cost-to-go variable of the master each bundle's block goes to
+        self.theta_of, self.n_theta = self._cost_to_go(
+            comm.gather({b: bundle.block_columns() for b, bundle in self.bundles.items()}, 0))
+        self.master = Master(first, self.n_theta, options.gap / 4) if self.rank == 0 else None
         self.history: list[tuple[float, float, float]] = []
         self.timing = {"setup": time.perf_counter() - self.t0, "master": 0.0,
                        "subproblems": 0.0, "communication": 0.0}
         self.best_x: np.ndarray | None = None
         self.upper, self.lower, self.lp_upper = math.inf, -math.inf, math.inf
-        self.best_q = np.zeros(len(self.groups))
+        self.best_q = np.zeros(self.n_theta)
+        self.theta: np.ndarray | None = None  # the master's cost-to-go values at its last x
+        self.core: np.ndarray | None = None  # in-out stabilisation of the relaxed master
+        self.alpha, self.stalled = options.in_out, 0
         self.stop = "iterations"
         if self.master is not None:
             self.master.relax(bool(first.integer.any()))
+
+    def _cost_to_go(self, gathered: list[dict[int, list[np.ndarray]]] | None
+                    ) -> tuple[dict[int, np.ndarray], int]:
+        """Rank 0: per bundle, the master's cost-to-go variable of each of its blocks, and
+        their number. Block cuts: the bundles' blocks numbered in common (blocks.py), one
+        variable per common block and group of bundles (``cut_groups``); bundle cuts: one
+        per bundle."""
+        if not gathered:
+            return {}, 0
+        columns: dict[int, list[np.ndarray]] = {}
+        for part in gathered:
+            columns.update(part)
+        n_bundles = len(self.groups)
+        if self.options.cuts == "bundle":
+            return {b: np.array([b]) for b in columns}, n_bundles
+        common, count = common_blocks([columns[b] for b in range(n_bundles)], self.n_cols)
+        groups = max(1, min(self.options.cut_groups, n_bundles))
+        return ({b: (b * groups // n_bundles) * count + common[b] for b in range(n_bundles)},
+                groups * count)
 
     def master_step(self) -> tuple[np.ndarray | None, bool]:
         """Rank 0: the master's next first stage (None once stopped) and whether it is exact."""
@@ -325,10 +427,30 @@ class _Loop:
         # (cheap first plans), half the requested gap at the end
         master_gap = max(options.gap / 2, min(0.05, relative_gap(self.upper, self.lower) / 4))
         start = None if self.best_x is None else (self.best_x, self.best_q)
-        x, bound, exact = master.solve(left, master_gap, start)
+        enough = self.upper - options.gap * abs(self.upper) if math.isfinite(self.upper) \
+            else math.inf
+        x, self.theta, bound, exact = master.solve(left, master_gap, start, enough)
+        self.stalled = self.stalled + 1 if bound <= self.lower + 1e-7 * abs(bound) else 0
         self.lower = max(self.lower, bound)  # the relaxed master's optimum is a bound too
+        if master.relaxed and self.stalled >= 3:
+            self.alpha = 0.0  # the stabilised points no longer move the bound: plain cuts
+        if master.relaxed and self.alpha > 0:
+            x = self._in_out(x)
         self.timing["master"] += time.perf_counter() - t
         return x, exact
+
+    def _in_out(self, x: np.ndarray) -> np.ndarray:
+        """In-out stabilisation of the relaxed master (Ben-Ameur and Neto 2007): the
+        subproblems are solved at alpha core + (1 - alpha) x, between the master's point x
+        and the last such point, which becomes the new core. The point is feasible for the
+        relaxed first stage (a convex combination of its points), its cuts are valid
+        everywhere and its value bounds the relaxed problem from above; the master's bound
+        is unchanged. The master's theta is not the cut model's value there, so every cut
+        is added (``theta`` None)."""
+        if self.core is not None:
+            x = self.alpha * self.core + (1.0 - self.alpha) * x
+        self.core, self.theta = x.copy(), None
+        return x
 
     def timed(self, key: str, fn: Any, *args: Any) -> Any:
         t = time.perf_counter()
@@ -341,15 +463,16 @@ class _Loop:
         master, options, first = self.master, self.options, self.first
         if master is None:
             raise RuntimeError("only rank 0 holds the master")
-        parts = sorted((p for g in gathered for p in g), key=lambda p: p[0])
-        q = np.array([p[1] for p in parts])
-        slopes = np.array([p[2] for p in parts])
+        q, slopes = np.zeros(self.n_theta), np.zeros((self.n_theta, self.n_cols))
+        for b, values, grads in (p for g in gathered for p in g):
+            np.add.at(q, self.theta_of[b], values)
+            np.add.at(slopes, self.theta_of[b], grads)
         value = float(first.c @ x + first.offset + q.sum())
         if exact and value < self.upper:
             self.best_x, self.best_q, self.upper = x.copy(), q.copy(), value
         elif not exact:
             self.lp_upper = min(self.lp_upper, value)
-        master.add_cuts(q, slopes, x)
+        master.add_cuts(q, slopes, x, self.theta)
         if master.relaxed and (relative_gap(self.lp_upper, self.lower) <= options.gap / 10
                                or it >= options.lp_iterations):
             master.relax(False)  # cuts enough from the LP: the master becomes the MILP
@@ -360,7 +483,7 @@ class _Loop:
             import sys
 
             print(f"[benders] it {it:4d} {elapsed:8.1f} s  lower {self.lower:,.0f}  upper "
-                  f"{self.upper:,.0f}  gap {gap:.4%}"
+                  f"{self.upper:,.0f}  gap {gap:.4%}  master {self.timing['master']:.1f} s"
                   f"{'  (LP master)' if not exact else ''}", file=sys.stderr, flush=True)
         if gap <= options.gap:
             self.stop = "gap"
@@ -368,8 +491,8 @@ class _Loop:
             self.stop = "time_limit"
 
     def solve_mine(self, x: np.ndarray) -> list[tuple[Any, ...]]:
-        """(bundle, Q_b(x), slope of Q_b at x) for this rank's bundles."""
-        return [(b, *self.bundles[b].solve(x)) for b in self.mine]
+        """(bundle, values, slopes) of this rank's bundles' cost-to-go variables at x."""
+        return [(b, *self.bundles[b].solve_cuts(x)) for b in self.mine]
 
     def run(self) -> int:
         """Iterate until rank 0 stops; the number of iterations."""
