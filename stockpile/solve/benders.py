@@ -464,7 +464,9 @@ class _Loop:
         if master is None:
             raise RuntimeError("only rank 0 holds the master")
         q, slopes = np.zeros(self.n_theta), np.zeros((self.n_theta, self.n_cols))
-        for b, values, grads in (p for g in gathered for p in g):
+        # in bundle order, whichever rank solved each: a block's cost-to-go sums the same
+        # floats in the same order on any number of ranks, so the loop takes the same path
+        for b, values, grads in sorted((p for g in gathered for p in g), key=lambda p: p[0]):
             np.add.at(q, self.theta_of[b], values)
             np.add.at(slopes, self.theta_of[b], grads)
         value = float(first.c @ x + first.offset + q.sum())
