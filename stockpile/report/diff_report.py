@@ -71,20 +71,50 @@ def _agreement_rows(a: dict[str, Any], b: dict[str, Any]) -> list[list[Any]]:
     return ag_rows
 
 
+def _out_of_sample(r: dict[str, Any]) -> tuple[float, int, Any] | None:
+    """(mean, scenarios, seed) of the result's own plan in its out-of-sample check, if any."""
+    check = (r.get("evidence") or {}).get("out_of_sample") or {}
+    rows = check.get("plans") or []
+    if not rows or rows[0].get("mean") is None:
+        return None
+    return float(rows[0]["mean"]), int(check.get("scenarios", 0)), check.get("seed")
+
+
+def _totals(r: dict[str, Any]) -> str:
+    """A result's expected total cost: out of sample first where it was checked, then the
+    in-sample objective, labelled (issue 20: what a reader sees first is what holds)."""
+    solver, oos = r.get("solver") or {}, _out_of_sample(r)
+    in_sample = f"{fmt.money(solver.get('objective'))} in sample"
+    if oos is None:
+        return f"{in_sample} (no out-of-sample check in this result)"
+    return f"{fmt.money(oos[0])} out of sample ({oos[1]:,} fresh scenarios), {in_sample}"
+
+
+def _out_of_sample_difference(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """B minus A out of sample, when both were checked on the same fresh sample."""
+    oa, ob = _out_of_sample(a), _out_of_sample(b)
+    if oa is None or ob is None or oa[1:] != ob[1:]:
+        return []
+    return [f"Expected total cost out of sample (the same {oa[1]:,} fresh scenarios, seed "
+            f"{oa[2]}), B minus A: {fmt.money(ob[0] - oa[0])}."]
+
+
 def _summary(a: dict[str, Any], b: dict[str, Any], plans: list[list[Any]],
              moved: list[list[Any]], ag_rows: list[list[Any]]) -> Section:
     sa, sb = a.get("solver") or {}, b.get("solver") or {}
     d_obj = _diff(sa.get("objective"), sb.get("objective"))
-    bullets = [f"A: {_label(a)}, {fmt.money(sa.get('objective'))} ({sa.get('status')}).",
-               f"B: {_label(b)}, {fmt.money(sb.get('objective'))} ({sb.get('status')}).",
-               f"Expected total cost, B minus A: {fmt.money(d_obj)}"
+    bullets = [f"A: {_label(a)}, {_totals(a)} ({sa.get('status')}).",
+               f"B: {_label(b)}, {_totals(b)} ({sb.get('status')}).",
+               *_out_of_sample_difference(a, b),
+               "Expected total cost in sample (each on its own scenarios), B minus A: "
+               f"{fmt.money(d_obj)}"
                + (f" ({fmt.percent(d_obj / abs(sa['objective']), 2)})"
                   if d_obj is not None and sa.get("objective") else "") + ".",
                f"Plan: {len(moved)} of {len(plans)} holdings differ in stock; agreements "
                f"that differ: {sum(1 for r in ag_rows if r[1] != r[2])}."]
     noise, gaps = within_gaps(a, b)
     if noise:
-        bullets.insert(3, (
+        bullets.insert(len(bullets) - 1, (
             f"NOT AN EFFECT: the difference of expected total cost is within the two solves' "
             f"proven gaps ({fmt.money(gaps)}, objective minus bound, summed). Both plans are "
             "optimal to within the gaps for their own data, so the cost change and the "
