@@ -774,3 +774,21 @@ def test_paper_gets_the_wide_charts() -> None:
     # quick instance's printed solve report went from 56,915 to 31,213 px at A4 width
     assert "@media (max-width" not in html
     assert html.count("@media screen and (max-width: 760px) {") == 2
+
+
+def test_a_transposed_table_names_rows_whose_first_column_repeats() -> None:
+    # A frontier-like table of 9 columns and 4 rows is shown transposed (html.WIDE,
+    # TRANSPOSE_ROWS). Its first column (lambda) is 0, 0, 1, 1: the head names each row by
+    # lambda and budget ('0 / 1', '0 / 2', ...), and the budget is not repeated as a body row.
+    # A first column that is unique alone stays the head's only key.
+    from stockpile.report.blocks import Column, Table
+    from stockpile.report.html import _table
+
+    cols = [Column("Lambda"), Column("Budget"), *(Column(f"c{i}") for i in range(7))]
+    rows = [[lam, bud, *("x" * 7)] for lam in ("0", "1") for bud in ("1", "2")]
+    html = _table(Table("Frontier", cols, rows))
+    head = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", html)
+    assert head[:5] == ["Lambda / Budget", "0 / 1", "0 / 2", "1 / 1", "1 / 2"]
+    assert "<th>Budget</th>" not in html and ">Budget<" not in html.split("</thead>")[1]
+    unique = _table(Table("Plans", cols, [[f"p{i}", "1", *("x" * 7)] for i in range(3)]))
+    assert re.findall(r"<th(?: [^>]*)?>(.*?)</th>", unique)[:4] == ["Lambda", "p0", "p1", "p2"]

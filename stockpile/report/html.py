@@ -176,10 +176,14 @@ def _table(table: Table) -> str:
     wide one stacks per row where the page is narrow (each cell labelled by its column)."""
     columns, rows = table.columns, table.display()
     if len(columns) > WIDE and 0 < len(rows) <= TRANSPOSE_ROWS:
-        head = [columns[0].name, *(r[0] for r in rows)]
-        body = [[c.name, *(r[i] for r in rows)] for i, c in enumerate(columns) if i > 0]
+        # the head names each row by its first column, or by its first two where the first
+        # alone repeats (a frontier's 'lambda 0' at two budgets)
+        keys = 1 if len({r[0] for r in rows}) == len(rows) else 2
+        head = [" / ".join(c.name for c in columns[:keys]),
+                *(" / ".join(r[:keys]) for r in rows)]
+        body = [[c.name, *(r[i] for r in rows)] for i, c in enumerate(columns) if i >= keys]
         numeric = [False] + [True] * len(rows)
-        numeric_rows = [c.numeric for c in columns[1:]]
+        numeric_rows = [c.numeric for c in columns[keys:]]
         return _html_table(table.sheet, head, body, numeric, numeric_rows)
     return _html_table(table.sheet, [c.name for c in columns], rows,
                        [c.numeric for c in columns])
