@@ -237,14 +237,19 @@ def in_sample_sentence(result: dict[str, Any], objective: Any) -> str:
     side = "lower" if lower else "higher"
     why = (["the plan is fitted to the very scenarios it is scored on (optimisation bias)"]
            if lower else [])
+    against = ""
     if none is not None and none_in is not None and not fmt.missing(none_in):
-        harsh = "harsher" if float(none_in) > none["mean"] else "milder"
-        why.append(f"those scenarios are {harsh} than the calibrated risk (holding nothing "
-                   f"costs {fmt.money(none_in)} on them, {fmt.money(none['mean'])} on the "
-                   "fresh sample)")
+        harsher = float(none_in) > none["mean"]
+        told = (f"those scenarios are {'harsher' if harsher else 'milder'} than the calibrated "
+                f"risk (holding nothing costs {fmt.money(none_in)} on them, "
+                f"{fmt.money(none['mean'])} on the fresh sample)")
+        if harsher != lower:  # harsher scenarios raise the in-sample cost, milder lower it
+            why.append(told)
+        else:  # the harshness pulls the other way: said, but not as a reason
+            against = f", although {told}"
     because = f" because {' and '.join(why)}" if why else ""
-    return (f"{base}, {side} than out of sample{because}. The out-of-sample figure above is "
-            "the one to expect.")
+    return (f"{base}, {side} than out of sample{because}{against}. The out-of-sample figure "
+            "above is the one to expect.")
 
 
 def stress_bullets(result: dict[str, Any]) -> list[str]:
