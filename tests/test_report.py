@@ -812,3 +812,18 @@ def test_in_sample_reasons_point_the_way_of_the_difference() -> None:
     r["evidence"]["in_sample_no_stock_mean"] = 1.2e9  # higher, but milder: no reason given
     said = in_sample_sentence(r, 1.7e9)
     assert "higher than out of sample, although those scenarios are milder" in said
+
+
+def test_a_report_without_explanation_says_why() -> None:
+    # The plan to circulate (--engine benders) said "Not computed (solve --no-why)" though
+    # nobody asked for --no-why: the explanation's LPs need the extensive form.
+    from stockpile.report.content import Solved
+    from stockpile.report.why_content import _why_absent
+
+    r = with_evidence()
+    r["solver"] = {**r["solver"], "interface": "benders", "has_plan": True}
+    assert "solved by --engine benders; solve with --engine ef" in _why_absent(Solved(r, None))
+    r["solver"]["interface"] = "standard_form"
+    assert _why_absent(Solved(r, None)) == "Not computed for this report (solve --no-why)."
+    r["solver"]["has_plan"] = False
+    assert _why_absent(Solved(r, None)) == "No plan, so nothing to explain."

@@ -41,12 +41,24 @@ def binding_sentence(why: dict[str, Any]) -> str:
             + (f"; and {more} more" if more > 0 else "") + ".")
 
 
+def _why_absent(s: Solved) -> str:
+    """Why a report has no explanation: no plan, an engine that keeps no single model of
+    every scenario (its LPs are built on the extensive form), or --no-why."""
+    if not s.has_plan():
+        return "No plan, so nothing to explain."
+    interface = (s.result.get("solver") or {}).get("interface")
+    if interface in ("benders", "ph"):
+        return (f"Not computed for this report: the explanation's LPs are built on the "
+                f"extensive form, and this plan was solved by --engine {interface}; solve "
+                "with --engine ef for it.")
+    return "Not computed for this report (solve --no-why)."
+
+
 def _why(s: Solved, key: str, title: str) -> tuple[Section, dict[str, Any]]:
     why = (s.figures.why if s.figures is not None else None) or {}
     sec = Section(key, title)
     if not why:
-        sec.paragraphs.append("Not computed for this report (solve --no-why)." if s.has_plan()
-                              else "No plan, so nothing to explain.")
+        sec.paragraphs.append(_why_absent(s))
     elif why.get("error"):
         sec.paragraphs.append(f"The explanation could not be computed: {why['error']}.")
         why = {}
