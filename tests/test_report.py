@@ -827,3 +827,28 @@ def test_a_report_without_explanation_says_why() -> None:
     assert _why_absent(Solved(r, None)) == "Not computed for this report (solve --no-why)."
     r["solver"]["has_plan"] = False
     assert _why_absent(Solved(r, None)) == "No plan, so nothing to explain."
+
+
+def test_the_summary_says_the_tier_shape_is_assumed_and_what_it_moves() -> None:
+    # Issue 20 item 12: the assumption that drives the answer is in the first screen, not only
+    # in its section. One shape moves the plan and costs it beyond its interval; the other
+    # does not move it: each said in those words; no shapes, no line.
+    from stockpile.report.tiers_content import tier_shapes_bullets
+
+    steeper = {"shape": "steeper", "gamma": 1.5, "status": "optimal", "objective": 2.0e9,
+               "moved_share": 0.043, "materials": [{"material": "graphite", "change_t": 19550}],
+               "out_of_sample": {"base_minus_shape": {"mean": 86.3e6,
+                                                      "ci95": [50.6e6, 122.0e6]}}}
+    flatter = {"shape": "flatter", "gamma": 0.5, "status": "optimal", "objective": 1.5e9,
+               "moved_share": 0.0, "materials": [], "regret": 0.0,
+               "out_of_sample": {"base_minus_shape": {"mean": 0.3e6, "ci95": [-0.9e6, 1.6e6]}}}
+    [line] = tier_shapes_bullets({"tier_shapes": {"shapes": [flatter, steeper]}})
+    assert line.startswith("The shape of the shortfall tiers (how much dearer an essential "
+                           "tonne unmet is than a general one) is assumed")
+    assert "under a flatter shape (exponent 0.5) the plan does not move; holding this plan " \
+           "instead costs USD +300,000 out of sample [USD -900,000, USD 1.6 M], no " \
+           "measurable difference" in line
+    assert "under a steeper shape (exponent 1.5) 4.3% of the purchase spend moves (graphite " \
+           "+19,550 t); holding this plan instead costs USD +86.3 M out of sample " \
+           "[USD 50.6 M, USD 122.0 M] (section" in line
+    assert tier_shapes_bullets({"tier_shapes": {"skipped": "--no-tier-shapes"}}) == []

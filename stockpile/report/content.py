@@ -164,6 +164,7 @@ def _summary(s: Solved) -> Section:
     if (f.why or {}).get("limits") is not None:
         bullets.append(binding_sentence(f.why or {}))
     bullets += why_not_bullets(f.why or {})
+    bullets += tier_shapes_bullets(result)
     bullets.append(
         "Expected shortfall cost avoided against holding nothing, in sample: "
         f"{fmt.money(f.no_stock.expected_shortfall_avoided)} (from "
@@ -496,7 +497,7 @@ def _sensitivity(s: Solved) -> Section:
 
 
 from .sensitivity_report import sensitivity_section  # noqa: E402
-from .tiers_content import tier_shapes_section  # noqa: E402
+from .tiers_content import tier_shapes_bullets, tier_shapes_section  # noqa: E402
 from .why_content import (  # noqa: E402  (they use the classes above)
     assumptions_section,
     binding_sentence,

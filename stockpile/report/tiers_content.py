@@ -110,6 +110,39 @@ def _shape_paragraph(ts: dict[str, Any]) -> str:
         "plan's.")
 
 
+def _shape_clause(r: dict[str, Any]) -> str:
+    """One shape in the summary's words: how much of the plan moves, and what holding the
+    recommended plan costs if that shape were the true one (out of sample where measured)."""
+    name = f"a {r['shape']} shape (exponent {r['gamma']:g})"
+    if r.get("objective") is None:
+        return f"under {name} no plan was found ({r.get('status')})"
+    moved, change = r.get("moved_share") or 0.0, _moves(r.get("materials") or [])
+    moves = (f"{fmt.percent(moved)} of the purchase spend moves ({change})"
+             if not fmt.missing(moved) and float(moved) > 0 else "the plan does not move")
+    d = (r.get("out_of_sample") or {}).get("base_minus_shape") or {}
+    if fmt.missing(d.get("mean")):
+        cost = f"in sample it costs {_in_sample(r)} more"
+    else:
+        lo, hi = d["ci95"]
+        cost = (f"holding this plan instead costs {_signed(d['mean'])} out of sample "
+                f"[{fmt.money(lo)}, {fmt.money(hi)}]"
+                + (", no measurable difference" if lo <= 0 <= hi else ""))
+    return f"under {name} {moves}; {cost}"
+
+
+def tier_shapes_bullets(result: dict[str, Any]) -> list[str]:
+    """The summary's line on the assumption that drives the answer (issue 20 item 12): the
+    tier shape is assumed, and how the plan moves under the other shapes."""
+    ts = result.get("tier_shapes") or {}
+    shapes = ts.get("shapes") or []
+    if not shapes:
+        return []
+    return ["The shape of the shortfall tiers (how much dearer an essential tonne unmet is "
+            "than a general one) is assumed, with no published basis: "
+            + "; ".join(_shape_clause(r) for r in shapes)
+            + " (section 'How firm the assumptions are')."]
+
+
 def tier_shapes_section(solved: Any) -> Section:
     """The section for the solve report (``solved``: content.Solved or a result dict)."""
     result = solved if isinstance(solved, dict) else solved.result
