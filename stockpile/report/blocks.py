@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
+from ..figures import SolveFigures
 from . import format as fmt
 
 
@@ -186,3 +187,41 @@ class Section:
 
     def __repr__(self) -> str:
         return f"Section({self.key!r}, {self.title!r}, {self._blocks!r})"
+
+
+@dataclass
+class Document:
+    """The whole report: title line, executive summary, then the sections."""
+
+    title: str
+    subtitle: str
+    summary: Section
+    sections: list[Section]
+
+    def tables(self) -> list[Table]:
+        """Every table in reading order (one Excel sheet each)."""
+        return [t for s in [self.summary, *self.sections] for t in s.tables]
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A solve result as the report reads it: the result dict (solver, instance, what-ifs,
+    why, evidence, sensitivity: plain dicts) and its figures typed (None without a plan)."""
+
+    result: dict[str, Any]
+    figures: SolveFigures | None
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> Solved:
+        """Parse the figures of ``result`` (ValueError naming a missing or unknown key)."""
+        return cls(result, SolveFigures.from_dict(result) if "plan" in result else None)
+
+    def has_plan(self) -> bool:
+        solver = self.result.get("solver") or {}
+        return bool(solver.get("has_plan", self.figures is not None and
+                                bool(self.figures.plan)))
+
+    def probability(self) -> dict[str, float]:
+        """Each scenario's probability."""
+        return {s.scenario: s.probability for s in self.figures.scenarios} \
+            if self.figures is not None else {}

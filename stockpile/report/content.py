@@ -12,30 +12,34 @@ only).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from ..figures import PlanRow, SolveFigures
+from ..figures import PlanRow
 from . import format as fmt
-from .blocks import Column, Section, Table
+from .blocks import Column, Document, Section, Solved, Table
+from .evidence import (
+    evidence_section,
+    headline_bullets,
+    in_sample_sentence,
+    oos_row,
+    report_kind,
+    stress_bullets,
+    verdict_bullets,
+)
+from .sensitivity_report import sensitivity_section
+from .tiers_content import tier_shapes_bullets, tier_shapes_section
+from .why_content import (
+    assumptions_section,
+    binding_sentence,
+    last_lots_section,
+    limits_section,
+    why_not_bullets,
+    why_not_section,
+)
 
 TOP_PURCHASES = 5
 PAIR = " \u2013 "  # joins the two holders of an agreement
 WHATIF = "What-if overrides applied (the instance file is unchanged): "
-
-
-@dataclass
-class Document:
-    """The whole report: title line, executive summary, then the sections."""
-
-    title: str
-    subtitle: str
-    summary: Section
-    sections: list[Section]
-
-    def tables(self) -> list[Table]:
-        """Every table in reading order (one Excel sheet each)."""
-        return [t for s in [self.summary, *self.sections] for t in s.tables]
 
 
 def _money_col(name: str) -> Column:
@@ -44,30 +48,6 @@ def _money_col(name: str) -> Column:
 
 def _t_col(name: str) -> Column:
     return Column(f"{name} (t)", fmt.tonnes, True)
-
-
-@dataclass(frozen=True)
-class Solved:
-    """A solve result as the report reads it: the result dict (solver, instance, what-ifs,
-    why, evidence, sensitivity: plain dicts) and its figures typed (None without a plan)."""
-
-    result: dict[str, Any]
-    figures: SolveFigures | None
-
-    @classmethod
-    def of(cls, result: dict[str, Any]) -> Solved:
-        """Parse the figures of ``result`` (ValueError naming a missing or unknown key)."""
-        return cls(result, SolveFigures.from_dict(result) if "plan" in result else None)
-
-    def has_plan(self) -> bool:
-        solver = self.result.get("solver") or {}
-        return bool(solver.get("has_plan", self.figures is not None and
-                                bool(self.figures.plan)))
-
-    def probability(self) -> dict[str, float]:
-        """Each scenario's probability."""
-        return {s.scenario: s.probability for s in self.figures.scenarios} \
-            if self.figures is not None else {}
 
 
 def _ratio(part: Any, whole: Any) -> float | None:
@@ -131,7 +111,6 @@ def cost_bullets(s: Solved) -> list[str]:
               "(extension E1: the share of the price the holders get back when stock is "
               "released or sold; a credit in the objective, not cash now)"
               if t.residual_value else "")
-    from .evidence import in_sample_sentence
     out.append(
         f"{in_sample_sentence(s.result, objective)} It adds up as: the cash "
         f"{fmt.money(cash)}, plus holding for {_years(s.result)} {fmt.money(t.holding)}"
@@ -149,7 +128,6 @@ def _no_plan(s: Solved, bullets: list[str]) -> Section:
 
 def _summary(s: Solved) -> Section:
     """Out-of-sample figures first, then what to buy and what it costs, in sample labelled."""
-    from .evidence import headline_bullets, report_kind, stress_bullets, verdict_bullets
     result, f = s.result, s.figures
     bullets = [report_kind(result)[1], status_sentence(result)]
     if result.get("whatif"):
@@ -352,7 +330,6 @@ DISTRIBUTION_LABELS = {"mean": "Mean", "min": "Minimum", "p05": "5th percentile"
 
 
 def _distribution(s: Solved) -> Section:
-    from .evidence import oos_row
     dist = s.figures.scenario_cost_distribution.items() if s.figures else []
     scenarios = s.figures.scenarios if s.figures else []
     n = fmt.integer((s.result.get("instance") or {}).get("scenarios"))
@@ -488,24 +465,12 @@ def _assumptions(solved: Solved) -> Section:
 
 
 def _evidence(s: Solved) -> Section:
-    from .evidence import evidence_section
     return evidence_section(s.result)
 
 
 def _sensitivity(s: Solved) -> Section:
     return sensitivity_section(s.result)
 
-
-from .sensitivity_report import sensitivity_section  # noqa: E402
-from .tiers_content import tier_shapes_bullets, tier_shapes_section  # noqa: E402
-from .why_content import (  # noqa: E402  (they use the classes above)
-    assumptions_section,
-    binding_sentence,
-    last_lots_section,
-    limits_section,
-    why_not_bullets,
-    why_not_section,
-)
 
 # The solve report's sections in reading order: one function each, Solved -> Section.
 # A new section is one line here (and, for charts, one entry in html.CHARTS).
@@ -525,7 +490,6 @@ def document(result: dict[str, Any] | Solved) -> Document:
     name = fmt.text(inst.get("name"))
     mode = fmt.text(result.get("mode"))
     subtitle = f"Instance '{name}', {mode} mode, created {fmt.text(result.get('created_utc'))}"
-    from .evidence import report_kind
     kind = report_kind(result)[0]
     label = kind if kind == "recommendation" else f"{kind} (not a recommendation)"
     return Document(f"Stockpile {label}: {name} ({mode} mode)", subtitle,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import format as fmt
-from .content import Column, Section, Table
+from .blocks import Column, Section, Table
 
 
 def _interval(d: dict[str, Any] | None) -> str:

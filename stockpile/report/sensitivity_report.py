@@ -8,7 +8,7 @@ from typing import Any
 
 from . import format as fmt
 from . import svg
-from .content import Column, Document, Section, Table
+from .blocks import Column, Document, Section, Table
 
 
 def _signed_money(x: Any) -> str:

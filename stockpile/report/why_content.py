@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import format as fmt
-from .content import Column, Section, Solved, Table
+from .blocks import Column, Section, Solved, Table
 
 KIND_UNIT = {"budget": "USD", "storage": "m3", "market cap": "t"}
 
